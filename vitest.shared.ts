@@ -1,0 +1,22 @@
+import type { UserWorkspaceConfig } from 'vitest/config';
+
+/**
+ * One test configuration for every package: sources of sibling packages are
+ * resolved through the `@accessledger/source` export condition, so tests never
+ * need a build first.
+ */
+export function sharedTestConfig(root: string): UserWorkspaceConfig {
+  return {
+    root,
+    resolve: { conditions: ['@accessledger/source'] },
+    ssr: { resolve: { conditions: ['@accessledger/source'] } },
+    test: {
+      include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+      environment: 'node',
+      setupFiles: [new URL('./vitest.setup.ts', import.meta.url).pathname],
+      testTimeout: 30_000,
+      hookTimeout: 60_000,
+      pool: 'forks',
+    },
+  };
+}
