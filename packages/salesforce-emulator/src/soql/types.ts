@@ -52,6 +52,7 @@ export interface ObjectDescriptor {
   readonly updateable: boolean;
   readonly deletable: boolean;
   readonly fields: readonly FieldDescriptor[];
+  readonly childRelationships: readonly ChildRelationshipDescriptor[];
 }
 
 /**
@@ -75,4 +76,11 @@ export interface SoqlErrorShape {
   readonly statusCode: number;
   readonly errorCode: 'MALFORMED_QUERY' | 'INVALID_FIELD' | 'INVALID_TYPE' | 'INVALID_QUERY_FILTER_OPERATOR';
   readonly message: string;
+}
+
+/** A child relationship as describe lists it: `PermissionSetAssignments` on User, from PermissionSetAssignment.AssigneeId. */
+export interface ChildRelationshipDescriptor {
+  readonly relationshipName: string;
+  readonly childSObject: string;
+  readonly field: string;
 }
