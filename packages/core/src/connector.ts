@@ -1,0 +1,107 @@
+import type { RunContext } from './context.js';
+import type { ActivityRecord, EntitlementType, SyncItem } from './model.js';
+import type { DeprovisionAction, DeprovisionKind, OpResult, ProvisionOp } from './operations.js';
+
+/** What a connector's types cannot say about it. */
+export interface ConnectorManifest {
+  /** Stable id, also the plugin id, e.g. `salesforce`. Lowercase letters, digits and dashes. */
+  readonly id: string;
+  readonly displayName: string;
+  /** Semver of the connector package. */
+  readonly version: string;
+  /** Every entitlement type its sync may emit. */
+  readonly entitlementTypes: readonly EntitlementTypeInfo[];
+  /** The deprovision actions it supports; empty when it is not a Deprovisioner. */
+  readonly deprovisionActions: readonly DeprovisionKind[];
+}
+
+export interface EntitlementTypeInfo {
+  readonly type: EntitlementType;
+  readonly label: string;
+  /** An account holds at most one entitlement of this type. */
+  readonly exclusive: boolean;
+  /** Entitlements of this type may be granted through the connector. */
+  readonly grantable: boolean;
+  /** ...and revoked on their own (an exclusive, required type is replaced, never revoked). */
+  readonly revocable: boolean;
+}
+
+export interface ValidationCheck {
+  readonly name: string;
+  readonly ok: boolean;
+  readonly message: string;
+  /** What to do about a failed check, in the application's own terms. */
+  readonly fix?: string;
+}
+
+export interface ValidationReport {
+  readonly ok: boolean;
+  readonly checks: readonly ValidationCheck[];
+  /** Who the connection is to, e.g. `{ orgId, orgName, instanceUrl, username }`. */
+  readonly identity: Readonly<Record<string, string>>;
+}
+
+/**
+ * The one capability every connector has: read who holds what.
+ *
+ * @example
+ * ```ts
+ * for await (const item of connector.sync(ctx)) {
+ *   if (item.kind === 'grant') console.log(item.grant.accountExternalId, item.grant.entitlement);
+ * }
+ * ```
+ */
+export interface Syncer {
+  readonly manifest: ConnectorManifest;
+  /** Checks credentials, permissions and the application's identity without changing anything. */
+  validate(ctx: RunContext): Promise<ValidationReport>;
+  /** Streams every account, entitlement, grant (and activity, if it comes for free). Memory stays bounded. */
+  sync(ctx: RunContext): AsyncIterable<SyncItem>;
+}
+
+/** Creates and updates accounts and grants and revokes entitlements. Idempotent: see `OpResult.changed`. */
+export interface Provisioner {
+  provision(ctx: RunContext, op: ProvisionOp): Promise<OpResult>;
+}
+
+/** Takes access away. The supported actions are listed in `manifest.deprovisionActions`. */
+export interface Deprovisioner {
+  deprovision(ctx: RunContext, action: DeprovisionAction): Promise<OpResult>;
+}
+
+/** Reports when accounts were last active, optionally only changes since a time. */
+export interface ActivitySource {
+  activity(ctx: RunContext, since?: Date): AsyncIterable<ActivityRecord>;
+}
+
+/** A connector: a Syncer that may also implement any of the optional capabilities. */
+export type Connector = Syncer & Partial<Provisioner & Deprovisioner & ActivitySource>;
+
+export function isProvisioner(connector: Syncer): connector is Syncer & Provisioner {
+  return typeof (connector as Partial<Provisioner>).provision === 'function';
+}
+
+export function isDeprovisioner(connector: Syncer): connector is Syncer & Deprovisioner {
+  return typeof (connector as Partial<Deprovisioner>).deprovision === 'function';
+}
+
+export function isActivitySource(connector: Syncer): connector is Syncer & ActivitySource {
+  return typeof (connector as Partial<ActivitySource>).activity === 'function';
+}
+
+export interface Capabilities {
+  readonly sync: true;
+  readonly provision: boolean;
+  readonly deprovision: readonly DeprovisionKind[];
+  readonly activity: boolean;
+}
+
+/** What a connector can do, derived from what it implements plus its manifest. */
+export function capabilitiesOf(connector: Syncer): Capabilities {
+  return {
+    sync: true,
+    provision: isProvisioner(connector),
+    deprovision: isDeprovisioner(connector) ? connector.manifest.deprovisionActions : [],
+    activity: isActivitySource(connector),
+  };
+}
