@@ -59,7 +59,9 @@ export const REDACTED_LOG_PATHS: readonly string[] = [
 ];
 
 /** A pino logger that redacts credential-shaped keys. */
-export function createLogger(options: { level?: string; name?: string; destination?: pino.DestinationStream } = {}): Logger {
+export function createLogger(
+  options: { level?: string; name?: string; destination?: pino.DestinationStream } = {},
+): Logger {
   const settings = {
     level: options.level ?? process.env['LOG_LEVEL'] ?? 'info',
     redact: { paths: [...REDACTED_LOG_PATHS], censor: '[redacted]' },
@@ -81,7 +83,8 @@ export class InMemoryCredentialStore implements CredentialStore {
   }
 
   async set(name: string, value: string): Promise<void> {
-    if (value.length === 0) throw new InvalidInputError(`Credential "${name}" cannot be set to an empty value.`);
+    if (value.length === 0)
+      throw new InvalidInputError(`Credential "${name}" cannot be set to an empty value.`);
     this.values.set(name, value);
   }
 }

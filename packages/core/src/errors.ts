@@ -70,7 +70,12 @@ export class RateLimitedError extends AccessLedgerError {
   readonly retryable = true;
   readonly retryAfterMs: number | null;
 
-  constructor(message: string, retryAfterMs: number | null, details: ErrorDetails = {}, options?: { cause?: unknown }) {
+  constructor(
+    message: string,
+    retryAfterMs: number | null,
+    details: ErrorDetails = {},
+    options?: { cause?: unknown },
+  ) {
     super(message, details, options);
     this.retryAfterMs = retryAfterMs;
   }
@@ -135,7 +140,8 @@ export function throwIfAborted(signal: AbortSignal): void {
 
 function abortMessage(signal: AbortSignal): string {
   const reason: unknown = signal.reason;
-  if (reason instanceof Error && reason.name !== 'AbortError') return `The operation was aborted: ${reason.message}`;
+  if (reason instanceof Error && reason.name !== 'AbortError')
+    return `The operation was aborted: ${reason.message}`;
   if (typeof reason === 'string') return `The operation was aborted: ${reason}`;
   return 'The operation was aborted.';
 }

@@ -33,14 +33,22 @@ interface OpBase {
  */
 export type ProvisionOp =
   | (OpBase & { readonly kind: 'createAccount'; readonly account: NewAccount })
-  | (OpBase & { readonly kind: 'updateAccount'; readonly accountExternalId: string; readonly changes: AccountChanges })
+  | (OpBase & {
+      readonly kind: 'updateAccount';
+      readonly accountExternalId: string;
+      readonly changes: AccountChanges;
+    })
   | (OpBase & {
       readonly kind: 'grant';
       readonly accountExternalId: string;
       readonly entitlement: EntitlementRef;
       readonly expiresAt?: Date;
     })
-  | (OpBase & { readonly kind: 'revoke'; readonly accountExternalId: string; readonly entitlement: EntitlementRef });
+  | (OpBase & {
+      readonly kind: 'revoke';
+      readonly accountExternalId: string;
+      readonly entitlement: EntitlementRef;
+    });
 
 export type ProvisionOpKind = ProvisionOp['kind'];
 

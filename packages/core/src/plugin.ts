@@ -30,7 +30,9 @@ export interface ConnectorPlugin<TConfig = unknown> {
 }
 
 /** The token every connector plugin is registered under; the registry resolves all of them. */
-export const ConnectorPluginToken: InjectionToken<ConnectorPlugin> = Symbol.for('accessledger.ConnectorPlugin');
+export const ConnectorPluginToken: InjectionToken<ConnectorPlugin> = Symbol.for(
+  'accessledger.ConnectorPlugin',
+);
 
 /** Identity helper that infers `TConfig` from the schema. */
 export function defineConnectorPlugin<TConfig>(plugin: ConnectorPlugin<TConfig>): ConnectorPlugin<TConfig> {
@@ -38,7 +40,10 @@ export function defineConnectorPlugin<TConfig>(plugin: ConnectorPlugin<TConfig>)
 }
 
 /** Registers one plugin; called once per connector package in the app's composition root. */
-export function registerConnectorPlugin<TConfig>(container: DependencyContainer, plugin: ConnectorPlugin<TConfig>): void {
+export function registerConnectorPlugin<TConfig>(
+  container: DependencyContainer,
+  plugin: ConnectorPlugin<TConfig>,
+): void {
   container.register(ConnectorPluginToken, { useValue: plugin as ConnectorPlugin });
 }
 
