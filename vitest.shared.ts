@@ -1,4 +1,7 @@
+import { basename, join } from 'node:path';
 import type { UserWorkspaceConfig } from 'vitest/config';
+
+const workspaceRoot = import.meta.dirname;
 
 /**
  * One test configuration for every package: sources of sibling packages are
@@ -17,6 +20,8 @@ export function sharedTestConfig(root: string): UserWorkspaceConfig {
       testTimeout: 30_000,
       hookTimeout: 60_000,
       pool: 'forks',
+      // One JSON report per package; .ci/run sums them into a closing line.
+      reporters: ['default', ['json', { outputFile: join(workspaceRoot, '.test-results', `${basename(root)}.json`) }]],
     },
   };
 }
