@@ -1,3 +1,4 @@
+import { createHash, createPrivateKey, randomBytes, sign } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
 
 /** Claims of a JWT bearer assertion, as Salesforce's "OAuth 2.0 JWT Bearer Flow" defines them. */
@@ -18,17 +19,42 @@ export interface JwtAssertionOptions {
   readonly extraClaims?: Readonly<Record<string, unknown>>;
 }
 
-/** The S256 PKCE challenge for a verifier: base64url(SHA-256(verifier)), unpadded. */
-export function pkceChallenge(_verifier: string): string {
-  throw new Error('not implemented yet');
+/**
+ * The S256 PKCE challenge for a verifier: base64url(SHA-256(verifier)), unpadded.
+ *
+ * @example
+ * const verifier = generatePkceVerifier();
+ * const authorizeUrl = `${base}/services/oauth2/authorize?response_type=code&client_id=${id}&redirect_uri=${cb}&code_challenge=${pkceChallenge(verifier)}`;
+ */
+export function pkceChallenge(verifier: string): string {
+  return createHash('sha256').update(verifier, 'ascii').digest('base64url');
 }
 
-/** A random PKCE code verifier (43–128 unreserved characters). */
+/** A random PKCE code verifier: 64 unreserved characters (RFC 7636 allows 43–128). */
 export function generatePkceVerifier(): string {
-  throw new Error('not implemented yet');
+  return randomBytes(48).toString('base64url');
 }
 
-/** A compact RS256 JWT for the `urn:ietf:params:oauth:grant-type:jwt-bearer` grant. */
-export function signJwtAssertion(_options: JwtAssertionOptions): string {
-  throw new Error('not implemented yet');
+/**
+ * A compact RS256 JWT for the `urn:ietf:params:oauth:grant-type:jwt-bearer` grant.
+ *
+ * @example
+ * const assertion = signJwtAssertion({ clientId: app.clientId, username: 'admin@example.org', audience: 'https://login.salesforce.com', privateKey: privateKeyPem });
+ * // POST /services/oauth2/token  grant_type=urn:ietf:params:oauth:grant-type:jwt-bearer&assertion=<assertion>
+ */
+export function signJwtAssertion(options: JwtAssertionOptions): string {
+  const nowSeconds = Math.floor((options.now ?? Date.now()) / 1000);
+  const claims = {
+    iss: options.clientId,
+    sub: options.username,
+    aud: options.audience,
+    exp: options.expiresAt ?? nowSeconds + 180,
+    ...options.extraClaims,
+  };
+  const header = Buffer.from(JSON.stringify({ alg: 'RS256' })).toString('base64url');
+  const payload = Buffer.from(JSON.stringify(claims)).toString('base64url');
+  const key =
+    typeof options.privateKey === 'string' ? createPrivateKey(options.privateKey) : options.privateKey;
+  const signature = sign('RSA-SHA256', Buffer.from(`${header}.${payload}`), key).toString('base64url');
+  return `${header}.${payload}.${signature}`;
 }

@@ -64,6 +64,8 @@ export interface ConnectedAppDefinition {
   readonly clientCredentialsRunAsUsername?: string;
   /** Default: valid until revoked. */
   readonly refreshTokenPolicy?: RefreshTokenPolicy;
+  /** "Enable Refresh Token Rotation": each refresh grant returns a new refresh token and invalidates the old one. Default false. */
+  readonly rotateRefreshTokens?: boolean;
 }
 
 /** A registered connected app, defaults applied. */
@@ -80,6 +82,7 @@ export interface ConnectedApp {
   readonly requireSecretForRefreshTokenFlow: boolean;
   readonly clientCredentialsRunAsUsername: string | undefined;
   readonly refreshTokenPolicy: RefreshTokenPolicy;
+  readonly rotateRefreshTokens: boolean;
 }
 
 /** A connected app registered with a freshly generated RSA key pair, for tests and the demo. */
