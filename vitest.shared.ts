@@ -1,5 +1,5 @@
 import { basename, join } from 'node:path';
-import type { UserWorkspaceConfig } from 'vitest/config';
+import type { ViteUserConfig } from 'vitest/config';
 
 const workspaceRoot = import.meta.dirname;
 
@@ -8,7 +8,7 @@ const workspaceRoot = import.meta.dirname;
  * resolved through the `@accessledger/source` export condition, so tests never
  * need a build first.
  */
-export function sharedTestConfig(root: string): UserWorkspaceConfig {
+export function sharedTestConfig(root: string): ViteUserConfig {
   return {
     root,
     resolve: { conditions: ['@accessledger/source'] },
@@ -21,7 +21,10 @@ export function sharedTestConfig(root: string): UserWorkspaceConfig {
       hookTimeout: 60_000,
       pool: 'forks',
       // One JSON report per package; .ci/run sums them into a closing line.
-      reporters: ['default', ['json', { outputFile: join(workspaceRoot, '.test-results', `${basename(root)}.json`) }]],
+      reporters: [
+        'default',
+        ['json', { outputFile: join(workspaceRoot, '.test-results', `${basename(root)}.json`) }],
+      ],
     },
   };
 }

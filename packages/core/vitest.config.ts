@@ -1,4 +1,4 @@
-import { defineProject } from 'vitest/config';
+import { defineConfig } from 'vitest/config';
 import { sharedTestConfig } from '../../vitest.shared.js';
 
-export default defineProject(sharedTestConfig(import.meta.dirname));
+export default defineConfig(sharedTestConfig(import.meta.dirname));
