@@ -1,0 +1,147 @@
+import { InvalidInputError } from '@accessledger/core';
+
+/**
+ * Where a Salesforce org is logged into. Users paste all sorts of things: a
+ * login host, a My Domain URL copied from the browser, a Lightning UI URL, or
+ * a sandbox host whose `--` was shortened to `-` on the way (the Lumos help
+ * article's troubleshooting). Hosts follow Salesforce Help "My Domain URL
+ * Formats".
+ */
+export type OrgDomainKind =
+  'production' | 'sandbox' | 'my-domain' | 'my-domain-sandbox' | 'developer-edition' | 'custom';
+
+export interface OrgDomain {
+  readonly kind: OrgDomainKind;
+  /** Scheme and host that serve `/services/oauth2/*`, e.g. `https://acme.my.salesforce.com`. */
+  readonly loginUrl: string;
+  readonly myDomain: string | null;
+  readonly sandboxName: string | null;
+  /** Whether the org is a sandbox (JWT `aud` is then test.salesforce.com). */
+  readonly isSandbox: boolean;
+}
+
+export interface ParseDomainOptions {
+  /**
+   * Accept hosts that are not Salesforce's (the emulated org on loopback, a
+   * proxy). `http:` is accepted only for loopback hosts.
+   */
+  readonly allowCustomHosts?: boolean;
+}
+
+const MY_DOMAIN_LABEL = /^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/;
+
+/**
+ * Parses `login`, `test`, a host or a URL into the org's login domain.
+ *
+ * @example
+ * ```ts
+ * parseOrgDomain('https://acme--uat.sandbox.lightning.force.com/lightning/page/home');
+ * // { kind: 'my-domain-sandbox', loginUrl: 'https://acme--uat.sandbox.my.salesforce.com', ... }
+ * ```
+ */
+export function parseOrgDomain(input: string, options: ParseDomainOptions = {}): OrgDomain {
+  const trimmed = input.trim();
+  if (trimmed === '') {
+    throw new InvalidInputError(
+      'The Salesforce domain is empty: use "login", "test" or your My Domain, e.g. acme.my.salesforce.com.',
+    );
+  }
+  if (trimmed === 'login' || trimmed === 'production') return fixed('production', 'login.salesforce.com');
+  if (trimmed === 'test' || trimmed === 'sandbox') return fixed('sandbox', 'test.salesforce.com');
+
+  let url: URL;
+  try {
+    url = new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(trimmed) ? trimmed : `https://${trimmed}`);
+  } catch {
+    throw new InvalidInputError(`"${input}" is not a host or URL: use e.g. acme.my.salesforce.com.`);
+  }
+  const host = url.hostname.toLowerCase();
+
+  if (options.allowCustomHosts && !isSalesforceHost(host)) {
+    const loopback =
+      host === 'localhost' || host === '127.0.0.1' || host === '[::1]' || host.startsWith('127.');
+    if (url.protocol === 'http:' && !loopback) {
+      throw new InvalidInputError(`"${input}" uses plain http on a non-loopback host: use https.`);
+    }
+    return { kind: 'custom', loginUrl: url.origin, myDomain: null, sandboxName: null, isSandbox: false };
+  }
+  if (url.protocol !== 'https:')
+    throw new InvalidInputError(`"${input}": Salesforce is only reached over https.`);
+
+  if (host === 'login.salesforce.com') return fixed('production', host);
+  if (host === 'test.salesforce.com') return fixed('sandbox', host);
+
+  const lightning = /^(.+?)(\.sandbox)?\.lightning\.force\.com$/.exec(host);
+  if (lightning) {
+    const suggestion = `${lightning[1]}${lightning[2] ?? ''}.my.salesforce.com`;
+    throw new InvalidInputError(
+      `"${host}" is the Lightning UI host, not a login or API host: use ${suggestion} (Setup > My Domain shows it).`,
+    );
+  }
+
+  const sandbox = /^([^.]+)\.sandbox\.my\.salesforce(?:-setup)?\.com$/.exec(host);
+  if (sandbox) {
+    const label = sandbox[1] as string;
+    const parts = label.split('--');
+    if (parts.length !== 2 || !parts.every((part) => MY_DOMAIN_LABEL.test(part))) {
+      throw new InvalidInputError(sandboxHint(host, label));
+    }
+    return {
+      kind: 'my-domain-sandbox',
+      loginUrl: `https://${label}.sandbox.my.salesforce.com`,
+      myDomain: parts[0] as string,
+      sandboxName: parts[1] as string,
+      isSandbox: true,
+    };
+  }
+
+  const developer = /^([^.]+)\.develop\.my\.salesforce(?:-setup)?\.com$/.exec(host);
+  if (developer) {
+    return myDomain('developer-edition', `${developer[1]}.develop.my.salesforce.com`, developer[1] as string);
+  }
+
+  const production = /^([^.]+)\.my\.salesforce(?:-setup)?\.com$/.exec(host);
+  if (production) {
+    const label = production[1] as string;
+    if (label.includes('--')) {
+      throw new InvalidInputError(
+        `"${host}" looks like a sandbox (it contains "--") but lacks ".sandbox": use ${label}.sandbox.my.salesforce.com.`,
+      );
+    }
+    if (!MY_DOMAIN_LABEL.test(label))
+      throw new InvalidInputError(`"${label}" is not a valid My Domain name.`);
+    return myDomain('my-domain', `${label}.my.salesforce.com`, label);
+  }
+
+  throw new InvalidInputError(
+    `"${host}" is not a Salesforce login host: use login.salesforce.com, test.salesforce.com or your My Domain (acme.my.salesforce.com, acme--uat.sandbox.my.salesforce.com).`,
+  );
+}
+
+function sandboxHint(host: string, label: string): string {
+  const dashes = [...label.matchAll(/-/g)].length;
+  if (!label.includes('--') && dashes > 0) {
+    const first = label.indexOf('-');
+    const guess = `${label.slice(0, first)}--${label.slice(first + 1)}`;
+    return `"${host}" is a sandbox host without "--" between the My Domain name and the sandbox name; copying the URL can turn "--" into "-". Did you mean ${guess}.sandbox.my.salesforce.com?`;
+  }
+  return `"${host}" is not a valid sandbox host: expected {mydomain}--{sandbox}.sandbox.my.salesforce.com.`;
+}
+
+function isSalesforceHost(host: string): boolean {
+  return /(^|\.)(salesforce|salesforce-setup|force)\.com$/.test(host);
+}
+
+function fixed(kind: 'production' | 'sandbox', host: string): OrgDomain {
+  return {
+    kind,
+    loginUrl: `https://${host}`,
+    myDomain: null,
+    sandboxName: null,
+    isSandbox: kind === 'sandbox',
+  };
+}
+
+function myDomain(kind: 'my-domain' | 'developer-edition', host: string, name: string): OrgDomain {
+  return { kind, loginUrl: `https://${host}`, myDomain: name, sandboxName: null, isSandbox: false };
+}
