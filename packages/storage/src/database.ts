@@ -1,0 +1,129 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import { InvalidConfigError, TransientError } from '@accessledger/core';
+import knexModule from 'knex';
+import type { Knex } from 'knex';
+import ClientPgLite from 'knex-pglite';
+import { checkSchema, migrateLatest } from './migrations/index.js';
+
+export type Engine = 'pg' | 'pglite';
+
+/** Where the embedded database lives when no DATABASE_URL is set, relative to the working directory. */
+export const DEFAULT_DATA_DIR = path.join('.accessledger', 'db');
+
+export type DatabaseConfig =
+  | { readonly engine: 'pg'; readonly url: string; readonly poolMax?: number }
+  /** `dataDir: null` keeps the embedded database in memory (tests, throwaway demos). */
+  | { readonly engine: 'pglite'; readonly dataDir: string | null };
+
+/**
+ * `DATABASE_URL` selects Postgres; without it the embedded engine keeps its data
+ * in `ACCESSLEDGER_DATA_DIR` or `.accessledger/db`.
+ */
+export function databaseConfigFromEnv(
+  env: Readonly<Record<string, string | undefined>> = process.env,
+  cwd: string = process.cwd(),
+): DatabaseConfig {
+  const url = env['DATABASE_URL']?.trim();
+  if (url) return { engine: 'pg', url };
+  const dataDir = env['ACCESSLEDGER_DATA_DIR']?.trim() || DEFAULT_DATA_DIR;
+  return { engine: 'pglite', dataDir: path.resolve(cwd, dataDir) };
+}
+
+/** An open database: the Knex instance every store takes, and which engine is behind it. */
+export interface Database {
+  readonly knex: Knex;
+  readonly engine: Engine;
+  /** A description safe to print: never contains a password. */
+  readonly description: string;
+  close(): Promise<void>;
+}
+
+export interface OpenDatabaseOptions {
+  /** Apply pending migrations (the daemon at start, `accessledger db migrate`). Default false. */
+  readonly migrate?: boolean;
+}
+
+/**
+ * Opens the database, checks that its schema is not newer than this code
+ * (`SchemaTooNewError`) and optionally migrates it.
+ *
+ * @example
+ * const db = await openDatabase(databaseConfigFromEnv(), { migrate: true });
+ * try { ... } finally { await db.close(); }
+ */
+export async function openDatabase(
+  config: DatabaseConfig,
+  options: OpenDatabaseOptions = {},
+): Promise<Database> {
+  const database =
+    config.engine === 'pg' ? openPostgres(config.url, config.poolMax) : openEmbedded(config.dataDir);
+  try {
+    await database.knex.raw('SELECT 1');
+  } catch (error) {
+    await database.close().catch(() => undefined);
+    throw new TransientError(
+      `Could not reach the database at ${database.description}: ${describeConnectError(error)}. ` +
+        (config.engine === 'pg'
+          ? 'Check that Postgres is running and DATABASE_URL is right, or unset DATABASE_URL to use the embedded database.'
+          : 'Check that the data folder is writable and not used by another accessledger process.'),
+      {},
+      { cause: error },
+    );
+  }
+  try {
+    if (options.migrate) await migrateLatest(database.knex);
+    else await checkSchema(database.knex);
+  } catch (error) {
+    await database.close().catch(() => undefined);
+    throw error;
+  }
+  return database;
+}
+
+function openPostgres(url: string, poolMax = 10): Database {
+  const description = redactUrl(url);
+  const knex = knexModule.knex({ client: 'pg', connection: url, pool: { min: 0, max: poolMax } });
+  return { knex, engine: 'pg', description, close: () => knex.destroy() };
+}
+
+function openEmbedded(dataDir: string | null): Database {
+  if (dataDir !== null) mkdirSync(dataDir, { recursive: true });
+  const pglite = dataDir === null ? new PGlite() : new PGlite(dataDir);
+  const knex = knexModule.knex({
+    client: ClientPgLite,
+    dialect: 'postgres',
+    // knex-pglite accepts a function returning the instance, so that we own its lifecycle.
+    connection: () => ({ pglite }) as object,
+  });
+  return {
+    knex,
+    engine: 'pglite',
+    description: dataDir === null ? 'embedded database (in memory)' : `embedded database in ${dataDir}`,
+    close: async () => {
+      await knex.destroy();
+      if (!pglite.closed) await pglite.close();
+    },
+  };
+}
+
+/** The URL without its password, for messages and logs. */
+export function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    throw new InvalidConfigError(
+      'DATABASE_URL is not a valid URL; expected e.g. postgres://user@host:5432/database.',
+      [{ path: 'DATABASE_URL', message: 'not a URL' }],
+    );
+  }
+}
+
+function describeConnectError(error: unknown): string {
+  if (error instanceof AggregateError && error.errors.length > 0)
+    return describeConnectError(error.errors[0]);
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,30 @@
+/**
+ * @accessledger/storage: access history in PostgreSQL (or embedded PGlite)
+ * through Knex — migrations, the snapshot writer, history reads, runs,
+ * connections and encrypted credentials.
+ */
+export * from './tables.js';
+export * from './model.js';
+export * from './errors.js';
+export { openDatabase, databaseConfigFromEnv, redactUrl, DEFAULT_DATA_DIR } from './database.js';
+export type { Database, DatabaseConfig, Engine, OpenDatabaseOptions } from './database.js';
+export {
+  migrateLatest,
+  migrateDown,
+  migrateRollbackAll,
+  checkSchema,
+  migrations,
+} from './migrations/index.js';
+export type { SchemaStatus } from './migrations/index.js';
+export { ConnectionStore } from './connections.js';
+export type { NewConnection, ConnectionPatch } from './connections.js';
+export { SyncRunStore } from './runs.js';
+export type { StartRun, RunOutcome } from './runs.js';
+export { SnapshotWriter, MERGE_LOCK_NAMESPACE } from './writer/snapshot-writer.js';
+export type {
+  WriteSnapshotInput,
+  WriteSnapshotResult,
+  SnapshotWriterOptions,
+} from './writer/snapshot-writer.js';
+export { KnexSnapshotStore } from './history.js';
+export type { SnapshotStore } from './history.js';

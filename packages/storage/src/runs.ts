@@ -1,0 +1,106 @@
+import type { ErrorInfo } from '@accessledger/core';
+import { ConflictError, NotFoundError } from '@accessledger/core';
+import type { Knex } from 'knex';
+import { toSyncRun } from './mapping.js';
+import type { ApiUsage, ItemCounts, RunError, SyncRun, SyncRunKind } from './model.js';
+import type { SyncRunRow } from './rows.js';
+import { Tables } from './tables.js';
+
+export interface StartRun {
+  readonly connectionId: number;
+  readonly kind: SyncRunKind;
+  readonly startedAt?: Date;
+}
+
+export type RunOutcome =
+  | {
+      readonly status: 'succeeded';
+      readonly itemCounts?: Partial<ItemCounts>;
+      readonly apiUsage?: ApiUsage | null;
+    }
+  | {
+      readonly status: 'failed' | 'aborted';
+      readonly error: RunError | ErrorInfo;
+      readonly itemCounts?: Partial<ItemCounts>;
+      readonly apiUsage?: ApiUsage | null;
+    };
+
+/**
+ * Records of every sync and activity run: started as `running`, finished
+ * exactly once as `succeeded`, `failed` or `aborted`.
+ */
+export class SyncRunStore {
+  constructor(private readonly knex: Knex) {}
+
+  async start(input: StartRun): Promise<SyncRun> {
+    const [row] = await this.knex<SyncRunRow>(Tables.syncRuns)
+      .insert({
+        connection_id: input.connectionId,
+        kind: input.kind,
+        status: 'running',
+        ...(input.startedAt ? { started_at: input.startedAt } : {}),
+      } as never)
+      .returning('*');
+    if (!row) throw new Error('INSERT … RETURNING returned no row.');
+    return toSyncRun(row);
+  }
+
+  /**
+   * Finishes a running run. Pass `transaction` to finish it atomically with
+   * other work (the snapshot writer finishes a succeeded run with its merge).
+   */
+  async finish(runId: number, outcome: RunOutcome, transaction?: Knex.Transaction): Promise<SyncRun> {
+    const executor = transaction ?? this.knex;
+    const [row] = await executor<SyncRunRow>(Tables.syncRuns)
+      .where({ id: runId, status: 'running' })
+      .update({
+        status: outcome.status,
+        finished_at: executor.raw('clock_timestamp()'),
+        ...(outcome.itemCounts ? { item_counts: JSON.stringify(outcome.itemCounts) } : {}),
+        ...(outcome.apiUsage ? { api_usage: JSON.stringify(outcome.apiUsage) } : {}),
+        ...(outcome.status !== 'succeeded'
+          ? { error_code: outcome.error.code, error_message: outcome.error.message }
+          : {}),
+      } as never)
+      .returning('*');
+    if (row) return toSyncRun(row);
+    const existing = await this.get(runId, transaction);
+    if (!existing) throw new NotFoundError(`Sync run ${runId} does not exist.`);
+    throw new ConflictError(`Sync run ${runId} already finished as ${existing.status}; a run finishes once.`);
+  }
+
+  async get(runId: number, transaction?: Knex.Transaction): Promise<SyncRun | undefined> {
+    const row = await (transaction ?? this.knex)<SyncRunRow>(Tables.syncRuns).where({ id: runId }).first();
+    return row ? toSyncRun(row) : undefined;
+  }
+
+  /** The connection's runs, newest first. */
+  async list(connectionId: number, options: { limit?: number } = {}): Promise<SyncRun[]> {
+    const rows = await this.knex<SyncRunRow>(Tables.syncRuns)
+      .where({ connection_id: connectionId })
+      .orderBy([
+        { column: 'started_at', order: 'desc' },
+        { column: 'id', order: 'desc' },
+      ])
+      .limit(options.limit ?? 50);
+    return rows.map(toSyncRun);
+  }
+
+  /**
+   * Marks runs still `running` that started before `startedBefore` as failed:
+   * a process that died mid-run (kill -9, power loss) never finished them.
+   * Returns how many it marked.
+   */
+  async failAbandoned(startedBefore: Date): Promise<number> {
+    return this.knex(Tables.syncRuns)
+      .where('status', 'running')
+      .andWhere('started_at', '<', startedBefore)
+      .update({
+        status: 'failed',
+        finished_at: this.knex.fn.now(),
+        error_code: 'ABANDONED',
+        error_message:
+          'The process running this sync stopped before finishing it; nothing it loaded was kept.',
+      });
+  }
+}

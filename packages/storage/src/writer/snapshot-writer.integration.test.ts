@@ -1,0 +1,249 @@
+import type { SyncItem } from '@accessledger/core';
+import { AbortedError, InvalidInputError } from '@accessledger/core';
+import { expect, it } from 'vitest';
+import { KnexSnapshotStore } from '../history.js';
+import { SyncRunStore } from '../runs.js';
+import { Tables } from '../tables.js';
+import { describeEachEngine } from '../../test/engines.js';
+import { account, activity, entitlement, grant, ref } from '../../test/fixtures.js';
+import { countRows, createConnection, writeSnapshot } from '../../test/history-helpers.js';
+import { SnapshotWriter } from './snapshot-writer.js';
+
+const adminPs = ref('permission_set', '0PS000000000001');
+const profile = ref('profile', '00e000000000001');
+
+function baseOrg(): SyncItem[] {
+  return [
+    entitlement('profile', profile.externalId, 'Standard User'),
+    entitlement('permission_set', adminPs.externalId, 'Admin Tools', {
+      permissions: { ModifyAllData: true },
+    }),
+    account('005A'),
+    account('005B'),
+    grant('005A', profile),
+    grant('005B', profile),
+    grant('005A', adminPs),
+    activity('005A', new Date('2026-11-01T10:00:00Z')),
+  ];
+}
+
+describeEachEngine('SnapshotWriter', (database) => {
+  it('writes versions for a first snapshot and records the snapshot and the succeeded run', async () => {
+    const { db } = database();
+    const connectionId = await createConnection(db);
+    const { snapshot, runId } = await writeSnapshot(db, connectionId, baseOrg());
+
+    expect(snapshot.counts).toEqual({ accounts: 2, entitlements: 2, grants: 3, activity: 1 });
+    expect(snapshot.versionsOpened).toBe(8);
+    expect(snapshot.versionsClosed).toBe(0);
+    expect(await countRows(db, Tables.grants, { connection_id: connectionId })).toBe(3);
+    const run = await new SyncRunStore(db.knex).get(runId);
+    expect(run?.status).toBe('succeeded');
+    expect(run?.itemCounts).toEqual({ accounts: 2, entitlements: 2, grants: 3, activity: 1 });
+  });
+
+  it('writes no versions for an unchanged org, in any item order and attribute key order', async () => {
+    const { db } = database();
+    const connectionId = await createConnection(db);
+    await writeSnapshot(db, connectionId, [
+      ...baseOrg(),
+      entitlement('package_license', '050A', 'CPQ', { allowedLicenses: 10, namespacePrefix: 'SBQQ' }),
+    ]);
+    const reordered = [
+      ...baseOrg().reverse(),
+      entitlement('package_license', '050A', 'CPQ', { namespacePrefix: 'SBQQ', allowedLicenses: 10 }),
+    ];
+    const { snapshot } = await writeSnapshot(db, connectionId, reordered, { batchRows: 2 });
+    expect(snapshot.versionsOpened).toBe(0);
+    expect(snapshot.versionsClosed).toBe(0);
+    expect(await countRows(db, Tables.accounts, { connection_id: connectionId })).toBe(2);
+  });
+
+  it('closes vanished and changed versions and opens new ones', async () => {
+    const { db } = database();
+    const connectionId = await createConnection(db);
+    const first = await writeSnapshot(db, connectionId, baseOrg());
+    const second = await writeSnapshot(db, connectionId, [
+      entitlement('profile', profile.externalId, 'Standard User'),
+      entitlement('permission_set', adminPs.externalId, 'Admin Tools', {
+        permissions: { ModifyAllData: true },
+      }),
+      account('005A'),
+      account('005B', { status: 'inactive' }),
+      account('005C'),
+      grant('005A', profile),
+      grant('005B', profile),
+      grant('005C', profile),
+      activity('005A', new Date('2026-11-01T10:00:00Z')),
+    ]);
+    // 005B changed, 005C new, 005C's grant new; 005A's admin grant vanished, 005B's old version closed.
+    expect(second.snapshot.versionsOpened).toBe(3);
+    expect(second.snapshot.versionsClosed).toBe(2);
+
+    const rows = await db
+      .knex(Tables.accounts)
+      .where({ connection_id: connectionId, external_id: '005B' })
+      .orderBy('valid_from_snapshot_id')
+      .select<{ status: string; valid_from_snapshot_id: unknown; valid_to_snapshot_id: unknown }[]>(
+        'status',
+        'valid_from_snapshot_id',
+        'valid_to_snapshot_id',
+      );
+    expect(
+      rows.map((row) => [
+        row.status,
+        Number(row.valid_from_snapshot_id),
+        row.valid_to_snapshot_id && Number(row.valid_to_snapshot_id),
+      ]),
+    ).toEqual([
+      ['active', first.snapshot.id, second.snapshot.id],
+      ['inactive', second.snapshot.id, null],
+    ]);
+    const adminGrant = await db
+      .knex(Tables.grants)
+      .where({ connection_id: connectionId, entitlement_external_id: adminPs.externalId })
+      .first<{ valid_to_snapshot_id: unknown }>('valid_to_snapshot_id');
+    expect(Number(adminGrant?.valid_to_snapshot_id)).toBe(second.snapshot.id);
+  });
+
+  it('keeps text with tabs, newlines, backslashes and non-Latin characters intact through COPY', async () => {
+    const { db } = database();
+    const connectionId = await createConnection(db);
+    const tricky = 'Tab\there\nnew line \\N not null \\ back\\slash \r — Zoë 名前 🚀';
+    await writeSnapshot(db, connectionId, [
+      account('005T', {
+        displayName: tricky,
+        email: null,
+        attributes: { note: tricky, nested: { list: [1, 'two', null] } },
+      }),
+    ]);
+    const row = await db
+      .knex(Tables.accounts)
+      .where({ connection_id: connectionId })
+      .first<{ display_name: string; email: string | null; attributes: unknown }>(
+        'display_name',
+        'email',
+        'attributes',
+      );
+    expect(row?.display_name).toBe(tricky);
+    expect(row?.email).toBeNull();
+    expect(row?.attributes).toEqual({ note: tricky, nested: { list: [1, 'two', null] } });
+  });
+
+  it('keeps one version when a stream repeats a thing', async () => {
+    const { db } = database();
+    const connectionId = await createConnection(db);
+    const { snapshot } = await writeSnapshot(db, connectionId, [
+      account('005D', { displayName: 'first' }),
+      account('005D', { displayName: 'second' }),
+    ]);
+    expect(snapshot.versionsOpened).toBe(1);
+    const row = await db
+      .knex(Tables.accounts)
+      .where({ connection_id: connectionId })
+      .first<{ display_name: string }>('display_name');
+    expect(row?.display_name).toBe('second');
+  });
+
+  it('leaves the previous snapshot as the latest when the stream fails midway, and records the failure', async () => {
+    const { db } = database();
+    const connectionId = await createConnection(db);
+    const first = await writeSnapshot(db, connectionId, baseOrg());
+    async function* failing(): AsyncIterable<SyncItem> {
+      yield account('005X');
+      yield grant('005X', adminPs);
+      throw new Error('connection reset by peer');
+    }
+    const run = await new SyncRunStore(db.knex).start({ connectionId, kind: 'sync' });
+    await expect(
+      new SnapshotWriter(db, { batchRows: 1 }).write({ connectionId, runId: run.id, items: failing() }),
+    ).rejects.toThrow('connection reset by peer');
+
+    const latest = await new KnexSnapshotStore(db.knex).latestSnapshot(connectionId);
+    expect(latest?.id).toBe(first.snapshot.id);
+    expect(await countRows(db, Tables.accounts, { connection_id: connectionId, external_id: '005X' })).toBe(
+      0,
+    );
+    expect(await countRows(db, Tables.snapshots, { connection_id: connectionId })).toBe(1);
+    const failed = await new SyncRunStore(db.knex).get(run.id);
+    expect(failed?.status).toBe('failed');
+    expect(failed?.error).toEqual({ code: 'INTERNAL', message: 'connection reset by peer' });
+  });
+
+  it('rejects malformed items with a message naming the field, keeping nothing', async () => {
+    const { db } = database();
+    const connectionId = await createConnection(db);
+    const malformed = { kind: 'account', account: { externalId: '', username: 'x' } } as unknown as SyncItem;
+    const run = await new SyncRunStore(db.knex).start({ connectionId, kind: 'sync' });
+    const attempt = new SnapshotWriter(db).write({
+      connectionId,
+      runId: run.id,
+      items: (async function* () {
+        yield account('005OK');
+        yield malformed;
+      })(),
+    });
+    await expect(attempt).rejects.toThrow(InvalidInputError);
+    await expect(attempt).rejects.toThrow(/account\.externalId must be a non-empty string/);
+    expect(await countRows(db, Tables.accounts, { connection_id: connectionId })).toBe(0);
+    expect((await new SyncRunStore(db.knex).get(run.id))?.error?.code).toBe('INVALID_INPUT');
+  });
+
+  it('stops on the abort signal, records the run as aborted and keeps nothing', async () => {
+    const { db } = database();
+    const connectionId = await createConnection(db);
+    const first = await writeSnapshot(db, connectionId, baseOrg());
+    const controller = new AbortController();
+    let produced = 0;
+    async function* endless(): AsyncIterable<SyncItem> {
+      for (let index = 0; ; index += 1) {
+        produced += 1;
+        if (index === 250) controller.abort(new Error('daemon shutting down'));
+        yield account(`005Z${index}`);
+      }
+    }
+    const run = await new SyncRunStore(db.knex).start({ connectionId, kind: 'sync' });
+    await expect(
+      new SnapshotWriter(db, { batchRows: 100 }).write({
+        connectionId,
+        runId: run.id,
+        items: endless(),
+        signal: controller.signal,
+      }),
+    ).rejects.toThrow(AbortedError);
+
+    expect(produced).toBeLessThan(260);
+    expect((await new KnexSnapshotStore(db.knex).latestSnapshot(connectionId))?.id).toBe(first.snapshot.id);
+    expect(await countRows(db, Tables.accounts, { connection_id: connectionId })).toBe(2);
+    const aborted = await new SyncRunStore(db.knex).get(run.id);
+    expect(aborted?.status).toBe('aborted');
+    expect(aborted?.error?.message).toContain('daemon shutting down');
+  });
+
+  it('refuses a run that is not running and a snapshot older than the latest', async () => {
+    const { db } = database();
+    const connectionId = await createConnection(db);
+    const { runId } = await writeSnapshot(db, connectionId, baseOrg(), {
+      takenAt: new Date('2026-06-01T00:00:00Z'),
+    });
+    await expect(
+      new SnapshotWriter(db).write({ connectionId, runId, items: (async function* () {})() }),
+    ).rejects.toThrow(/already finished as succeeded/);
+    await expect(
+      writeSnapshot(db, connectionId, baseOrg(), { takenAt: new Date('2026-05-01T00:00:00Z') }),
+    ).rejects.toThrow(/would not be the latest/);
+    expect(await countRows(db, Tables.snapshots, { connection_id: connectionId })).toBe(1);
+  });
+
+  it('keeps the histories of two connections apart', async () => {
+    const { db } = database();
+    const one = await createConnection(db);
+    const two = await createConnection(db);
+    await writeSnapshot(db, one, baseOrg());
+    const { snapshot } = await writeSnapshot(db, two, baseOrg().slice(0, 3));
+    expect(snapshot.versionsOpened).toBe(3);
+    expect(await countRows(db, Tables.grants, { connection_id: one })).toBe(3);
+    const again = await writeSnapshot(db, one, baseOrg());
+    expect(again.snapshot.versionsOpened + again.snapshot.versionsClosed).toBe(0);
+  });
+});

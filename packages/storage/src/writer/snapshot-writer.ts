@@ -1,0 +1,286 @@
+import type { SyncItem, SyncItemKind } from '@accessledger/core';
+import {
+  AbortedError,
+  ConflictError,
+  InvalidInputError,
+  throwIfAborted,
+  toErrorInfo,
+} from '@accessledger/core';
+import type { Knex } from 'knex';
+import type { Database } from '../database.js';
+import { toSnapshot } from '../mapping.js';
+import type { ApiUsage, ItemCounts, Snapshot } from '../model.js';
+import type { SnapshotRow, SyncRunRow } from '../rows.js';
+import { SyncRunStore } from '../runs.js';
+import { Tables } from '../tables.js';
+import type { VersionedTable } from '../tables.js';
+import { copyBatchFor } from './copy.js';
+import type { CopyBatch } from './copy.js';
+import { copyLine, stagedKind, stagedKinds, stagingColumns, stagingDdl } from './staging.js';
+import type { StagedKind } from './staging.js';
+
+/** First key of the advisory lock that serialises merges of one connection (second key: connection id). */
+export const MERGE_LOCK_NAMESPACE = 0x41_4c_4d_47; // "ALMG"
+
+const DEFAULT_BATCH_ROWS = 5_000;
+
+export interface WriteSnapshotInput {
+  readonly connectionId: number;
+  /** A `running` sync run of this connection; it is finished in the merge's transaction on success. */
+  readonly runId: number;
+  /** The connector's stream; consumed once, in order, never held in memory. */
+  readonly items: AsyncIterable<SyncItem>;
+  readonly signal?: AbortSignal;
+  /** When the snapshot was taken; defaults to the database clock at merge time. Must be later than the connection's latest snapshot. */
+  readonly takenAt?: Date;
+  /** Read when the run is finished, so that it includes every call the stream made. */
+  readonly apiUsage?: () => ApiUsage | null;
+}
+
+export interface WriteSnapshotResult {
+  readonly snapshot: Snapshot;
+  /** Set when the post-commit VACUUM/ANALYZE failed; the snapshot itself is committed. */
+  readonly maintenanceError?: string;
+}
+
+export interface SnapshotWriterOptions {
+  /** Rows per COPY batch and kind; bounds memory. */
+  readonly batchRows?: number;
+  /** VACUUM (ANALYZE) the tables a merge changed, after commit. Default true; the embedded engine has no autovacuum. */
+  readonly maintenance?: boolean;
+}
+
+type MutableCounts = { -readonly [K in keyof ItemCounts]: number };
+
+const countKey: Record<SyncItemKind, keyof ItemCounts> = {
+  account: 'accounts',
+  entitlement: 'entitlements',
+  grant: 'grants',
+  activity: 'activity',
+};
+
+/**
+ * Turns a connector's stream into a snapshot: COPY into temporary staging
+ * tables in batches, then under a per-connection advisory lock one set-based
+ * merge closes the versions the sync no longer saw (or saw changed), opens
+ * new ones, records the snapshot and finishes the run — all in one
+ * transaction. Anything that goes wrong before commit (an error, the abort
+ * signal, the process dying) leaves no trace but the run's failure record.
+ */
+export class SnapshotWriter {
+  private readonly runs: SyncRunStore;
+  private readonly copyBatch: CopyBatch;
+  private readonly batchRows: number;
+  private readonly maintenance: boolean;
+
+  constructor(
+    private readonly database: Database,
+    options: SnapshotWriterOptions = {},
+  ) {
+    this.runs = new SyncRunStore(database.knex);
+    this.copyBatch = copyBatchFor(database.engine);
+    this.batchRows = options.batchRows ?? DEFAULT_BATCH_ROWS;
+    this.maintenance = options.maintenance ?? true;
+  }
+
+  async write(input: WriteSnapshotInput): Promise<WriteSnapshotResult> {
+    const signal = input.signal ?? new AbortController().signal;
+    const counts: MutableCounts = { accounts: 0, entitlements: 0, grants: 0, activity: 0 };
+    let snapshot: Snapshot;
+    let changed: VersionedTable[];
+    try {
+      ({ snapshot, changed } = await this.database.knex.transaction(async (trx) => {
+        await this.assertRunnable(trx, input);
+        for (const kind of stagedKinds) await trx.raw(stagingDdl(kind));
+        await this.load(trx, input.items, signal, counts);
+        throwIfAborted(signal);
+        const merged = await this.merge(trx, input, counts);
+        await this.runs.finish(
+          input.runId,
+          { status: 'succeeded', itemCounts: counts, apiUsage: input.apiUsage?.() ?? null },
+          trx,
+        );
+        // The last moment an abort can still undo everything.
+        throwIfAborted(signal);
+        return merged;
+      }));
+    } catch (error) {
+      const failure = signal.aborted && !(error instanceof AbortedError) ? abortedFrom(signal, error) : error;
+      await this.recordFailure(input, failure, counts);
+      throw failure;
+    }
+    const maintenanceError = this.maintenance ? await this.maintain(changed) : undefined;
+    return maintenanceError ? { snapshot, maintenanceError } : { snapshot };
+  }
+
+  private async assertRunnable(trx: Knex.Transaction, input: WriteSnapshotInput): Promise<void> {
+    const run = await trx<SyncRunRow>(Tables.syncRuns).where({ id: input.runId }).first();
+    if (!run)
+      throw new InvalidInputError(
+        `Sync run ${input.runId} does not exist; start one with SyncRunStore.start.`,
+      );
+    if (Number(run.connection_id) !== input.connectionId) {
+      throw new InvalidInputError(
+        `Sync run ${input.runId} belongs to connection ${String(run.connection_id)}, not ${input.connectionId}.`,
+      );
+    }
+    if (run.kind !== 'sync')
+      throw new InvalidInputError(`Sync run ${input.runId} is an ${run.kind} run, not a sync.`);
+    if (run.status !== 'running') {
+      throw new ConflictError(`Sync run ${input.runId} already finished as ${run.status}; start a new run.`);
+    }
+  }
+
+  private async load(
+    trx: Knex.Transaction,
+    items: AsyncIterable<SyncItem>,
+    signal: AbortSignal,
+    counts: MutableCounts,
+  ): Promise<void> {
+    const pending = new Map<StagedKind, string[]>(stagedKinds.map((kind) => [kind, []]));
+    let seq = 0;
+    for await (const item of items) {
+      throwIfAborted(signal);
+      const kind = stagedKind(item.kind);
+      const lines = pending.get(kind) ?? [];
+      lines.push(copyLine(item, ++seq));
+      counts[countKey[item.kind]] += 1;
+      if (lines.length >= this.batchRows) {
+        await this.copyBatch(trx, kind.staging, stagingColumns(kind), lines.join(''));
+        lines.length = 0;
+      }
+    }
+    for (const [kind, lines] of pending) {
+      if (lines.length > 0) await this.copyBatch(trx, kind.staging, stagingColumns(kind), lines.join(''));
+    }
+  }
+
+  private async merge(
+    trx: Knex.Transaction,
+    input: WriteSnapshotInput,
+    counts: ItemCounts,
+  ): Promise<{ snapshot: Snapshot; changed: VersionedTable[] }> {
+    await trx.raw('SELECT pg_advisory_xact_lock(?, ?)', [MERGE_LOCK_NAMESPACE, input.connectionId]);
+    // Sorting and hashing the staged rows in memory rather than on disk.
+    await trx.raw(`SET LOCAL work_mem = '64MB'`);
+    const snapshotRow = await this.insertSnapshot(trx, input, counts);
+    const snapshotId = Number(snapshotRow.id);
+
+    let opened = 0;
+    let closed = 0;
+    const changed: VersionedTable[] = [];
+    for (const kind of stagedKinds) {
+      await trx.raw(`ANALYZE ${kind.staging}`);
+      const result = await mergeKind(trx, kind, input.connectionId, snapshotId);
+      opened += result.opened;
+      closed += result.closed;
+      if (result.opened + result.closed > 0) changed.push(kind.table);
+    }
+    const [row] = await trx<SnapshotRow>(Tables.snapshots)
+      .where({ id: snapshotId })
+      .update({ versions_opened: opened, versions_closed: closed })
+      .returning('*');
+    if (!row) throw new Error(`Snapshot ${snapshotId} vanished inside its own transaction.`);
+    return { snapshot: toSnapshot(row), changed };
+  }
+
+  private async insertSnapshot(
+    trx: Knex.Transaction,
+    input: WriteSnapshotInput,
+    counts: ItemCounts,
+  ): Promise<SnapshotRow> {
+    const result = await trx.raw<{ rows: SnapshotRow[] }>(
+      `INSERT INTO ${Tables.snapshots}
+         (connection_id, sync_run_id, taken_at, account_count, entitlement_count, grant_count, activity_count,
+          versions_opened, versions_closed)
+       VALUES (?, ?, coalesce(?::timestamptz, clock_timestamp()), ?, ?, ?, ?, 0, 0)
+       RETURNING *`,
+      [
+        input.connectionId,
+        input.runId,
+        input.takenAt ?? null,
+        counts.accounts,
+        counts.entitlements,
+        counts.grants,
+        counts.activity,
+      ],
+    );
+    const row = result.rows[0];
+    if (!row) throw new Error('INSERT … RETURNING returned no snapshot row.');
+    const later = await trx(Tables.snapshots)
+      .where('connection_id', input.connectionId)
+      .andWhereNot('id', Number(row.id))
+      .andWhere('taken_at', '>=', row.taken_at)
+      .first('id', 'taken_at');
+    if (later) {
+      throw new InvalidInputError(
+        `A snapshot of connection ${input.connectionId} taken at ${new Date(row.taken_at).toISOString()} would not be ` +
+          `the latest: snapshot ${String(later.id)} was taken at or after it. Snapshots are recorded in time order.`,
+      );
+    }
+    return row;
+  }
+
+  private async recordFailure(input: WriteSnapshotInput, error: unknown, counts: ItemCounts): Promise<void> {
+    const info = toErrorInfo(error);
+    try {
+      await this.runs.finish(input.runId, {
+        status: info.code === 'ABORTED' ? 'aborted' : 'failed',
+        error: { code: info.code, message: info.message },
+        itemCounts: counts,
+        apiUsage: input.apiUsage?.() ?? null,
+      });
+    } catch {
+      // The run may be unknown or already finished (the error we are reporting may be exactly that).
+    }
+  }
+
+  private async maintain(tables: readonly VersionedTable[]): Promise<string | undefined> {
+    if (tables.length === 0) return undefined;
+    try {
+      // Closing a version rewrites its row; VACUUM makes the old copy's space reusable and ANALYZE keeps
+      // plans good as history grows. Outside the transaction: VACUUM cannot run inside one.
+      await this.database.knex.raw(`VACUUM (ANALYZE) ${tables.join(', ')}`);
+      return undefined;
+    } catch (error) {
+      return error instanceof Error ? error.message : String(error);
+    }
+  }
+}
+
+async function mergeKind(
+  trx: Knex.Transaction,
+  kind: StagedKind,
+  connectionId: number,
+  snapshotId: number,
+): Promise<{ opened: number; closed: number }> {
+  const closedResult = await trx.raw<{ rowCount: number | null }>(
+    `UPDATE ${kind.table} v SET valid_to_snapshot_id = ?
+     WHERE v.connection_id = ? AND v.valid_to_snapshot_id IS NULL
+       AND NOT EXISTS (SELECT 1 FROM ${kind.staging} s WHERE s.key_hash = v.key_hash AND s.content_hash = v.content_hash)`,
+    [snapshotId, connectionId],
+  );
+  const columns = kind.columns.map(([name]) => name);
+  // When a stream repeats a thing with different content, a current version matching one of the
+  // repeats stays; otherwise the last repeat wins.
+  const openedResult = await trx.raw<{ rowCount: number | null }>(
+    `INSERT INTO ${kind.table} (connection_id, key_hash, content_hash, valid_from_snapshot_id, ${columns.join(', ')})
+     SELECT DISTINCT ON (s.key_hash) ?::bigint, s.key_hash, s.content_hash, ?::bigint, ${columns.map((c) => `s.${c}`).join(', ')}
+     FROM ${kind.staging} s
+     WHERE NOT EXISTS (
+       SELECT 1 FROM ${kind.table} v
+       WHERE v.connection_id = ? AND v.valid_to_snapshot_id IS NULL AND v.key_hash = s.key_hash)
+     ORDER BY s.key_hash, s.seq DESC`,
+    [connectionId, snapshotId, connectionId],
+  );
+  return { opened: openedResult.rowCount ?? 0, closed: closedResult.rowCount ?? 0 };
+}
+
+function abortedFrom(signal: AbortSignal, cause: unknown): AbortedError {
+  try {
+    throwIfAborted(signal);
+  } catch (error) {
+    if (error instanceof AbortedError) return error;
+  }
+  return new AbortedError(undefined, { cause });
+}

@@ -1,0 +1,290 @@
+import { createHash } from 'node:crypto';
+import type {
+  Account,
+  ActivityRecord,
+  Entitlement,
+  Grant,
+  JsonValue,
+  SyncItem,
+  SyncItemKind,
+} from '@accessledger/core';
+import { InvalidInputError, entitlementKey, grantKey } from '@accessledger/core';
+import { Tables } from '../tables.js';
+import type { VersionedTable } from '../tables.js';
+
+/**
+ * How each kind of sync item lands in its staging table: the columns it fills
+ * (the same names as in its versioned table) and the COPY text of one item.
+ * Staging rows also carry `seq` (arrival order), `key_hash` (which thing) and
+ * `content_hash` (what it looks like), so that the merge compares 16-byte
+ * values instead of whole rows.
+ */
+export interface StagedKind {
+  readonly kind: SyncItemKind;
+  readonly table: VersionedTable;
+  readonly staging: string;
+  /** Data columns shared by the staging and versioned table, with their SQL types. */
+  readonly columns: readonly (readonly [name: string, type: string])[];
+}
+
+export const stagedKinds: readonly StagedKind[] = [
+  {
+    kind: 'account',
+    table: Tables.accounts,
+    staging: 'accessledger_staging_accounts',
+    columns: [
+      ['external_id', 'text'],
+      ['username', 'text'],
+      ['email', 'text'],
+      ['display_name', 'text'],
+      ['status', 'text'],
+      ['account_type', 'text'],
+      ['account_created_at', 'timestamptz'],
+      ['attributes', 'jsonb'],
+    ],
+  },
+  {
+    kind: 'entitlement',
+    table: Tables.entitlements,
+    staging: 'accessledger_staging_entitlements',
+    columns: [
+      ['type', 'text'],
+      ['external_id', 'text'],
+      ['name', 'text'],
+      ['description', 'text'],
+      ['grantable', 'boolean'],
+      ['revocable', 'boolean'],
+      ['exclusive', 'boolean'],
+      ['attributes', 'jsonb'],
+    ],
+  },
+  {
+    kind: 'grant',
+    table: Tables.grants,
+    staging: 'accessledger_staging_grants',
+    columns: [
+      ['account_external_id', 'text'],
+      ['entitlement_type', 'text'],
+      ['entitlement_external_id', 'text'],
+      ['via_type', 'text'],
+      ['via_external_id', 'text'],
+      ['granted_at', 'timestamptz'],
+      ['expires_at', 'timestamptz'],
+      ['attributes', 'jsonb'],
+    ],
+  },
+  {
+    kind: 'activity',
+    table: Tables.activity,
+    staging: 'accessledger_staging_activity',
+    columns: [
+      ['account_external_id', 'text'],
+      ['source', 'text'],
+      ['last_activity_at', 'timestamptz'],
+    ],
+  },
+];
+
+export function stagedKind(kind: SyncItemKind): StagedKind {
+  const found = stagedKinds.find((candidate) => candidate.kind === kind);
+  if (!found) throw new InvalidInputError(`Unknown sync item kind "${kind}"; expected ${kindNames()}.`);
+  return found;
+}
+
+function kindNames(): string {
+  return stagedKinds.map((candidate) => candidate.kind).join(', ');
+}
+
+/** Every staging column in COPY order. */
+export function stagingColumns(kind: StagedKind): string[] {
+  return ['seq', 'key_hash', 'content_hash', ...kind.columns.map(([name]) => name)];
+}
+
+export function stagingDdl(kind: StagedKind): string {
+  const columns = kind.columns.map(([name, type]) => `${name} ${type}`).join(', ');
+  return `CREATE TEMP TABLE ${kind.staging} (seq bigint NOT NULL, key_hash uuid NOT NULL, content_hash uuid NOT NULL, ${columns}) ON COMMIT DROP`;
+}
+
+type CopyValue = string | boolean | Date | null;
+
+/** One COPY text line (tab-separated, `\N` for NULL, newline-terminated) for one item. */
+export function copyLine(item: SyncItem, seq: number): string {
+  const fields = stagedFields(item);
+  const values: CopyValue[] = [String(seq), fields.keyHash, fields.contentHash, ...fields.values];
+  return values.map(copyField).join('\t') + '\n';
+}
+
+interface StagedFields {
+  readonly keyHash: string;
+  readonly contentHash: string;
+  readonly values: readonly CopyValue[];
+}
+
+function stagedFields(item: SyncItem): StagedFields {
+  switch (item.kind) {
+    case 'account':
+      return accountFields(item.account);
+    case 'entitlement':
+      return entitlementFields(item.entitlement);
+    case 'grant':
+      return grantFields(item.grant);
+    case 'activity':
+      return activityFields(item.activity);
+    default:
+      return unreachable(item);
+  }
+}
+
+function unreachable(item: never): never {
+  throw new InvalidInputError(`Unknown sync item ${JSON.stringify(item)}; expected ${kindNames()}.`);
+}
+
+const accountStatuses = new Set(['active', 'suspended', 'inactive']);
+
+function accountFields(account: Account): StagedFields {
+  requireText(account.externalId, 'account.externalId', account);
+  requireText(account.username, 'account.username', account);
+  if (!accountStatuses.has(account.status)) {
+    throw new InvalidInputError(
+      `Account ${account.externalId} has status "${String(account.status)}"; expected active, suspended or inactive.`,
+    );
+  }
+  const createdAt = optionalDate(account.createdAt, 'account.createdAt', account.externalId);
+  const attributes = canonicalJson(account.attributes ?? {});
+  const values: CopyValue[] = [
+    account.externalId,
+    account.username,
+    account.email ?? null,
+    account.displayName ?? '',
+    account.status,
+    account.accountType ?? null,
+    createdAt,
+    attributes,
+  ];
+  return { keyHash: hash(account.externalId), contentHash: contentHash(values), values };
+}
+
+function entitlementFields(entitlement: Entitlement): StagedFields {
+  requireText(entitlement.type, 'entitlement.type', entitlement);
+  requireText(entitlement.externalId, 'entitlement.externalId', entitlement);
+  const values: CopyValue[] = [
+    entitlement.type,
+    entitlement.externalId,
+    entitlement.name ?? '',
+    entitlement.description ?? null,
+    Boolean(entitlement.grantable),
+    Boolean(entitlement.revocable),
+    Boolean(entitlement.exclusive),
+    canonicalJson(entitlement.attributes ?? {}),
+  ];
+  return { keyHash: hash(entitlementKey(entitlement)), contentHash: contentHash(values), values };
+}
+
+function grantFields(grant: Grant): StagedFields {
+  requireText(grant.accountExternalId, 'grant.accountExternalId', grant);
+  requireText(grant.entitlement?.type, 'grant.entitlement.type', grant);
+  requireText(grant.entitlement.externalId, 'grant.entitlement.externalId', grant);
+  if (grant.via) {
+    requireText(grant.via.type, 'grant.via.type', grant);
+    requireText(grant.via.externalId, 'grant.via.externalId', grant);
+  }
+  const values: CopyValue[] = [
+    grant.accountExternalId,
+    grant.entitlement.type,
+    grant.entitlement.externalId,
+    grant.via?.type ?? null,
+    grant.via?.externalId ?? null,
+    optionalDate(grant.grantedAt, 'grant.grantedAt', grant.accountExternalId),
+    optionalDate(grant.expiresAt, 'grant.expiresAt', grant.accountExternalId),
+    canonicalJson(grant.attributes ?? {}),
+  ];
+  return { keyHash: hash(grantKey(grant)), contentHash: contentHash(values), values };
+}
+
+function activityFields(activity: ActivityRecord): StagedFields {
+  requireText(activity.accountExternalId, 'activity.accountExternalId', activity);
+  requireText(activity.source, 'activity.source', activity);
+  const values: CopyValue[] = [
+    activity.accountExternalId,
+    activity.source,
+    optionalDate(activity.lastActivityAt, 'activity.lastActivityAt', activity.accountExternalId),
+  ];
+  return {
+    keyHash: hash(`${activity.accountExternalId}\u0000${activity.source}`),
+    contentHash: contentHash(values),
+    values,
+  };
+}
+
+function requireText(value: unknown, field: string, item: object): void {
+  if (typeof value !== 'string' || value.length === 0) {
+    throw new InvalidInputError(
+      `Sync item field ${field} must be a non-empty string, got ${JSON.stringify(value)} in ${truncate(JSON.stringify(item))}. ` +
+        `This is a connector bug: every item needs its identifying fields.`,
+      { fields: [field] },
+    );
+  }
+}
+
+function optionalDate(value: Date | null | undefined, field: string, owner: string): Date | null {
+  if (value === null || value === undefined) return null;
+  if (!(value instanceof Date) || Number.isNaN(value.getTime())) {
+    throw new InvalidInputError(`Sync item field ${field} of ${owner} must be a valid Date or null.`, {
+      fields: [field],
+    });
+  }
+  return value;
+}
+
+function truncate(text: string): string {
+  return text.length > 200 ? `${text.slice(0, 200)}…` : text;
+}
+
+/** 128 bits of SHA-256 as 32 hex digits, which Postgres reads as a uuid. */
+function hash(text: string): string {
+  return createHash('sha256').update(text).digest('hex').slice(0, 32);
+}
+
+function contentHash(values: readonly CopyValue[]): string {
+  return hash(values.map((value) => (value === null ? '\u0000' : copyValueText(value))).join('\u0001'));
+}
+
+/** JSON with object keys sorted, so that equal attributes hash equally whatever order the connector built them in. */
+export function canonicalJson(value: JsonValue): string {
+  if (value === null || typeof value !== 'object') return JSON.stringify(value);
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  const keys = Object.keys(value).sort();
+  const parts: string[] = [];
+  for (const key of keys) {
+    const entry = value[key];
+    if (entry !== undefined) parts.push(`${JSON.stringify(key)}:${canonicalJson(entry)}`);
+  }
+  return `{${parts.join(',')}}`;
+}
+
+function copyValueText(value: string | boolean | Date): string {
+  if (typeof value === 'string') return value;
+  if (typeof value === 'boolean') return value ? 't' : 'f';
+  return value.toISOString();
+}
+
+const COPY_SPECIAL = /[\\\t\n\r]/;
+
+/** A value in COPY's text format: NULL is `\N`; backslash, tab, newline and carriage return are escaped. */
+export function copyField(value: CopyValue): string {
+  if (value === null) return '\\N';
+  const text = copyValueText(value);
+  if (!COPY_SPECIAL.test(text)) return text;
+  return text.replace(/[\\\t\n\r]/g, (character) => {
+    switch (character) {
+      case '\\':
+        return '\\\\';
+      case '\t':
+        return '\\t';
+      case '\n':
+        return '\\n';
+      default:
+        return '\\r';
+    }
+  });
+}
