@@ -74,7 +74,15 @@ export interface SoqlDataSource {
 /** A Salesforce-shaped failure the HTTP layer turns into `[{message, errorCode}]` with `statusCode`. */
 export interface SoqlErrorShape {
   readonly statusCode: number;
-  readonly errorCode: 'MALFORMED_QUERY' | 'INVALID_FIELD' | 'INVALID_TYPE' | 'INVALID_QUERY_FILTER_OPERATOR';
+  readonly errorCode:
+    | 'MALFORMED_QUERY'
+    | 'INVALID_FIELD'
+    | 'INVALID_TYPE'
+    | 'INVALID_QUERY_FILTER_OPERATOR'
+    /** OFFSET above 2,000 (SOQL reference, "OFFSET"). */
+    | 'NUMBER_OUTSIDE_VALID_RANGE'
+    /** FROM names an object whose describe says `queryable: false`. */
+    | 'INVALID_TYPE_FOR_OPERATION';
   readonly message: string;
 }
 
