@@ -1,0 +1,314 @@
+import {
+  AbortedError,
+  RateLimitedError,
+  throwIfAborted,
+  TransientError,
+  type Logger,
+} from '@accessledger/core';
+import axios, { type AxiosError, type AxiosInstance, type AxiosResponse } from 'axios';
+import axiosRetry from 'axios-retry';
+import { mapApiError, parseApiErrors } from '../errors.js';
+import type { components } from '../generated/salesforce.js';
+import { parseLimitInfo, remainingCalls, type ApiUsage } from './api-usage.js';
+import { defaultRetryPolicy, retryAfterMs, retryDelayMs, shouldRetry, type RetryPolicy } from './retry.js';
+import type { SalesforceSession, SessionProvider } from './session.js';
+
+export type QueryResult = components['schemas']['QueryResult'];
+export type SObjectRecord = components['schemas']['SObjectRecord'];
+export type SaveResult = components['schemas']['SaveResult'];
+export type BatchRequest = components['schemas']['BatchRequest'];
+export type BatchResponse = components['schemas']['BatchResponse'];
+export type Limits = components['schemas']['Limits'];
+export type DescribeSObjectResult = components['schemas']['DescribeSObjectResult'];
+export type ScimUser = components['schemas']['ScimUser'];
+export type ScimUserList = components['schemas']['ScimUserList'];
+export type ScimEntitlement = components['schemas']['ScimEntitlement'];
+export type ScimPatchOp = components['schemas']['ScimPatchOp'];
+
+export const API_VERSION = '63.0';
+
+export interface SalesforceClientOptions {
+  readonly sessions: SessionProvider;
+  readonly logger: Logger;
+  readonly retry?: RetryPolicy;
+  /** Stop calling when fewer than this many calls remain in the org's 24-hour budget. */
+  readonly minRemainingApiCalls?: number;
+  readonly timeoutMs?: number;
+  /** Records per query page asked for (200–2000); Salesforce may send fewer. */
+  readonly queryBatchSize?: number;
+}
+
+export interface RequestSpec {
+  readonly method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
+  /** Path from the instance root, e.g. `/services/data/v63.0/limits`. */
+  readonly path: string;
+  readonly query?: Readonly<Record<string, string>>;
+  readonly body?: unknown;
+  readonly headers?: Readonly<Record<string, string>>;
+  /** Safe to send twice even though the method is POST. */
+  readonly idempotent?: boolean;
+  /** What the call does, for error messages: `querying User`. */
+  readonly action: string;
+}
+
+/**
+ * The only module that speaks HTTP to Salesforce: one axios instance with
+ * retries (axios-retry), session renewal on 401 INVALID_SESSION_ID, the API
+ * budget floor, and typed helpers for the endpoints the connector uses.
+ */
+export class SalesforceClient {
+  private readonly http: AxiosInstance;
+  private usage: ApiUsage | null = null;
+  private readonly minRemaining: number;
+
+  constructor(private readonly options: SalesforceClientOptions) {
+    this.minRemaining = options.minRemainingApiCalls ?? 0;
+    this.http = axios.create({
+      timeout: options.timeoutMs ?? 120_000,
+      validateStatus: (status) => status >= 200 && status < 300,
+      maxRedirects: 0,
+    });
+    const policy = options.retry ?? defaultRetryPolicy;
+    axiosRetry(this.http, {
+      retries: policy.retries,
+      retryCondition: shouldRetry,
+      retryDelay: (retryNumber, error) => retryDelayMs(policy, retryNumber, error),
+      shouldResetTimeout: true,
+      onRetry: (retryNumber, error, config) => {
+        options.logger.warn(
+          {
+            retryNumber,
+            method: config.method,
+            url: config.url,
+            status: error.response?.status,
+            code: error.code,
+          },
+          'retrying Salesforce call',
+        );
+      },
+    });
+  }
+
+  /** API usage from the last response's Sforce-Limit-Info header. */
+  get apiUsage(): ApiUsage | null {
+    return this.usage;
+  }
+
+  async request<T>(spec: RequestSpec, signal: AbortSignal): Promise<AxiosResponse<T>> {
+    throwIfAborted(signal);
+    this.checkBudget(spec.action);
+    let session = await this.options.sessions.current(signal);
+    try {
+      return await this.send<T>(session, spec, signal);
+    } catch (error) {
+      if (!isInvalidSession(error)) throw this.translate(error, spec.action, signal);
+    }
+    // Salesforce sends no expiry: a 401 INVALID_SESSION_ID is the signal to renew, once.
+    session = await this.options.sessions.renew(session, signal);
+    try {
+      return await this.send<T>(session, spec, signal);
+    } catch (error) {
+      throw this.translate(error, spec.action, signal);
+    }
+  }
+
+  /** Streams a query's records page by page, following `nextRecordsUrl` until `done`. */
+  async *query<T extends SObjectRecord = SObjectRecord>(
+    soql: string,
+    signal: AbortSignal,
+    options: { readonly includeDeleted?: boolean; readonly action?: string } = {},
+  ): AsyncGenerator<T[], void, undefined> {
+    const action =
+      options.action ?? `running a query on ${/\bFROM\s+(\w+)/i.exec(soql)?.[1] ?? 'Salesforce'}`;
+    const headers = this.options.queryBatchSize
+      ? { 'Sforce-Query-Options': `batchSize=${this.options.queryBatchSize}` }
+      : undefined;
+    const resource = options.includeDeleted ? 'queryAll' : 'query';
+    let page = await this.request<QueryResult>(
+      {
+        method: 'GET',
+        path: `/services/data/v${API_VERSION}/${resource}`,
+        query: { q: soql },
+        action,
+        ...(headers ? { headers } : {}),
+      },
+      signal,
+    );
+    for (;;) {
+      yield page.data.records as T[];
+      const next = page.data.nextRecordsUrl;
+      if (page.data.done || !next) return;
+      throwIfAborted(signal);
+      page = await this.request<QueryResult>(
+        { method: 'GET', path: next, action, ...(headers ? { headers } : {}) },
+        signal,
+      );
+    }
+  }
+
+  /** `SELECT COUNT() …`: totalSize, no records. */
+  async count(soql: string, signal: AbortSignal): Promise<number> {
+    const response = await this.request<QueryResult>(
+      {
+        method: 'GET',
+        path: `/services/data/v${API_VERSION}/query`,
+        query: { q: soql },
+        action: 'counting records',
+      },
+      signal,
+    );
+    return response.data.totalSize;
+  }
+
+  async limits(signal: AbortSignal): Promise<Limits> {
+    const response = await this.request<Limits>(
+      { method: 'GET', path: `/services/data/v${API_VERSION}/limits`, action: 'reading org limits' },
+      signal,
+    );
+    return response.data;
+  }
+
+  async describeUser(signal: AbortSignal): Promise<DescribeSObjectResult> {
+    const response = await this.request<DescribeSObjectResult>(
+      {
+        method: 'GET',
+        path: `/services/data/v${API_VERSION}/sobjects/User/describe`,
+        action: 'describing User',
+      },
+      signal,
+    );
+    return response.data;
+  }
+
+  /** Creates a record. Never retried on a dropped connection: it may have been created. */
+  async create(sobject: string, fields: Record<string, unknown>, signal: AbortSignal): Promise<SaveResult> {
+    const response = await this.request<SaveResult>(
+      {
+        method: 'POST',
+        path: `/services/data/v${API_VERSION}/sobjects/${encodeURIComponent(sobject)}`,
+        body: fields,
+        action: `creating a ${sobject}`,
+      },
+      signal,
+    );
+    return response.data;
+  }
+
+  async update(
+    sobject: string,
+    id: string,
+    fields: Record<string, unknown>,
+    signal: AbortSignal,
+  ): Promise<void> {
+    await this.request(
+      {
+        method: 'PATCH',
+        path: `/services/data/v${API_VERSION}/sobjects/${encodeURIComponent(sobject)}/${encodeURIComponent(id)}`,
+        body: fields,
+        action: `updating ${sobject} ${id}`,
+      },
+      signal,
+    );
+  }
+
+  async delete(sobject: string, id: string, signal: AbortSignal): Promise<void> {
+    await this.request(
+      {
+        method: 'DELETE',
+        path: `/services/data/v${API_VERSION}/sobjects/${encodeURIComponent(sobject)}/${encodeURIComponent(id)}`,
+        action: `deleting ${sobject} ${id}`,
+      },
+      signal,
+    );
+  }
+
+  /**
+   * Up to 25 subrequests in order, without rollback; the call answers 200 with
+   * per-subrequest status codes (REST API Developer Guide: "Batch").
+   */
+  async compositeBatch(
+    batch: BatchRequest,
+    signal: AbortSignal,
+    options: { readonly idempotent: boolean },
+  ): Promise<BatchResponse> {
+    const response = await this.request<BatchResponse>(
+      {
+        method: 'POST',
+        path: `/services/data/v${API_VERSION}/composite/batch`,
+        body: batch,
+        idempotent: options.idempotent,
+        action: `running a batch of ${batch.batchRequests.length} subrequests`,
+      },
+      signal,
+    );
+    return response.data;
+  }
+
+  private checkBudget(action: string): void {
+    if (!this.usage || this.minRemaining <= 0) return;
+    const remaining = remainingCalls(this.usage);
+    if (remaining < this.minRemaining) {
+      throw new RateLimitedError(
+        `Not ${action}: the org has ${remaining} API calls left of ${this.usage.limit} in its 24-hour window, under the configured floor of ${this.minRemaining}. Raise the floor's headroom or wait for the window to free up.`,
+        null,
+        { upstreamCode: 'API_BUDGET_FLOOR' },
+      );
+    }
+  }
+
+  private async send<T>(
+    session: SalesforceSession,
+    spec: RequestSpec,
+    signal: AbortSignal,
+  ): Promise<AxiosResponse<T>> {
+    const url = new URL(spec.path, `${session.instanceUrl}/`);
+    for (const [key, value] of Object.entries(spec.query ?? {})) url.searchParams.set(key, value);
+    const response = await this.http.request<T>({
+      method: spec.method,
+      url: url.toString(),
+      data: spec.body,
+      idempotent: spec.idempotent === true,
+      signal,
+      headers: {
+        authorization: `Bearer ${session.accessToken}`,
+        accept: 'application/json',
+        ...(spec.body !== undefined ? { 'content-type': 'application/json' } : {}),
+        ...spec.headers,
+      },
+    });
+    this.recordUsage(response.headers['sforce-limit-info']);
+    return response;
+  }
+
+  private recordUsage(header: unknown): void {
+    const usage = parseLimitInfo(typeof header === 'string' ? header : undefined);
+    if (usage) this.usage = usage;
+  }
+
+  private translate(error: unknown, action: string, signal: AbortSignal): Error {
+    if (signal.aborted || axios.isCancel(error))
+      return new AbortedError(`Aborted while ${action}.`, { cause: error });
+    if (!axios.isAxiosError(error)) return error instanceof Error ? error : new Error(String(error));
+    const axiosError = error as AxiosError;
+    if (axiosError.response) {
+      this.recordUsage(axiosError.response.headers['sforce-limit-info']);
+      return mapApiError(axiosError.response.data, {
+        httpStatus: axiosError.response.status,
+        action,
+        retryAfterMs: retryAfterMs(axiosError.response.headers['retry-after']),
+      });
+    }
+    return new TransientError(
+      `Salesforce could not be reached while ${action}: ${axiosError.code ?? axiosError.message}.`,
+      {
+        ...(axiosError.code ? { upstreamCode: axiosError.code } : {}),
+      },
+    );
+  }
+}
+
+function isInvalidSession(error: unknown): boolean {
+  if (!axios.isAxiosError(error) || error.response?.status !== 401) return false;
+  const errors = parseApiErrors(error.response.data);
+  return errors.length === 0 || errors.some((apiError) => apiError.errorCode === 'INVALID_SESSION_ID');
+}

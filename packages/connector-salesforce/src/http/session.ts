@@ -1,0 +1,158 @@
+import { AbortedError, InvalidInputError, throwIfAborted } from '@accessledger/core';
+import axios, { type AxiosInstance } from 'axios';
+import { createSign } from 'node:crypto';
+import { mapOAuthError } from '../errors.js';
+import type { components } from '../generated/salesforce.js';
+
+type TokenResponse = components['schemas']['TokenResponse'];
+type TokenRequest = components['schemas']['TokenRequest'];
+
+/** What every API call needs: a bearer token and the host that serves the org. */
+export interface SalesforceSession {
+  readonly accessToken: string;
+  /** Taken from every token response: Salesforce may move an org. */
+  readonly instanceUrl: string;
+  /** The identity URL: `…/id/{orgId}/{userId}`. */
+  readonly identityUrl: string;
+}
+
+/**
+ * Hands out sessions and renews them when Salesforce answers 401
+ * INVALID_SESSION_ID. Salesforce sends no `expires_in`: a session ends when a
+ * call says so.
+ */
+export interface SessionProvider {
+  current(signal: AbortSignal): Promise<SalesforceSession>;
+  /** Renews after `stale` was refused; concurrent callers share one renewal. */
+  renew(stale: SalesforceSession, signal: AbortSignal): Promise<SalesforceSession>;
+}
+
+/** Obtains a fresh session from the token endpoint. */
+export type SessionGrant = (signal: AbortSignal) => Promise<SalesforceSession>;
+
+/** Caches one session and runs at most one grant at a time (single flight). */
+export class SingleFlightSessionProvider implements SessionProvider {
+  private session: SalesforceSession | null = null;
+  private inFlight: Promise<SalesforceSession> | null = null;
+
+  constructor(private readonly grant: SessionGrant) {}
+
+  async current(signal: AbortSignal): Promise<SalesforceSession> {
+    return this.session ?? this.obtain(signal);
+  }
+
+  async renew(stale: SalesforceSession, signal: AbortSignal): Promise<SalesforceSession> {
+    if (this.session && this.session.accessToken !== stale.accessToken) return this.session;
+    this.session = null;
+    return this.obtain(signal);
+  }
+
+  private obtain(signal: AbortSignal): Promise<SalesforceSession> {
+    throwIfAborted(signal);
+    if (!this.inFlight) {
+      // The shared grant is not tied to one caller's signal: another caller may still need it.
+      this.inFlight = this.grant(new AbortController().signal)
+        .then((session) => {
+          this.session = session;
+          return session;
+        })
+        .finally(() => {
+          this.inFlight = null;
+        });
+    }
+    return raceAbort(this.inFlight, signal);
+  }
+}
+
+function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(new AbortedError());
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(new AbortedError());
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
+}
+
+export interface TokenEndpointOptions {
+  /** Scheme and host of the login domain, e.g. `https://acme.my.salesforce.com`. */
+  readonly loginUrl: string;
+  readonly http?: AxiosInstance;
+  readonly timeoutMs?: number;
+}
+
+/** POSTs a grant to `/services/oauth2/token` and maps failures onto core's errors. */
+export async function requestToken(
+  options: TokenEndpointOptions,
+  form: TokenRequest,
+  signal: AbortSignal,
+): Promise<TokenResponse> {
+  const http = options.http ?? axios.create();
+  const body = new URLSearchParams();
+  for (const [key, value] of Object.entries(form)) if (typeof value === 'string') body.set(key, value);
+  const response = await http.post<unknown>(`${options.loginUrl}/services/oauth2/token`, body.toString(), {
+    headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+    validateStatus: () => true,
+    timeout: options.timeoutMs ?? 30_000,
+    signal,
+  });
+  if (response.status !== 200) throw mapOAuthError(response.data, response.status);
+  const token = response.data as Partial<TokenResponse>;
+  if (
+    typeof token.access_token !== 'string' ||
+    typeof token.instance_url !== 'string' ||
+    typeof token.id !== 'string'
+  ) {
+    throw new InvalidInputError('The token endpoint answered 200 without access_token, instance_url and id.');
+  }
+  return token as TokenResponse;
+}
+
+export function sessionFromToken(token: TokenResponse): SalesforceSession {
+  return {
+    accessToken: token.access_token,
+    instanceUrl: token.instance_url.replace(/\/+$/, ''),
+    identityUrl: token.id,
+  };
+}
+
+/**
+ * A JWT bearer assertion (RS256): `iss` the consumer key, `sub` the username,
+ * `aud` the login host, `exp` at most three minutes ahead (Salesforce Help:
+ * "OAuth 2.0 JWT Bearer Flow for Server-to-Server Integration").
+ */
+export function signJwtBearerAssertion(input: {
+  readonly clientId: string;
+  readonly username: string;
+  readonly audience: string;
+  readonly privateKeyPem: string;
+  readonly now?: Date;
+}): string {
+  const issuedAt = Math.floor((input.now ?? new Date()).getTime() / 1000);
+  const encode = (value: object): string => Buffer.from(JSON.stringify(value)).toString('base64url');
+  const unsigned = `${encode({ alg: 'RS256' })}.${encode({
+    iss: input.clientId,
+    sub: input.username,
+    aud: input.audience,
+    exp: issuedAt + 170,
+  })}`;
+  let signature: string;
+  try {
+    signature = createSign('RSA-SHA256').update(unsigned).sign(input.privateKeyPem, 'base64url');
+  } catch (error) {
+    throw new InvalidInputError(
+      'The JWT private key could not sign: provide the RSA private key (PEM) whose certificate is uploaded to the connected app.',
+      {},
+      { cause: error },
+    );
+  }
+  return `${unsigned}.${signature}`;
+}
