@@ -1,0 +1,217 @@
+import { createServer } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { OAuthServer } from '../auth/index.js';
+import type { ConnectedApp } from '../auth/index.js';
+import { FaultController } from '../faults/fault-controller.js';
+import type { FaultSettings } from '../faults/fault-controller.js';
+import { generateOrg } from '../generator/generate-org.js';
+import { authDirectoryFor } from '../org/auth-directory.js';
+import type { EmulatedOrg } from '../org/emulated-org.js';
+import { DataApi } from '../rest/data-api.js';
+import { ScimApi } from '../scim/scim-api.js';
+import type { EmulatorRequest, EmulatorResponse } from './types.js';
+
+export interface StartEmulatorOptions {
+  /** The org to serve; default a `tiny` org with seed 1. */
+  readonly org?: EmulatedOrg;
+  /** Faults active from the start, or a controller to share. */
+  readonly faults?: FaultSettings | FaultController;
+  /** Seed of the fault PRNG (default 1). */
+  readonly faultSeed?: number;
+  /** 0 or omitted: a random free port. */
+  readonly port?: number;
+  /** Session timeout of access tokens (sliding). Default 2 hours. */
+  readonly sessionTimeoutMs?: number;
+  /** `instance_url` in token responses; default the emulator's own base URL. */
+  readonly instanceUrl?: string;
+}
+
+/** The connected app registered in the served org, with the key that signs its JWT bearer assertions. */
+export interface EmulatorConnectedApp {
+  readonly clientId: string;
+  readonly clientSecret: string;
+  readonly redirectUris: readonly string[];
+  readonly privateKeyPem: string;
+  readonly publicKeyPem: string;
+  readonly app: ConnectedApp;
+}
+
+/** A running emulator. `org` and `faults` can be inspected and changed while it serves. */
+export interface EmulatorHandle {
+  /** e.g. `http://127.0.0.1:53211`: the login, test, My Domain and instance host at once. */
+  readonly baseUrl: string;
+  readonly port: number;
+  readonly org: EmulatedOrg;
+  readonly faults: FaultController;
+  readonly auth: OAuthServer;
+  readonly connectedApp: EmulatorConnectedApp;
+  readonly adminUsername: string;
+  close(): Promise<void>;
+}
+
+function readBody(request: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => resolve(Buffer.concat(chunks)));
+    request.on('error', reject);
+  });
+}
+
+function write(response: ServerResponse, answer: EmulatorResponse): void {
+  const headers: Record<string, string> = { ...answer.headers };
+  let payload: string | Buffer | undefined;
+  if (answer.body === undefined || answer.status === 204) payload = undefined;
+  else if (typeof answer.body === 'string' || Buffer.isBuffer(answer.body)) payload = answer.body;
+  else {
+    payload = JSON.stringify(answer.body);
+    if (!Object.keys(headers).some((name) => name.toLowerCase() === 'content-type')) {
+      headers['Content-Type'] = 'application/json;charset=UTF-8';
+    }
+  }
+  if (payload !== undefined) headers['Content-Length'] = String(Buffer.byteLength(payload));
+  response.writeHead(answer.status, headers);
+  response.end(payload);
+}
+
+function serverError(status: 500 | 503): EmulatorResponse {
+  return status === 503
+    ? {
+        status,
+        headers: { 'Content-Type': 'application/json;charset=UTF-8', 'Retry-After': '1' },
+        body: [
+          { errorCode: 'SERVER_UNAVAILABLE', message: 'Service temporarily unavailable, please retry.' },
+        ],
+      }
+    : {
+        status,
+        headers: { 'Content-Type': 'application/json;charset=UTF-8' },
+        body: [
+          {
+            errorCode: 'UNKNOWN_EXCEPTION',
+            message:
+              'An unexpected error occurred. Please include this ErrorId if you contact support: 1234567890-12345 (-1234567890)',
+          },
+        ],
+      };
+}
+
+const NOT_FOUND: EmulatorResponse = {
+  status: 404,
+  headers: { 'Content-Type': 'application/json;charset=UTF-8' },
+  body: [{ errorCode: 'NOT_FOUND', message: 'The requested resource does not exist' }],
+};
+
+/**
+ * Starts an emulated Salesforce org over HTTP on 127.0.0.1.
+ *
+ * @example
+ * const emulator = await startEmulator({ org: generateOrg({ seed: 1, preset: 'tiny' }) });
+ * const token = await fetch(`${emulator.baseUrl}/services/oauth2/token`, { method: 'POST', body: new URLSearchParams({
+ *   grant_type: 'client_credentials', client_id: emulator.connectedApp.clientId,
+ *   client_secret: emulator.connectedApp.clientSecret }) }).then((r) => r.json());
+ * await emulator.close();
+ */
+export async function startEmulator(options: StartEmulatorOptions = {}): Promise<EmulatorHandle> {
+  const org = options.org ?? generateOrg({ seed: 1, preset: 'tiny' });
+  const faults =
+    options.faults instanceof FaultController
+      ? options.faults
+      : new FaultController(options.faults ?? {}, options.faultSeed ?? 1);
+  const auth = new OAuthServer({
+    directory: authDirectoryFor(org),
+    orgId: org.organizationId,
+    defaultUsername: org.adminUsername,
+    ...(options.sessionTimeoutMs !== undefined ? { sessionTimeoutMs: options.sessionTimeoutMs } : {}),
+    ...(options.instanceUrl !== undefined ? { instanceUrl: options.instanceUrl } : {}),
+  });
+  const registered = auth.apps.registerWithKeyPair({
+    name: org.connectedApp.name,
+    clientId: org.connectedApp.clientId,
+    clientSecret: org.connectedApp.clientSecret,
+    callbackUrls: org.connectedApp.redirectUris,
+    scopes: ['api', 'refresh_token', 'id', 'openid', 'full'],
+    clientCredentialsRunAsUsername: org.connectedApp.runAsUsername,
+  });
+  faults.attach({
+    setDailyApiLimit: (limit) => {
+      org.apiUsage.limit = limit;
+    },
+    expireTokensAfterCalls: (calls) => {
+      if (calls === undefined) auth.clearExpireAfterCalls();
+      else auth.expireAfterCalls(calls);
+    },
+    tokenExpirations: () => auth.expirationsByCause['call-count'],
+  });
+  const dataApi = new DataApi(org, auth, faults);
+  const scimApi = new ScimApi(org, auth);
+
+  const route = (request: EmulatorRequest): EmulatorResponse => {
+    if (OAuthServer.handles(request.path)) return auth.handle(request);
+    if (request.path.startsWith('/services/data')) return dataApi.handle(request);
+    if (request.path.startsWith('/services/scim/v2')) return scimApi.handle(request);
+    return NOT_FOUND;
+  };
+
+  const server = createServer((incoming, outgoing) => {
+    void (async () => {
+      const url = new URL(incoming.url ?? '/', `http://${incoming.headers.host ?? '127.0.0.1'}`);
+      const body = await readBody(incoming);
+      const isApi = url.pathname.startsWith('/services/data/v') || url.pathname.startsWith('/services/scim/');
+      if (isApi) {
+        const delay = faults.latencyFor();
+        if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
+        if (faults.shouldDropConnection()) {
+          incoming.socket.destroy();
+          return;
+        }
+        const status = faults.serverErrorStatus();
+        if (status !== undefined) {
+          write(outgoing, serverError(status));
+          return;
+        }
+      }
+      const request: EmulatorRequest = {
+        method: (incoming.method ?? 'GET').toUpperCase(),
+        path: url.pathname,
+        query: url.searchParams,
+        headers: incoming.headers,
+        body,
+        baseUrl: `http://${incoming.headers.host ?? '127.0.0.1'}`,
+      };
+      write(outgoing, route(request));
+    })().catch((error: unknown) => {
+      const detail = error instanceof Error ? error.message : String(error);
+      if (!outgoing.headersSent) {
+        write(outgoing, { status: 500, body: [{ errorCode: 'UNKNOWN_EXCEPTION', message: detail }] });
+      }
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  return {
+    baseUrl: `http://127.0.0.1:${port}`,
+    port,
+    org,
+    faults,
+    auth,
+    adminUsername: org.adminUsername,
+    connectedApp: {
+      clientId: registered.app.clientId,
+      clientSecret: registered.app.clientSecret,
+      redirectUris: registered.app.callbackUrls,
+      privateKeyPem: registered.privateKeyPem,
+      publicKeyPem: registered.publicKeyPem,
+      app: registered.app,
+    },
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.closeAllConnections();
+        server.close((error) => (error === undefined ? resolve() : reject(error)));
+      }),
+  };
+}

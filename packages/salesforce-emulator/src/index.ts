@@ -1,0 +1,18 @@
+export { startEmulator } from './http/server.js';
+export type { EmulatorConnectedApp, EmulatorHandle, StartEmulatorOptions } from './http/server.js';
+export type { EmulatorRequest, EmulatorResponse } from './http/types.js';
+export { generateOrg } from './generator/generate-org.js';
+export type { GenerateOrgOptions } from './generator/generate-org.js';
+export { PRESETS } from './generator/presets.js';
+export type { OrgShape, PresetName } from './generator/presets.js';
+export { EmulatedOrg } from './org/emulated-org.js';
+export type { ConnectedAppDefinition, EmulatedOrgOptions, OrgSettings } from './org/emulated-org.js';
+export { OrgStore } from './org/store.js';
+export { OrgWriter } from './org/writer.js';
+export { SalesforceApiError } from './org/errors.js';
+export type { SalesforceErrorBody } from './org/errors.js';
+export type { ValidationRule } from './org/validation-rules.js';
+export { idChecksum, isSalesforceId, toId18 } from './org/ids.js';
+export { FaultController } from './faults/fault-controller.js';
+export type { FaultCounts, FaultSettings } from './faults/fault-controller.js';
+export type { FieldDescriptor, ObjectDescriptor, SObjectRecord, SoqlDataSource } from './soql/types.js';
