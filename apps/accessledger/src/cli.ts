@@ -1,0 +1,38 @@
+import { isAccessLedgerError } from '@accessledger/core';
+import { Command, CommanderError } from 'commander';
+import { registerDbCommands } from './commands/db.js';
+
+export interface CliIo {
+  readonly stdout: NodeJS.WritableStream;
+  readonly stderr: NodeJS.WritableStream;
+  readonly env: Readonly<Record<string, string | undefined>>;
+}
+
+/** Builds the command tree; each command family registers itself. */
+export function buildProgram(io: CliIo): Command {
+  const program = new Command('accessledger')
+    .description('Access governance: who can do what in Salesforce, and since when.')
+    .showHelpAfterError()
+    .exitOverride()
+    .configureOutput({
+      writeOut: (text) => io.stdout.write(text),
+      writeErr: (text) => io.stderr.write(text),
+    });
+  registerDbCommands(program, io);
+  return program;
+}
+
+/** Runs one command line and returns the process exit code; errors are printed, never thrown. */
+export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
+  const program = buildProgram(io);
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return 0;
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode;
+    const code = isAccessLedgerError(error) ? ` [${error.code}]` : '';
+    const message = error instanceof Error ? error.message : String(error);
+    io.stderr.write(`accessledger: ${message}${code}\n`);
+    return 1;
+  }
+}
