@@ -8,7 +8,7 @@
 
 const SUFFIX_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ012345';
 const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
-const ID_CHARS = /^[a-zA-Z0-9]{15}(?:[A-Z0-5]{3})?$/;
+const ID_CHARS = /^[a-zA-Z0-9]{15}(?:[A-Za-z0-5]{3})?$/;
 
 /** The three-character case-safety suffix of a 15-character Id. */
 export function idChecksum(id15: string): string {
