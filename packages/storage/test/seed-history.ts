@@ -1,0 +1,113 @@
+import type { SyncItem } from '@accessledger/core';
+import type { Database } from '../src/database.js';
+import { ConnectionStore } from '../src/connections.js';
+import type { Snapshot } from '../src/model.js';
+import { account, activity, entitlement, grant, ref } from './fixtures.js';
+import { writeSnapshot } from './history-helpers.js';
+
+/**
+ * A small org with a history worth asking about, relative to now: five
+ * snapshots at 120, 60, 14 and 3 days and 1 hour ago.
+ *
+ * - alice: System Administrator profile (Modify All Data), logs in daily, CPQ seat.
+ * - bob: Finance Admins permission set group from snapshot 2 (Data Steward through it), CPQ seat
+ *   from snapshot 2, last login 200 days ago; the group grant's expiry changes at snapshot 4.
+ * - carol: Report Viewer throughout; Data Steward directly until snapshot 3.
+ * - dave: created at snapshot 4 with a CPQ seat.
+ * - erin: CPQ seat until snapshot 4, where she is deactivated.
+ * - frank: Data Steward directly throughout, never logged in.
+ * - CPQ allows 3 seats, raised to 5 at snapshot 3.
+ */
+export const SEED_CONNECTION_NAME = 'acme-prod';
+export const SNAPSHOT_AGES_MS = [120, 60, 14, 3].map((days) => days * 86_400_000).concat([3_600_000]);
+
+const adminProfile = ref('profile', '00eADMIN');
+const standardProfile = ref('profile', '00eSTANDARD');
+const dataSteward = ref('permission_set', '0PSDATASTEWARD');
+const reportViewer = ref('permission_set', '0PSREPORTVIEWER');
+const financeAdmins = ref('permission_set_group', '0PGFINANCE');
+const cpq = ref('package_license', '050CPQ');
+const DAY = 86_400_000;
+
+function org(index: number, now: number): SyncItem[] {
+  const at = (snapshot: number) => index >= snapshot;
+  const items: SyncItem[] = [
+    entitlement('profile', adminProfile.externalId, 'System Administrator', {
+      permissions: { ModifyAllData: true, ViewAllData: true, ManageUsers: true },
+    }),
+    entitlement('profile', standardProfile.externalId, 'Standard User', {
+      permissions: { ApiEnabled: true },
+    }),
+    entitlement('permission_set', dataSteward.externalId, 'Data Steward', {
+      permissions: { ModifyAllData: true },
+    }),
+    entitlement('permission_set', reportViewer.externalId, 'Report Viewer', {
+      permissions: { RunReports: true },
+    }),
+    entitlement('permission_set_group', financeAdmins.externalId, 'Finance Admins', {
+      permissions: { ModifyAllData: true },
+    }),
+    entitlement('package_license', cpq.externalId, 'Salesforce CPQ', {
+      allowedLicenses: at(2) ? 5 : 3,
+      namespacePrefix: 'SBQQ',
+      status: 'Active',
+    }),
+    account('005ALICE', { username: 'alice@acme.com' }),
+    account('005BOB', { username: 'bob@acme.com' }),
+    account('005CAROL', { username: 'carol@acme.com' }),
+    account('005ERIN', { username: 'erin@acme.com', status: at(3) ? 'inactive' : 'active' }),
+    account('005FRANK', { username: 'frank@acme.com' }),
+    grant('005ALICE', adminProfile),
+    grant('005BOB', standardProfile),
+    grant('005CAROL', standardProfile),
+    grant('005ERIN', standardProfile),
+    grant('005FRANK', standardProfile),
+    grant('005CAROL', reportViewer),
+    grant('005FRANK', dataSteward),
+    grant('005ALICE', cpq),
+    activity('005ALICE', new Date(now - DAY)),
+    activity('005BOB', new Date(now - 200 * DAY)),
+    activity('005CAROL', new Date(now - 5 * DAY)),
+    activity('005ERIN', new Date(now - 30 * DAY)),
+    activity('005FRANK', null),
+  ];
+  if (at(1)) {
+    items.push(
+      grant('005BOB', financeAdmins, null, {
+        expiresAt: at(3) ? new Date('2027-12-31T00:00:00Z') : new Date('2027-06-30T00:00:00Z'),
+      }),
+      grant('005BOB', dataSteward, financeAdmins),
+      grant('005BOB', cpq),
+    );
+  }
+  if (!at(2)) items.push(grant('005CAROL', dataSteward));
+  if (!at(3)) items.push(grant('005ERIN', cpq));
+  if (at(3)) {
+    items.push(
+      account('005DAVE', { username: 'dave@acme.com', createdAt: new Date(now - 3 * DAY) }),
+      grant('005DAVE', standardProfile),
+      grant('005DAVE', cpq),
+      activity('005DAVE', new Date(now - 2 * DAY)),
+    );
+  }
+  return items;
+}
+
+export interface SeededHistory {
+  readonly connectionId: number;
+  /** Oldest first. */
+  readonly snapshots: readonly Snapshot[];
+}
+
+export async function seedHistory(db: Database, name = SEED_CONNECTION_NAME): Promise<SeededHistory> {
+  const connection = await new ConnectionStore(db.knex).create({ connectorId: 'salesforce', name });
+  const now = Date.now();
+  const snapshots: Snapshot[] = [];
+  for (const [index, age] of SNAPSHOT_AGES_MS.entries()) {
+    const { snapshot } = await writeSnapshot(db, connection.id, org(index, now), {
+      takenAt: new Date(now - age),
+    });
+    snapshots.push(snapshot);
+  }
+  return { connectionId: connection.id, snapshots };
+}
