@@ -155,9 +155,10 @@ export class Scheduler {
     return [...this.jobsByName.keys()];
   }
 
-  /** When the job fires next, or null before `start()`. */
+  /** When the job fires next, or null when the scheduler is not started. */
   nextFire(name: string): Date | null {
-    return this.entry(name).task.getNextRun();
+    const entry = this.entry(name);
+    return this.state === 'started' ? entry.task.getNextRun() : null;
   }
 
   start(): void {
