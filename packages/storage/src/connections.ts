@@ -1,6 +1,7 @@
 import type { JsonObject } from '@accessledger/core';
 import { ConflictError, InvalidInputError, NotFoundError } from '@accessledger/core';
 import type { Knex } from 'knex';
+import { affectedRows } from './affected-rows.js';
 import { toConnection } from './mapping.js';
 import type { Connection, ConnectionSchedule } from './model.js';
 import type { ConnectionRow } from './rows.js';
@@ -86,8 +87,7 @@ export class ConnectionStore {
 
   /** Deletes the connection with its credentials, runs and whole history. */
   async delete(id: number): Promise<boolean> {
-    const deleted = await this.knex(Tables.connections).where({ id }).delete();
-    return deleted > 0;
+    return affectedRows(await this.knex(Tables.connections).where({ id }).delete()) > 0;
   }
 }
 
