@@ -3,10 +3,9 @@
  * holds, and how many 2,000-row query pages per second the emulator serves over
  * HTTP for User and PermissionSetAssignment.
  *
- * Run: npx tsx tools/src/bench-emulator.ts
+ * Run: npm run bench:emulator
  */
-// A relative import so plain `npx tsx` runs it from source without a build or export conditions.
-import { generateOrg, startEmulator } from '../../packages/salesforce-emulator/src/index.js';
+import { generateOrg, startEmulator } from '@accessledger/salesforce-emulator';
 
 function megabytes(bytes: number): string {
   return `${(bytes / 1024 / 1024).toFixed(0)} MB`;
