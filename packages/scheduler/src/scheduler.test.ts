@@ -107,7 +107,7 @@ describe('noOverlap on the cron schedule', () => {
     const release = gate();
     scheduler.add({ name: 'sync:acme', cron: '* * * * * *', run: () => release.opened });
     const started = nextEvent(scheduler, 'started');
-    const skipped = nextEvent(scheduler, 'skipped');
+    const skipped = nextEvent(scheduler, 'skipped', (event) => event.reason === 'overlap');
     scheduler.start();
     const run = await started;
     const skip = await skipped;
@@ -351,7 +351,10 @@ describe('leases', () => {
           if ([...settledPerFire.values()].filter((statuses) => statuses.length === 3).length >= 3) resolve();
         };
         replica.on('succeeded', (run) => note(run.fireAt, 'succeeded'));
-        replica.on('skipped', (run) => note(run.fireAt, `skipped:${run.reason}`));
+        // A fire missed because the event loop was busy says nothing about the lease.
+        replica.on('skipped', (run) => {
+          if (run.reason !== 'missed') note(run.fireAt, `skipped:${run.reason}`);
+        });
         replica.add({
           name: 'sync:acme',
           cron: '* * * * * *',
