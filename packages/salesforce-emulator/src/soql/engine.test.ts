@@ -43,7 +43,10 @@ describe('SELECT projection', () => {
       `SELECT Profile.UserLicense.Name, ProfileId, Profile.Name FROM User WHERE Id = '${USER.bob}'`,
     );
     expect(bob).toMatchObject({
-      Profile: { Name: 'Standard User', UserLicense: { attributes: { type: 'UserLicense' }, Name: 'Salesforce' } },
+      Profile: {
+        Name: 'Standard User',
+        UserLicense: { attributes: { type: 'UserLicense' }, Name: 'Salesforce' },
+      },
       ProfileId: PROFILE.standard,
     });
     expect(Object.keys(bob ?? {})).toEqual(['attributes', 'Profile', 'ProfileId']);
@@ -64,13 +67,19 @@ describe('SELECT projection', () => {
   it('reports a polymorphic parent with type Name and the URL of its real object', () => {
     const cases = records('SELECT Subject, Owner.Name FROM Case ORDER BY Subject');
     expect(cases.map((row) => row['Owner'])).toEqual([
-      { attributes: { type: 'Name', url: `/services/data/v63.0/sobjects/User/${USER.bob}` }, Name: 'Bob Builder' },
-      { attributes: { type: 'Name', url: `/services/data/v63.0/sobjects/Group/${GROUP.queue}` }, Name: 'Tier 1 Queue' },
+      {
+        attributes: { type: 'Name', url: `/services/data/v63.0/sobjects/User/${USER.bob}` },
+        Name: 'Bob Builder',
+      },
+      {
+        attributes: { type: 'Name', url: `/services/data/v63.0/sobjects/Group/${GROUP.queue}` },
+        Name: 'Tier 1 Queue',
+      },
     ]);
   });
 
   it('accepts the object alias as a prefix of fields', () => {
-    const [cleo] = records("SELECT u.Name, u.Profile.Name FROM User u WHERE u.IsActive = false");
+    const [cleo] = records('SELECT u.Name, u.Profile.Name FROM User u WHERE u.IsActive = false');
     expect(cleo).toMatchObject({ Name: "Cleo O'Brien", Profile: { Name: 'Standard User' } });
   });
 
@@ -91,7 +100,10 @@ describe('child relationship subqueries', () => {
       totalSize: 2,
       done: true,
       records: [
-        expect.objectContaining({ PermissionSet: expect.objectContaining({ Name: 'Modify_All' }), ExpirationDate: null }),
+        expect.objectContaining({
+          PermissionSet: expect.objectContaining({ Name: 'Modify_All' }),
+          ExpirationDate: null,
+        }),
         expect.objectContaining({ PermissionSet: expect.objectContaining({ Name: 'View_Setup' }) }),
       ],
     });
@@ -104,7 +116,9 @@ describe('child relationship subqueries', () => {
   });
 
   it('resolves the relationship name case-insensitively and keys the result with its canonical name', () => {
-    const [ada] = records(`SELECT (SELECT Id FROM permissionsetassignments) FROM User WHERE Id = '${USER.ada}'`);
+    const [ada] = records(
+      `SELECT (SELECT Id FROM permissionsetassignments) FROM User WHERE Id = '${USER.ada}'`,
+    );
     expect(ada).toHaveProperty('PermissionSetAssignments.totalSize', 3);
   });
 });
@@ -154,7 +168,10 @@ describe('ORDER BY', () => {
       'Dan Percent',
       "Cleo O'Brien",
     ]);
-    expect(names('SELECT Name FROM User ORDER BY Profile.Name DESC, Name LIMIT 2')).toEqual(['Ada Admin', 'Bob Builder']);
+    expect(names('SELECT Name FROM User ORDER BY Profile.Name DESC, Name LIMIT 2')).toEqual([
+      'Ada Admin',
+      'Bob Builder',
+    ]);
   });
 
   it('sorts text case-insensitively', () => {
@@ -163,7 +180,10 @@ describe('ORDER BY', () => {
       { Id: '00G8dA0b0000009', IsDeleted: false, Name: 'beta', Type: 'Regular' },
       { Id: '00G8dA0b0000008', IsDeleted: false, Name: 'Gamma', Type: 'Regular' },
     ]);
-    const result = runSoql('SELECT Name FROM Group ORDER BY Name', groups, { includeDeleted: false, apiVersion: '63.0' });
+    const result = runSoql('SELECT Name FROM Group ORDER BY Name', groups, {
+      includeDeleted: false,
+      apiVersion: '63.0',
+    });
     expect(result.rows.map((row) => row['Name'])).toEqual(['beta', 'Gamma', 'Tier 1 Queue']);
   });
 });
@@ -193,7 +213,10 @@ describe('LIMIT and OFFSET', () => {
         }
       })();
     };
-    const result = runSoql('SELECT Id FROM User LIMIT 2', counting, { includeDeleted: false, apiVersion: '63.0' });
+    const result = runSoql('SELECT Id FROM User LIMIT 2', counting, {
+      includeDeleted: false,
+      apiVersion: '63.0',
+    });
     expect(result.totalSize).toBe(2);
     expect(visited).toBe(2);
   });

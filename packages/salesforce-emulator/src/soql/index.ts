@@ -69,7 +69,8 @@ export function runSoql(soql: string, source: SoqlDataSource, options: RunSoqlOp
     now: options.now ?? new Date(),
   };
   const object = resolveFromObject(schema, statement, query.sObject ?? '', statement.kindOffset('FROM'));
-  const scope: QueryScope = query.sObjectAlias === undefined ? { object } : { object, alias: query.sObjectAlias };
+  const scope: QueryScope =
+    query.sObjectAlias === undefined ? { object } : { object, alias: query.sObjectAlias };
   const fields = query.fields ?? [];
   const isCount = fields.some(isCountAll);
   if (isCount && fields.length > 1) {
@@ -89,8 +90,13 @@ export function runSoql(soql: string, source: SoqlDataSource, options: RunSoqlOp
   const limit = query.limit;
   // Without ORDER BY, scanning can stop once OFFSET + LIMIT rows matched.
   const enough = order.length === 0 && limit !== undefined ? offset + limit : Number.POSITIVE_INFINITY;
-  const matched = collect(source.scan(object.name, { includeDeleted: options.includeDeleted }), predicate, enough);
-  const sorted = order.length === 0 ? matched : sortRows(matched, order);
+  const matched = collect(
+    source.scan(object.name, { includeDeleted: options.includeDeleted }),
+    predicate,
+    enough,
+  );
+  const sorted =
+    order.length === 0 ? matched : sortRows(matched, order, limit === undefined ? undefined : offset + limit);
   const end = limit === undefined ? sorted.length : offset + limit;
   const rows = offset === 0 && end >= sorted.length ? sorted : sorted.slice(offset, end);
   return {
@@ -102,7 +108,11 @@ export function runSoql(soql: string, source: SoqlDataSource, options: RunSoqlOp
   };
 }
 
-function collect(records: Iterable<SObjectRecord>, predicate: RowPredicate | undefined, enough: number): SObjectRecord[] {
+function collect(
+  records: Iterable<SObjectRecord>,
+  predicate: RowPredicate | undefined,
+  enough: number,
+): SObjectRecord[] {
   const matched: SObjectRecord[] = [];
   if (enough <= 0) return matched;
   for (const record of records) {

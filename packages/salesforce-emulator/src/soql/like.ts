@@ -27,7 +27,12 @@ export function compileLike(pieces: readonly LikePiece[]): LikeMatcher {
   if (lowered.length === 2 && first === 'anySequence' && typeof second === 'object') {
     return (value) => value.endsWith(second.literal);
   }
-  if (lowered.length === 3 && first === 'anySequence' && typeof second === 'object' && third === 'anySequence') {
+  if (
+    lowered.length === 3 &&
+    first === 'anySequence' &&
+    typeof second === 'object' &&
+    third === 'anySequence'
+  ) {
     return (value) => value.includes(second.literal);
   }
   const units: PatternUnit[] = [];

@@ -3,9 +3,10 @@ import type { CompileContext } from './context.js';
 import { notSupportedMessage } from './errors.js';
 import {
   canonicalDatetime,
+  canonicalId,
+  canonicalStoredId,
   dateLiteralRange,
   decodeString,
-  idKey,
   looksLikeId,
   MILLIS_IN_DAY,
   parseDateLiteral,
@@ -41,18 +42,21 @@ export function fieldKind(type: FieldType): FieldKind {
 
 /**
  * A value in the form comparisons use: text lower-cased (SOQL compares text
- * case-insensitively), Ids cut to their case-sensitive 15 characters, dates
+ * case-insensitively), Ids in canonical 18-character form (equal exactly when
+ * their case-sensitive first 15 characters are), dates
  * and datetimes in wire form (their lexical order is chronological).
  */
 export type Comparable = string | number | boolean;
 
 /** Turns a stored value into its comparable form for a field kind; null for null or a value of the wrong type. */
-export function comparableReader(kind: FieldKind): (value: string | number | boolean | null) => Comparable | null {
+export function comparableReader(
+  kind: FieldKind,
+): (value: string | number | boolean | null) => Comparable | null {
   switch (kind) {
     case 'text':
       return (value) => (value === null ? null : String(value).toLowerCase());
     case 'id':
-      return (value) => (typeof value === 'string' && value !== '' ? idKey(value) : null);
+      return (value) => (typeof value === 'string' && value !== '' ? canonicalStoredId(value) : null);
     case 'number':
       return (value) => (typeof value === 'number' ? value : null);
     case 'boolean':
@@ -136,7 +140,11 @@ export function coerceLiteral(
     const description =
       `value of filter criterion for field '${pathText}' must be of type ${typeNameInErrors(field)} and ` +
       (shouldBeQuoted ? 'should be enclosed in quotes' : 'should not be enclosed in quotes');
-    throw statement.error(kind === 'date' || kind === 'datetime' ? 'INVALID_FIELD' : 'MALFORMED_QUERY', description, offset);
+    throw statement.error(
+      kind === 'date' || kind === 'datetime' ? 'INVALID_FIELD' : 'MALFORMED_QUERY',
+      description,
+      offset,
+    );
   };
   switch (kind) {
     case 'text':
@@ -144,13 +152,16 @@ export function coerceLiteral(
     case 'id': {
       if (!quoted) return mismatch();
       const id = decodeString(text);
-      if (!looksLikeId(id)) throw statement.error('INVALID_QUERY_FILTER_OPERATOR', `invalid ID field: ${id}`, offset);
-      return { type: 'value', value: idKey(id) };
+      if (!looksLikeId(id))
+        throw statement.error('INVALID_QUERY_FILTER_OPERATOR', `invalid ID field: ${id}`, offset);
+      return { type: 'value', value: canonicalId(id) };
     }
     case 'boolean':
       return literalType === 'BOOLEAN' ? { type: 'value', value: text.toUpperCase() === 'TRUE' } : mismatch();
     case 'number':
-      return literalType === 'INTEGER' || literalType === 'DECIMAL' ? { type: 'value', value: Number(text) } : mismatch();
+      return literalType === 'INTEGER' || literalType === 'DECIMAL'
+        ? { type: 'value', value: Number(text) }
+        : mismatch();
     case 'date':
     case 'datetime':
       return coerceTemporal(literal, kind, context, offset) ?? mismatch();
@@ -166,7 +177,8 @@ function coerceTemporal(
   const { literalType, text } = literal;
   const statement = context.statement;
   if (literalType === 'DATE' && kind === 'date') {
-    if (parseDateLiteral(text) === undefined) throw statement.error('MALFORMED_QUERY', `invalid date: ${text}`, offset);
+    if (parseDateLiteral(text) === undefined)
+      throw statement.error('MALFORMED_QUERY', `invalid date: ${text}`, offset);
     return { type: 'value', value: text };
   }
   if (literalType === 'DATETIME' && kind === 'datetime') {
@@ -175,12 +187,14 @@ function coerceTemporal(
     return { type: 'value', value: toWireDatetime(millis) };
   }
   if (literalType !== 'DATE_LITERAL' && literalType !== 'DATE_N_LITERAL') return undefined;
-  const name = literalType === 'DATE_N_LITERAL' ? (text.split(':')[0] ?? text).toUpperCase() : text.toUpperCase();
+  const name =
+    literalType === 'DATE_N_LITERAL' ? (text.split(':')[0] ?? text).toUpperCase() : text.toUpperCase();
   if (name.includes(FISCAL)) {
     throw statement.error('MALFORMED_QUERY', notSupportedMessage(`fiscal date literals (${text})`), offset);
   }
   const range = dateLiteralRange(name, literal.dateVariable ?? 0, context.now);
-  if (range === undefined) throw statement.error('MALFORMED_QUERY', notSupportedMessage(`the date literal ${text}`), offset);
+  if (range === undefined)
+    throw statement.error('MALFORMED_QUERY', notSupportedMessage(`the date literal ${text}`), offset);
   return kind === 'date'
     ? { type: 'range', start: toWireDate(range.startDay), end: toWireDate(range.endDay) }
     : {

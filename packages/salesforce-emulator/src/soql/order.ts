@@ -28,7 +28,11 @@ export function compileOrder(
   const clauses = Array.isArray(orderBy) ? orderBy : [orderBy];
   return clauses.map((clause) => {
     if (!('field' in clause)) {
-      throw statement.error('MALFORMED_QUERY', notSupportedMessage('functions in ORDER BY'), statement.kindOffset('ORDER_BY'));
+      throw statement.error(
+        'MALFORMED_QUERY',
+        notSupportedMessage('functions in ORDER BY'),
+        statement.kindOffset('ORDER_BY'),
+      );
     }
     const raw = clause.field;
     const path = resolvePath(context.schema, statement, scope.object, pathSegments(raw, scope.alias), {
@@ -50,26 +54,90 @@ export function compileOrder(
   });
 }
 
-/**
- * Sorts rows by the keys, computing each key once per row (not once per
- * comparison) so a 500,000-row ORDER BY stays a plain array sort. Stable:
- * ties keep scan order.
- */
-export function sortRows(rows: readonly SObjectRecord[], keys: readonly SortKey[]): SObjectRecord[] {
-  if (keys.length === 0) return [...rows];
-  const decorated = rows.map((row) => ({ row, values: keys.map((key) => key.value(row)) }));
-  decorated.sort((left, right) => {
+/** Compares two row positions on precomputed key columns; ties keep scan order, as a stable sort would. */
+function positionComparator(
+  keys: readonly SortKey[],
+  columns: readonly (readonly (Comparable | null)[])[],
+): (left: number, right: number) => number {
+  return (left, right) => {
     for (let index = 0; index < keys.length; index++) {
       const key = keys[index];
-      const a = left.values[index] ?? null;
-      const b = right.values[index] ?? null;
-      if (key === undefined || a === b) continue;
+      const column = columns[index];
+      if (key === undefined || column === undefined) continue;
+      const a = column[left] ?? null;
+      const b = column[right] ?? null;
+      if (a === b) continue;
       if (a === null) return key.nullsFirst ? -1 : 1;
       if (b === null) return key.nullsFirst ? 1 : -1;
       const order = a < b ? -1 : 1;
       return key.descending ? -order : order;
     }
-    return 0;
-  });
-  return decorated.map((entry) => entry.row);
+    return left - right;
+  };
+}
+
+/**
+ * Sorts rows by the keys. Each key is computed once per row into a column and
+ * row positions (small integers) are sorted, so a 500,000-row ORDER BY
+ * allocates no object per row. With `keep` (OFFSET + LIMIT) much smaller than
+ * the row count, only the first `keep` positions are selected through a
+ * bounded heap: a keyset page (`WHERE Id > :last ORDER BY Id LIMIT 2000`)
+ * costs one pass, not a full sort.
+ */
+export function sortRows(
+  rows: readonly SObjectRecord[],
+  keys: readonly SortKey[],
+  keep?: number,
+): SObjectRecord[] {
+  if (keys.length === 0) return keep === undefined ? [...rows] : rows.slice(0, keep);
+  const columns = keys.map((key) => rows.map((row) => key.value(row)));
+  const compare = positionComparator(keys, columns);
+  let positions: number[];
+  if (keep === undefined || keep * 4 >= rows.length) {
+    positions = Array.from({ length: rows.length }, (_, position) => position).sort(compare);
+    if (keep !== undefined) positions.length = Math.min(keep, positions.length);
+  } else {
+    positions = selectFirst(rows.length, keep, compare);
+  }
+  return positions.map((position) => rows[position] as SObjectRecord);
+}
+
+/** The `keep` first positions in order, via a max-heap whose root is the worst position kept so far. */
+function selectFirst(
+  count: number,
+  keep: number,
+  compare: (left: number, right: number) => number,
+): number[] {
+  const heap: number[] = [];
+  if (keep <= 0) return heap;
+  const at = (index: number): number => heap[index] ?? 0;
+  const swap = (first: number, second: number): void => {
+    const held = at(first);
+    heap[first] = at(second);
+    heap[second] = held;
+  };
+  for (let position = 0; position < count; position++) {
+    if (heap.length < keep) {
+      heap.push(position);
+      for (let index = heap.length - 1; index > 0;) {
+        const parent = (index - 1) >> 1;
+        if (compare(at(index), at(parent)) <= 0) break;
+        swap(index, parent);
+        index = parent;
+      }
+    } else if (compare(position, at(0)) < 0) {
+      heap[0] = position;
+      for (let index = 0; ;) {
+        const left = 2 * index + 1;
+        const right = left + 1;
+        let largest = index;
+        if (left < heap.length && compare(at(left), at(largest)) > 0) largest = left;
+        if (right < heap.length && compare(at(right), at(largest)) > 0) largest = right;
+        if (largest === index) break;
+        swap(index, largest);
+        index = largest;
+      }
+    }
+  }
+  return heap.sort(compare);
 }

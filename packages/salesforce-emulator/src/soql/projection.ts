@@ -1,7 +1,7 @@
 import type { FieldType, Subquery } from 'soql-parser-js';
 import type { CompileContext, QueryScope, RowPredicate } from './context.js';
 import { notSupportedMessage, unknownChildRelationshipMessage } from './errors.js';
-import { idKey } from './literals.js';
+import { canonicalStoredId } from './literals.js';
 import { compileOrder, sortRows } from './order.js';
 import type { SortKey } from './order.js';
 import { pathSegments, resolvePath } from './schema.js';
@@ -28,7 +28,7 @@ interface ChildQuery {
   readonly order: readonly SortKey[];
   readonly limit: number | undefined;
   readonly node: ProjectionNode;
-  /** Matching child rows by parent Id (15-character form), built on first use. */
+  /** Matching child rows by parent Id (canonical 18-character form), built on first use. */
   byParent?: Map<string, SObjectRecord[]>;
 }
 
@@ -40,7 +40,11 @@ export type Projector = (row: SObjectRecord) => Record<string, unknown>;
  * INVALID_FIELD surfaces from `runSoql`, while rows are projected lazily, page
  * by page.
  */
-export function compileProjection(fields: readonly FieldType[], scope: QueryScope, context: CompileContext): Projector {
+export function compileProjection(
+  fields: readonly FieldType[],
+  scope: QueryScope,
+  context: CompileContext,
+): Projector {
   const root = buildNode(fields, scope, context);
   return (row) => projectRecord(root, scope.object.name, scope.object.name, row, context);
 }
@@ -56,11 +60,16 @@ function buildNode(fields: readonly FieldType[], scope: QueryScope, context: Com
       continue;
     }
     if (field.type !== 'Field' && field.type !== 'FieldRelationship') {
-      throw statement.error('MALFORMED_QUERY', notSupportedMessage(`the SELECT item ${JSON.stringify(field)}`));
+      throw statement.error(
+        'MALFORMED_QUERY',
+        notSupportedMessage(`the SELECT item ${JSON.stringify(field)}`),
+      );
     }
     const written = 'rawValue' in field ? field.rawValue : undefined;
-    const raw = written ?? (field.type === 'Field' ? field.field : [...field.relationships, field.field].join('.'));
-    const segments = field.type === 'Field' ? pathSegments(raw, scope.alias) : [...field.relationships, field.field];
+    const raw =
+      written ?? (field.type === 'Field' ? field.field : [...field.relationships, field.field].join('.'));
+    const segments =
+      field.type === 'Field' ? pathSegments(raw, scope.alias) : [...field.relationships, field.field];
     if ('alias' in field && typeof field.alias === 'string' && field.type === 'Field') {
       // Aliases are only allowed on aggregate expressions (SOQL reference, "Alias Notation").
       const offset = statement.tokenOffset(field.alias, statement.identifierOffset(raw));
@@ -69,7 +78,11 @@ function buildNode(fields: readonly FieldType[], scope: QueryScope, context: Com
     const path = resolvePath(context.schema, statement, scope.object, segments, { raw });
     const identity = path.canonical.join('.').toLowerCase();
     if (selected.has(identity)) {
-      throw statement.error('MALFORMED_QUERY', `duplicate field selected: ${path.canonical.join('.')}`, statement.identifierOffset(raw));
+      throw statement.error(
+        'MALFORMED_QUERY',
+        `duplicate field selected: ${path.canonical.join('.')}`,
+        statement.identifierOffset(raw),
+      );
     }
     selected.add(identity);
     let node = root;
@@ -103,9 +116,14 @@ function compileChildQuery(
     throw statement.error('INVALID_TYPE', unknownChildRelationshipMessage(relationshipName), offset);
   }
   if (subquery.offset !== undefined) {
-    throw statement.error('MALFORMED_QUERY', notSupportedMessage('OFFSET in a parent-to-child subquery'), offset);
+    throw statement.error(
+      'MALFORMED_QUERY',
+      notSupportedMessage('OFFSET in a parent-to-child subquery'),
+      offset,
+    );
   }
-  const scope: QueryScope = subquery.sObjectAlias === undefined ? { object } : { object, alias: subquery.sObjectAlias };
+  const scope: QueryScope =
+    subquery.sObjectAlias === undefined ? { object } : { object, alias: subquery.sObjectAlias };
   const query: ChildQuery = {
     object,
     joinField: context.schema.field(object, relationship.field)?.name ?? relationship.field,
@@ -154,7 +172,7 @@ function projectChildren(child: ChildQuery, parent: SObjectRecord, context: Comp
   const parentId = parent['Id'];
   if (typeof parentId !== 'string') return null;
   child.byParent ??= indexChildren(child, context);
-  const matching = child.byParent.get(idKey(parentId));
+  const matching = child.byParent.get(canonicalStoredId(parentId));
   if (matching === undefined || matching.length === 0) return null;
   const ordered = sortRows(matching, child.order);
   const limited = child.limit === undefined ? ordered : ordered.slice(0, child.limit);
@@ -162,7 +180,9 @@ function projectChildren(child: ChildQuery, parent: SObjectRecord, context: Comp
   return {
     totalSize: limited.length,
     done: true,
-    records: limited.map((row) => projectRecord(child.node, child.object.name, child.object.name, row, context)),
+    records: limited.map((row) =>
+      projectRecord(child.node, child.object.name, child.object.name, row, context),
+    ),
   };
 }
 
@@ -172,7 +192,7 @@ function indexChildren(child: ChildQuery, context: CompileContext): Map<string, 
     const parentId = row[child.joinField];
     if (typeof parentId !== 'string' || parentId === '') continue;
     if (child.predicate !== undefined && !child.predicate(row)) continue;
-    const key = idKey(parentId);
+    const key = canonicalStoredId(parentId);
     const siblings = byParent.get(key);
     if (siblings === undefined) byParent.set(key, [row]);
     else siblings.push(row);

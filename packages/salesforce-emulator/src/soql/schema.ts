@@ -127,7 +127,8 @@ export function resolvePath(
   let owners: readonly ObjectDescriptor[] = [object];
   for (let index = 0; index < segments.length - 1; index++) {
     const name = segments[index] ?? '';
-    const relationship = owners.length === 1 && owners[0] ? schema.parentRelationship(owners[0], name) : undefined;
+    const relationship =
+      owners.length === 1 && owners[0] ? schema.parentRelationship(owners[0], name) : undefined;
     if (relationship === undefined) {
       throw statement.error('INVALID_FIELD', unknownRelationshipMessage(name), offset);
     }
@@ -208,12 +209,21 @@ export function pathSegments(raw: string, alias: string | undefined): string[] {
  * object describe marks `queryable: false` fails as Salesforce does for such
  * entities ("entity type X does not support query").
  */
-export function resolveFromObject(schema: Schema, statement: Statement, name: string, searchFrom = 0): ObjectDescriptor {
+export function resolveFromObject(
+  schema: Schema,
+  statement: Statement,
+  name: string,
+  searchFrom = 0,
+): ObjectDescriptor {
   const object = schema.object(name);
   const offset = statement.identifierOffset(name, searchFrom);
   if (object === undefined) throw statement.error('INVALID_TYPE', unsupportedObjectMessage(name), offset);
   if (!object.queryable) {
-    throw statement.error('INVALID_TYPE_FOR_OPERATION', `entity type ${object.name} does not support query`, offset);
+    throw statement.error(
+      'INVALID_TYPE_FOR_OPERATION',
+      `entity type ${object.name} does not support query`,
+      offset,
+    );
   }
   return object;
 }

@@ -76,49 +76,38 @@ export interface ParsedStatement {
 export function parseStatement(soql: string): ParsedStatement {
   if (soql.length > MAX_STATEMENT_LENGTH) {
     // Wording as returned by the REST API (django-salesforce issue #164 quotes it).
-    throw new SoqlError('MALFORMED_QUERY', `SOQL statements can not be longer than ${MAX_STATEMENT_LENGTH} characters`);
+    throw new SoqlError(
+      'MALFORMED_QUERY',
+      `SOQL statements can not be longer than ${MAX_STATEMENT_LENGTH} characters`,
+    );
   }
   const lexed = soqlLexer.lex(soql);
   const lexError = lexed.errors[0];
   if (lexError !== undefined) {
     const text = new Statement(soql, []);
-    throw text.error('MALFORMED_QUERY', `unexpected token: '${soql.charAt(lexError.offset)}'`, lexError.offset);
+    throw text.error(
+      'MALFORMED_QUERY',
+      `unexpected token: '${soql.charAt(lexError.offset)}'`,
+      lexError.offset,
+    );
   }
-  const parserInput = withNotEqualsSpelledOut(soql, lexed.tokens);
   const statement = new Statement(
     soql,
-    lexed.tokens.map((token) => ({ kind: token.tokenType.name, image: token.image, offset: token.startOffset })),
+    lexed.tokens.map((token) => ({
+      kind: token.tokenType.name,
+      image: token.image,
+      offset: token.startOffset,
+    })),
   );
   let query: Query;
   try {
-    query = soqlParser.parseQuery(parserInput);
+    query = soqlParser.parseQuery(soql);
   } catch {
-    throw syntaxError(statement, soqlLexer.lex(parserInput).tokens);
+    throw syntaxError(statement, lexed.tokens);
   }
   checkLogicalOperators(statement);
   checkStringLiterals(statement);
   return { statement, query };
-}
-
-/**
- * SOQL accepts `<>` for "not equals" (SOQL reference, "Comparison Operators")
- * but soql-parser-js lexes it as `<` then `>`. The two characters are replaced
- * by `!=` in the text handed to the parser: same length, so every offset holds.
- */
-function withNotEqualsSpelledOut(soql: string, tokens: readonly LexerToken[]): string {
-  let text = soql;
-  for (let index = 0; index + 1 < tokens.length; index++) {
-    const first = tokens[index];
-    const second = tokens[index + 1];
-    if (
-      first?.tokenType.name === 'LESS_THAN' &&
-      second?.tokenType.name === 'GREATER_THAN' &&
-      second.startOffset === first.startOffset + 1
-    ) {
-      text = `${text.slice(0, first.startOffset)}!=${text.slice(first.startOffset + 2)}`;
-    }
-  }
-  return text;
 }
 
 const require = createRequire(import.meta.url);
@@ -144,7 +133,18 @@ function syntaxError(statement: Statement, tokens: LexerToken[]): SoqlError {
 }
 
 /** Tokens that end a WHERE clause at the same nesting level. */
-const CLAUSE_KINDS = new Set(['SELECT', 'ORDER_BY', 'LIMIT', 'OFFSET', 'GROUP_BY', 'HAVING', 'WITH', 'FOR', 'UPDATE', 'USING']);
+const CLAUSE_KINDS = new Set([
+  'SELECT',
+  'ORDER_BY',
+  'LIMIT',
+  'OFFSET',
+  'GROUP_BY',
+  'HAVING',
+  'WITH',
+  'FOR',
+  'UPDATE',
+  'USING',
+]);
 
 interface ConditionFrame {
   inWhere: boolean;
@@ -184,7 +184,8 @@ function checkLogicalOperators(statement: Statement): void {
       }
       frame.connective = kind;
     } else if (frame.inWhere && kind === 'NOT' && tokens[index + 1]?.kind !== 'IN') {
-      if (!frame.empty) throw statement.error('MALFORMED_QUERY', `unexpected token: '${token.image}'`, token.offset);
+      if (!frame.empty)
+        throw statement.error('MALFORMED_QUERY', `unexpected token: '${token.image}'`, token.offset);
       frame.empty = false;
     } else {
       frame.empty = false;

@@ -4,6 +4,7 @@
  * PermissionSetAssignment) plus Case/Group for a polymorphic owner, with
  * descriptors shaped like describe's and a handful of records.
  */
+import { idChecksum } from './literals.js';
 import type {
   ChildRelationshipDescriptor,
   FieldDescriptor,
@@ -13,25 +14,10 @@ import type {
   SoqlDataSource,
 } from './types.js';
 
-const CHECKSUM_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ012345';
-
-/** The 18-character form of a 15-character Id ("ID Field Type": one suffix letter per five characters). */
-export function withChecksum(id15: string): string {
-  let suffix = '';
-  for (let chunk = 0; chunk < 3; chunk++) {
-    let bits = 0;
-    for (let position = 0; position < 5; position++) {
-      const code = id15.charCodeAt(chunk * 5 + position);
-      if (code >= 65 && code <= 90) bits |= 1 << position;
-    }
-    suffix += CHECKSUM_ALPHABET[bits] ?? 'A';
-  }
-  return id15 + suffix;
-}
-
 /** A deterministic 18-character Id: key prefix, a mixed-case body so the checksum matters, a counter. */
 export function fixtureId(keyPrefix: string, counter: number): string {
-  return withChecksum(`${keyPrefix}8dA0b${String(counter).padStart(7, '0')}`);
+  const id15 = `${keyPrefix}8dA0b${String(counter).padStart(7, '0')}`;
+  return id15 + idChecksum(id15);
 }
 
 interface FieldOptions {
@@ -108,14 +94,22 @@ export const DESCRIPTORS: readonly ObjectDescriptor[] = [
       reference('ManagerId', ['User'], 'Manager'),
     ],
     [
-      { relationshipName: 'PermissionSetAssignments', childSObject: 'PermissionSetAssignment', field: 'AssigneeId' },
+      {
+        relationshipName: 'PermissionSetAssignments',
+        childSObject: 'PermissionSetAssignment',
+        field: 'AssigneeId',
+      },
       { relationshipName: 'ManagedUsers', childSObject: 'User', field: 'ManagerId' },
     ],
   ),
   object(
     'Profile',
     '00e',
-    [field('Name', 'string'), field('UserType', 'picklist'), reference('UserLicenseId', ['UserLicense'], 'UserLicense')],
+    [
+      field('Name', 'string'),
+      field('UserType', 'picklist'),
+      reference('UserLicenseId', ['UserLicense'], 'UserLicense'),
+    ],
     [{ relationshipName: 'Users', childSObject: 'User', field: 'ProfileId' }],
   ),
   object(
@@ -156,7 +150,11 @@ export const DESCRIPTORS: readonly ObjectDescriptor[] = [
 ];
 
 export const LICENSE = { salesforce: fixtureId('100', 1), platform: fixtureId('100', 2) } as const;
-export const PROFILE = { admin: fixtureId('00e', 1), standard: fixtureId('00e', 2), apiOnly: fixtureId('00e', 3) } as const;
+export const PROFILE = {
+  admin: fixtureId('00e', 1),
+  standard: fixtureId('00e', 2),
+  apiOnly: fixtureId('00e', 3),
+} as const;
 export const USER = {
   ada: fixtureId('005', 1),
   bob: fixtureId('005', 2),
@@ -192,38 +190,241 @@ function user(values: Record<string, string | number | boolean | null>): SObject
 
 export const RECORDS: Readonly<Record<string, readonly SObjectRecord[]>> = {
   UserLicense: [
-    { Id: LICENSE.salesforce, IsDeleted: false, Name: 'Salesforce', LicenseDefinitionKey: 'SFDC', Status: 'Active', TotalLicenses: 100, UsedLicenses: 4, CreatedDate: created },
-    { Id: LICENSE.platform, IsDeleted: false, Name: 'Salesforce Platform', LicenseDefinitionKey: 'AUL', Status: 'Active', TotalLicenses: 50, UsedLicenses: 1, CreatedDate: created },
+    {
+      Id: LICENSE.salesforce,
+      IsDeleted: false,
+      Name: 'Salesforce',
+      LicenseDefinitionKey: 'SFDC',
+      Status: 'Active',
+      TotalLicenses: 100,
+      UsedLicenses: 4,
+      CreatedDate: created,
+    },
+    {
+      Id: LICENSE.platform,
+      IsDeleted: false,
+      Name: 'Salesforce Platform',
+      LicenseDefinitionKey: 'AUL',
+      Status: 'Active',
+      TotalLicenses: 50,
+      UsedLicenses: 1,
+      CreatedDate: created,
+    },
   ],
   Profile: [
-    { Id: PROFILE.admin, IsDeleted: false, Name: 'System Administrator', UserType: 'Standard', UserLicenseId: LICENSE.salesforce, CreatedDate: created },
-    { Id: PROFILE.standard, IsDeleted: false, Name: 'Standard User', UserType: 'Standard', UserLicenseId: LICENSE.salesforce, CreatedDate: created },
-    { Id: PROFILE.apiOnly, IsDeleted: false, Name: 'Minimum Access - API Only', UserType: 'Standard', UserLicenseId: null, CreatedDate: created },
+    {
+      Id: PROFILE.admin,
+      IsDeleted: false,
+      Name: 'System Administrator',
+      UserType: 'Standard',
+      UserLicenseId: LICENSE.salesforce,
+      CreatedDate: created,
+    },
+    {
+      Id: PROFILE.standard,
+      IsDeleted: false,
+      Name: 'Standard User',
+      UserType: 'Standard',
+      UserLicenseId: LICENSE.salesforce,
+      CreatedDate: created,
+    },
+    {
+      Id: PROFILE.apiOnly,
+      IsDeleted: false,
+      Name: 'Minimum Access - API Only',
+      UserType: 'Standard',
+      UserLicenseId: null,
+      CreatedDate: created,
+    },
   ],
   User: [
-    user({ Id: USER.ada, Username: 'ada@acme.example', FirstName: 'Ada', LastName: 'Admin', Name: 'Ada Admin', Email: 'ada@acme.example', IsActive: true, Department: 'Engineering', ProfileId: PROFILE.admin, LastLoginDate: '2026-03-01T12:00:00.000+0000', HireDate__c: '2020-06-01', Quota__c: 250000.5, FailedLogins__c: 0, AboutMe: 'Founding admin' }),
-    user({ Id: USER.bob, Username: 'bob@acme.example', FirstName: 'Bob', LastName: 'Builder', Name: 'Bob Builder', Email: 'bob@acme.example', IsActive: true, Department: 'Sales', ProfileId: PROFILE.standard, ManagerId: USER.ada, LastLoginDate: '2026-02-27T08:30:00.000+0000', HireDate__c: '2026-03-02', Quota__c: 100000, FailedLogins__c: 2 }),
-    user({ Id: USER.cleo, Username: 'cleo@acme.example', FirstName: 'Cleo', LastName: "O'Brien", Name: "Cleo O'Brien", Email: 'cleo@acme.example', IsActive: false, ProfileId: PROFILE.standard, ManagerId: USER.ada, HireDate__c: '2026-02-10', FailedLogins__c: 5 }),
-    user({ Id: USER.dan, Username: 'dan@acme.example', FirstName: 'Dan', LastName: 'Percent', Name: 'Dan Percent', Email: 'dan@acme.example', IsActive: true, Department: 'R&D_100%', ProfileId: PROFILE.apiOnly, ManagerId: USER.bob, LastLoginDate: '2026-03-02T09:59:59.999+0000', HireDate__c: '2025-12-31', Quota__c: 0 }),
-    user({ Id: USER.eve, Username: 'eve@acme.example', FirstName: 'Eve', LastName: 'Émile', Name: 'Eve Émile', Email: 'eve@acme.example', IsActive: true, Department: 'Sales Ops', ProfileId: PROFILE.standard, LastLoginDate: '2026-01-31T23:59:59.000+0000', HireDate__c: '2025-11-30', Quota__c: 75000 }),
-    user({ Id: USER.zed, Username: 'zed@acme.example', FirstName: 'Zed', LastName: 'Removed', Name: 'Zed Removed', Email: 'zed@acme.example', IsActive: false, IsDeleted: true, ProfileId: PROFILE.standard }),
+    user({
+      Id: USER.ada,
+      Username: 'ada@acme.example',
+      FirstName: 'Ada',
+      LastName: 'Admin',
+      Name: 'Ada Admin',
+      Email: 'ada@acme.example',
+      IsActive: true,
+      Department: 'Engineering',
+      ProfileId: PROFILE.admin,
+      LastLoginDate: '2026-03-01T12:00:00.000+0000',
+      HireDate__c: '2020-06-01',
+      Quota__c: 250000.5,
+      FailedLogins__c: 0,
+      AboutMe: 'Founding admin',
+    }),
+    user({
+      Id: USER.bob,
+      Username: 'bob@acme.example',
+      FirstName: 'Bob',
+      LastName: 'Builder',
+      Name: 'Bob Builder',
+      Email: 'bob@acme.example',
+      IsActive: true,
+      Department: 'Sales',
+      ProfileId: PROFILE.standard,
+      ManagerId: USER.ada,
+      LastLoginDate: '2026-02-27T08:30:00.000+0000',
+      HireDate__c: '2026-03-02',
+      Quota__c: 100000,
+      FailedLogins__c: 2,
+    }),
+    user({
+      Id: USER.cleo,
+      Username: 'cleo@acme.example',
+      FirstName: 'Cleo',
+      LastName: "O'Brien",
+      Name: "Cleo O'Brien",
+      Email: 'cleo@acme.example',
+      IsActive: false,
+      ProfileId: PROFILE.standard,
+      ManagerId: USER.ada,
+      HireDate__c: '2026-02-10',
+      FailedLogins__c: 5,
+    }),
+    user({
+      Id: USER.dan,
+      Username: 'dan@acme.example',
+      FirstName: 'Dan',
+      LastName: 'Percent',
+      Name: 'Dan Percent',
+      Email: 'dan@acme.example',
+      IsActive: true,
+      Department: 'R&D_100%',
+      ProfileId: PROFILE.apiOnly,
+      ManagerId: USER.bob,
+      LastLoginDate: '2026-03-02T09:59:59.999+0000',
+      HireDate__c: '2025-12-31',
+      Quota__c: 0,
+    }),
+    user({
+      Id: USER.eve,
+      Username: 'eve@acme.example',
+      FirstName: 'Eve',
+      LastName: 'Émile',
+      Name: 'Eve Émile',
+      Email: 'eve@acme.example',
+      IsActive: true,
+      Department: 'Sales Ops',
+      ProfileId: PROFILE.standard,
+      LastLoginDate: '2026-01-31T23:59:59.000+0000',
+      HireDate__c: '2025-11-30',
+      Quota__c: 75000,
+    }),
+    user({
+      Id: USER.zed,
+      Username: 'zed@acme.example',
+      FirstName: 'Zed',
+      LastName: 'Removed',
+      Name: 'Zed Removed',
+      Email: 'zed@acme.example',
+      IsActive: false,
+      IsDeleted: true,
+      ProfileId: PROFILE.standard,
+    }),
   ],
   PermissionSet: [
-    { Id: PERMISSION_SET.modifyAll, IsDeleted: false, Name: 'Modify_All', Label: 'Modify All Data', Description: 'Break-glass access', IsOwnedByProfile: false, PermissionsModifyAllData: true, PermissionsViewSetup: true, ProfileId: null, CreatedDate: created },
-    { Id: PERMISSION_SET.viewSetup, IsDeleted: false, Name: 'View_Setup', Label: 'View Setup', Description: null, IsOwnedByProfile: false, PermissionsModifyAllData: false, PermissionsViewSetup: true, ProfileId: null, CreatedDate: created },
-    { Id: PERMISSION_SET.adminProfile, IsDeleted: false, Name: 'X00e8dA0b0000001', Label: 'System Administrator', Description: null, IsOwnedByProfile: true, PermissionsModifyAllData: true, PermissionsViewSetup: true, ProfileId: PROFILE.admin, CreatedDate: created },
+    {
+      Id: PERMISSION_SET.modifyAll,
+      IsDeleted: false,
+      Name: 'Modify_All',
+      Label: 'Modify All Data',
+      Description: 'Break-glass access',
+      IsOwnedByProfile: false,
+      PermissionsModifyAllData: true,
+      PermissionsViewSetup: true,
+      ProfileId: null,
+      CreatedDate: created,
+    },
+    {
+      Id: PERMISSION_SET.viewSetup,
+      IsDeleted: false,
+      Name: 'View_Setup',
+      Label: 'View Setup',
+      Description: null,
+      IsOwnedByProfile: false,
+      PermissionsModifyAllData: false,
+      PermissionsViewSetup: true,
+      ProfileId: null,
+      CreatedDate: created,
+    },
+    {
+      Id: PERMISSION_SET.adminProfile,
+      IsDeleted: false,
+      Name: 'X00e8dA0b0000001',
+      Label: 'System Administrator',
+      Description: null,
+      IsOwnedByProfile: true,
+      PermissionsModifyAllData: true,
+      PermissionsViewSetup: true,
+      ProfileId: PROFILE.admin,
+      CreatedDate: created,
+    },
   ],
   PermissionSetAssignment: [
-    { Id: fixtureId('0Pa', 1), IsDeleted: false, AssigneeId: USER.ada, PermissionSetId: PERMISSION_SET.adminProfile, ExpirationDate: null, IsActive: true, CreatedDate: created },
-    { Id: fixtureId('0Pa', 2), IsDeleted: false, AssigneeId: USER.ada, PermissionSetId: PERMISSION_SET.viewSetup, ExpirationDate: null, IsActive: true, CreatedDate: '2025-02-01T10:00:00.000+0000' },
-    { Id: fixtureId('0Pa', 3), IsDeleted: false, AssigneeId: USER.bob, PermissionSetId: PERMISSION_SET.viewSetup, ExpirationDate: '2026-06-30T00:00:00.000+0000', IsActive: true, CreatedDate: created },
-    { Id: fixtureId('0Pa', 4), IsDeleted: false, AssigneeId: USER.cleo, PermissionSetId: PERMISSION_SET.modifyAll, ExpirationDate: '2026-03-01T00:00:00.000+0000', IsActive: true, CreatedDate: created },
-    { Id: fixtureId('0Pa', 5), IsDeleted: false, AssigneeId: USER.ada, PermissionSetId: PERMISSION_SET.modifyAll, ExpirationDate: null, IsActive: true, CreatedDate: '2025-03-01T10:00:00.000+0000' },
+    {
+      Id: fixtureId('0Pa', 1),
+      IsDeleted: false,
+      AssigneeId: USER.ada,
+      PermissionSetId: PERMISSION_SET.adminProfile,
+      ExpirationDate: null,
+      IsActive: true,
+      CreatedDate: created,
+    },
+    {
+      Id: fixtureId('0Pa', 2),
+      IsDeleted: false,
+      AssigneeId: USER.ada,
+      PermissionSetId: PERMISSION_SET.viewSetup,
+      ExpirationDate: null,
+      IsActive: true,
+      CreatedDate: '2025-02-01T10:00:00.000+0000',
+    },
+    {
+      Id: fixtureId('0Pa', 3),
+      IsDeleted: false,
+      AssigneeId: USER.bob,
+      PermissionSetId: PERMISSION_SET.viewSetup,
+      ExpirationDate: '2026-06-30T00:00:00.000+0000',
+      IsActive: true,
+      CreatedDate: created,
+    },
+    {
+      Id: fixtureId('0Pa', 4),
+      IsDeleted: false,
+      AssigneeId: USER.cleo,
+      PermissionSetId: PERMISSION_SET.modifyAll,
+      ExpirationDate: '2026-03-01T00:00:00.000+0000',
+      IsActive: true,
+      CreatedDate: created,
+    },
+    {
+      Id: fixtureId('0Pa', 5),
+      IsDeleted: false,
+      AssigneeId: USER.ada,
+      PermissionSetId: PERMISSION_SET.modifyAll,
+      ExpirationDate: null,
+      IsActive: true,
+      CreatedDate: '2025-03-01T10:00:00.000+0000',
+    },
   ],
   Group: [{ Id: GROUP.queue, IsDeleted: false, Name: 'Tier 1 Queue', Type: 'Queue', CreatedDate: created }],
   Case: [
-    { Id: fixtureId('500', 1), IsDeleted: false, Subject: 'Access request', OwnerId: USER.bob, CreatedDate: created },
-    { Id: fixtureId('500', 2), IsDeleted: false, Subject: 'Unassigned', OwnerId: GROUP.queue, CreatedDate: created },
+    {
+      Id: fixtureId('500', 1),
+      IsDeleted: false,
+      Subject: 'Access request',
+      OwnerId: USER.bob,
+      CreatedDate: created,
+    },
+    {
+      Id: fixtureId('500', 2),
+      IsDeleted: false,
+      Subject: 'Unassigned',
+      OwnerId: GROUP.queue,
+      CreatedDate: created,
+    },
   ],
 };
 

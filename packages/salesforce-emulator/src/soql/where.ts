@@ -2,7 +2,7 @@ import type { ConditionWithValueQuery, LiteralType, ValueQueryCondition, WhereCl
 import type { CompileContext, QueryScope, RowPredicate } from './context.js';
 import { notSupportedMessage } from './errors.js';
 import { compileLike } from './like.js';
-import { decodeLikePattern, idKey } from './literals.js';
+import { canonicalStoredId, decodeLikePattern } from './literals.js';
 import { coerceLiteral, comparableReader, fieldKind } from './operands.js';
 import type { Comparable, Operand } from './operands.js';
 import { pathSegments, resolveFromObject, resolvePath } from './schema.js';
@@ -62,8 +62,13 @@ class TreeBuilder {
   private expression(): ConditionTree {
     const terms = [this.unary()];
     let connective: 'AND' | 'OR' | undefined;
-    for (let next = this.items[this.index]; next?.kind === 'AND' || next?.kind === 'OR'; next = this.items[this.index]) {
-      if (connective !== undefined && connective !== next.kind) throw new Error('AND and OR mixed without parentheses');
+    for (
+      let next = this.items[this.index];
+      next?.kind === 'AND' || next?.kind === 'OR';
+      next = this.items[this.index]
+    ) {
+      if (connective !== undefined && connective !== next.kind)
+        throw new Error('AND and OR mixed without parentheses');
       connective = next.kind;
       this.index++;
       terms.push(this.unary());
@@ -77,7 +82,8 @@ class TreeBuilder {
     if (item?.kind === 'not') return { kind: 'not', term: this.unary() };
     if (item?.kind === 'open') {
       const inner = this.expression();
-      if (this.items[this.index++]?.kind !== 'close') throw new Error('unbalanced parentheses from the parser');
+      if (this.items[this.index++]?.kind !== 'close')
+        throw new Error('unbalanced parentheses from the parser');
       return inner;
     }
     if (item?.kind === 'condition') return { kind: 'condition', condition: item.condition };
@@ -100,7 +106,12 @@ export function compileWhere(
   return compileTree(tree, scope, context, semiJoinsAllowed);
 }
 
-function compileTree(tree: ConditionTree, scope: QueryScope, context: CompileContext, semiJoins: boolean): RowPredicate {
+function compileTree(
+  tree: ConditionTree,
+  scope: QueryScope,
+  context: CompileContext,
+  semiJoins: boolean,
+): RowPredicate {
   if (tree.kind === 'condition') return compileCondition(tree.condition, scope, context, semiJoins);
   if (tree.kind === 'not') {
     const term = compileTree(tree.term, scope, context, semiJoins);
@@ -111,7 +122,9 @@ function compileTree(tree: ConditionTree, scope: QueryScope, context: CompileCon
   if (terms.length === 2 && first !== undefined && second !== undefined) {
     return tree.kind === 'AND' ? (row) => first(row) && second(row) : (row) => first(row) || second(row);
   }
-  return tree.kind === 'AND' ? (row) => terms.every((term) => term(row)) : (row) => terms.some((term) => term(row));
+  return tree.kind === 'AND'
+    ? (row) => terms.every((term) => term(row))
+    : (row) => terms.some((term) => term(row));
 }
 
 function compileCondition(
@@ -135,16 +148,26 @@ function compileCondition(
   const shownPath = path.canonical.join('.');
   if (!path.field.filterable) {
     // Wording of the long-text-area refusal, as quoted from live orgs in public code.
-    throw statement.error('INVALID_FIELD', `field '${path.field.name}' can not be filtered in query call`, offset);
+    throw statement.error(
+      'INVALID_FIELD',
+      `field '${path.field.name}' can not be filtered in query call`,
+      offset,
+    );
   }
   if ('valueQuery' in condition && condition.valueQuery !== undefined) {
     return compileSemiJoin(condition, path, raw, scope, context, semiJoins, offset);
   }
   if (condition.operator === 'INCLUDES' || condition.operator === 'EXCLUDES') {
-    throw statement.error('MALFORMED_QUERY', notSupportedMessage('INCLUDES/EXCLUDES (multi-select picklists)'), offset);
+    throw statement.error(
+      'MALFORMED_QUERY',
+      notSupportedMessage('INCLUDES/EXCLUDES (multi-select picklists)'),
+      offset,
+    );
   }
   const kind = fieldKind(path.field.type);
-  const operator = condition.operator;
+  // soql-parser-js keeps `<>` as written; SOQL documents it as a synonym of `!=`.
+  const written: string = condition.operator;
+  const operator = written === '<>' ? '!=' : written;
   const ordering = operator === '<' || operator === '<=' || operator === '>' || operator === '>=';
   if ((operator === 'LIKE' && kind !== 'text') || (ordering && kind === 'boolean')) {
     const typeName = kind === 'id' ? 'id' : path.field.type;
@@ -185,7 +208,8 @@ function compileCondition(
   );
   if (operator === 'IN' || operator === 'NOT IN') return membership(operands, value, operator === 'NOT IN');
   const [operand] = operands;
-  if (operand === undefined) throw statement.error('MALFORMED_QUERY', `missing value for field '${shownPath}'`, offset);
+  if (operand === undefined)
+    throw statement.error('MALFORMED_QUERY', `missing value for field '${shownPath}'`, offset);
   return comparison(operator, operand, value);
 }
 
@@ -194,7 +218,11 @@ function compileCondition(
  * `!=` and `NOT IN` include rows whose field is null, ordering operators never
  * match null. A date literal (a range) compares by its start or end.
  */
-function comparison(operator: string, operand: Operand, value: (row: SObjectRecord) => Comparable | null): RowPredicate {
+function comparison(
+  operator: string,
+  operand: Operand,
+  value: (row: SObjectRecord) => Comparable | null,
+): RowPredicate {
   if (operand.type === 'null') {
     if (operator === '=') return (row) => value(row) === null;
     if (operator === '!=') return (row) => value(row) !== null;
@@ -217,9 +245,10 @@ function comparison(operator: string, operand: Operand, value: (row: SObjectReco
         return (row) => ordered(value(row), (current) => current < end);
       case '>':
         return (row) => ordered(value(row), (current) => current >= end);
-      default:
+      case '>=':
         return (row) => ordered(value(row), (current) => current >= start);
     }
+    throw new Error(`comparison operator ${operator} reached the evaluator`);
   }
   const literal = operand.value;
   switch (operator) {
@@ -233,9 +262,10 @@ function comparison(operator: string, operand: Operand, value: (row: SObjectReco
       return (row) => ordered(value(row), (current) => current <= literal);
     case '>':
       return (row) => ordered(value(row), (current) => current > literal);
-    default:
+    case '>=':
       return (row) => ordered(value(row), (current) => current >= literal);
   }
+  throw new Error(`comparison operator ${operator} reached the evaluator`);
 }
 
 function ordered(current: Comparable | null, test: (current: Comparable) => boolean): boolean {
@@ -289,7 +319,8 @@ function compileSemiJoin(
 ): RowPredicate {
   const statement = context.statement;
   const subquery = condition.valueQuery;
-  if (!allowed) throw statement.error('MALFORMED_QUERY', 'Nesting of semi join sub-selects is not supported', offset);
+  if (!allowed)
+    throw statement.error('MALFORMED_QUERY', 'Nesting of semi join sub-selects is not supported', offset);
   if (condition.operator !== 'IN' && condition.operator !== 'NOT IN') {
     throw statement.error('MALFORMED_QUERY', `unexpected token: '${condition.operator}'`, offset);
   }
@@ -301,17 +332,32 @@ function compileSemiJoin(
     );
   }
   if (subquery.orderBy !== undefined || subquery.limit !== undefined || subquery.offset !== undefined) {
-    throw statement.error('MALFORMED_QUERY', notSupportedMessage('ORDER BY, LIMIT or OFFSET in a semi-join subquery'), offset);
+    throw statement.error(
+      'MALFORMED_QUERY',
+      notSupportedMessage('ORDER BY, LIMIT or OFFSET in a semi-join subquery'),
+      offset,
+    );
   }
   const object = resolveFromObject(context.schema, statement, subquery.sObject ?? '', offset);
   const fields = subquery.fields ?? [];
   const [selected] = fields;
   if (fields.length !== 1 || selected?.type !== 'Field') {
-    throw statement.error('MALFORMED_QUERY', 'semi join sub-selects must select exactly one Id or reference field', offset);
+    throw statement.error(
+      'MALFORMED_QUERY',
+      'semi join sub-selects must select exactly one Id or reference field',
+      offset,
+    );
   }
-  const inner = resolvePath(context.schema, statement, object, [selected.field], { raw: selected.field, searchFrom: offset });
+  const inner = resolvePath(context.schema, statement, object, [selected.field], {
+    raw: selected.field,
+    searchFrom: offset,
+  });
   if (fieldKind(inner.field.type) !== 'id') {
-    throw statement.error('MALFORMED_QUERY', 'semi join sub-selects must select exactly one Id or reference field', offset);
+    throw statement.error(
+      'MALFORMED_QUERY',
+      'semi join sub-selects must select exactly one Id or reference field',
+      offset,
+    );
   }
   const leftTargets = idTargets(left, scope.object.name);
   if (!idTargets(inner, object.name).some((target) => leftTargets.includes(target))) {
@@ -328,13 +374,13 @@ function compileSemiJoin(
   for (const row of context.source.scan(object.name, { includeDeleted: context.includeDeleted })) {
     if (predicate !== undefined && !predicate(row)) continue;
     const id = row[inner.field.name];
-    if (typeof id === 'string' && id !== '') ids.add(idKey(id));
+    if (typeof id === 'string' && id !== '') ids.add(canonicalStoredId(id));
   }
   const read = context.graph.reader(left);
   const anti = condition.operator === 'NOT IN';
   return (row) => {
     const id = read(row);
-    const found = typeof id === 'string' && id !== '' && ids.has(idKey(id));
+    const found = typeof id === 'string' && id !== '' && ids.has(canonicalStoredId(id));
     return anti ? !found : found;
   };
 }
