@@ -107,6 +107,10 @@ export const where = {
       throw new InvalidInputError(`A NOT IN list on ${field} needs at least one value.`);
     return Condition.raw(`${soqlName(field)} NOT IN (${values.map(soqlLiteral).join(', ')})`);
   },
+  /** A semi-join: `field IN (SELECT Id FROM …)`, the subquery rendered by `select`. */
+  inSelect(field: string, subquery: SelectQuery): Condition {
+    return Condition.raw(`${soqlName(field)} IN (${select(subquery)})`);
+  },
   and(...conditions: readonly Condition[]): Condition {
     return join('AND', conditions);
   },

@@ -116,7 +116,12 @@ export class SalesforceClient {
   async *query<T extends SObjectRecord = SObjectRecord>(
     soql: string,
     signal: AbortSignal,
-    options: { readonly includeDeleted?: boolean; readonly action?: string } = {},
+    options: {
+      readonly includeDeleted?: boolean;
+      readonly action?: string;
+      /** Called once with the first page's `totalSize`, for progress reporting. */
+      readonly onTotalSize?: (totalSize: number) => void;
+    } = {},
   ): AsyncGenerator<T[], void, undefined> {
     const action =
       options.action ?? `running a query on ${/\bFROM\s+(\w+)/i.exec(soql)?.[1] ?? 'Salesforce'}`;
@@ -134,6 +139,7 @@ export class SalesforceClient {
       },
       signal,
     );
+    options.onTotalSize?.(page.data.totalSize);
     for (;;) {
       yield page.data.records as T[];
       const next = page.data.nextRecordsUrl;
@@ -169,11 +175,16 @@ export class SalesforceClient {
   }
 
   async describeUser(signal: AbortSignal): Promise<DescribeSObjectResult> {
+    return this.describe('User', signal);
+  }
+
+  /** `GET /sobjects/{sobject}/describe`: the object's fields, e.g. PermissionSet's `Permissions*`. */
+  async describe(sobject: string, signal: AbortSignal): Promise<DescribeSObjectResult> {
     const response = await this.request<DescribeSObjectResult>(
       {
         method: 'GET',
-        path: `/services/data/v${API_VERSION}/sobjects/User/describe`,
-        action: 'describing User',
+        path: `/services/data/v${API_VERSION}/sobjects/${encodeURIComponent(sobject)}/describe`,
+        action: `describing ${sobject}`,
       },
       signal,
     );

@@ -1,0 +1,133 @@
+import 'reflect-metadata';
+import {
+  AbortedError,
+  ConnectorRegistry,
+  createRunContext,
+  InMemoryCredentialStore,
+  type RunContext,
+} from '@accessledger/core';
+import { collectSync, describeConnectorConformance } from '@accessledger/core/testing';
+import { generateOrg, startEmulator, type EmulatorHandle } from '@accessledger/salesforce-emulator';
+import { container } from 'tsyringe';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { OAuthSalesforceClientFactory } from './client-factory.js';
+import { salesforceConfigSchema, type SalesforceConfigInput } from './config.js';
+import { SalesforceConnector } from './connector.js';
+import { CredentialNames } from './http/grants.js';
+import { registerSalesforceConnector } from './plugin.js';
+
+let emulator: EmulatorHandle;
+const fastRetries = { retries: 6, baseDelayMs: 5, maxDelayMs: 40 };
+
+beforeAll(async () => {
+  emulator = await startEmulator({ org: generateOrg({ seed: 11, preset: 'tiny' }) });
+});
+afterAll(async () => emulator.close());
+
+function configFor(
+  handle: EmulatorHandle,
+  extra: Partial<SalesforceConfigInput> = {},
+): SalesforceConfigInput {
+  return {
+    domain: handle.baseUrl,
+    allowCustomHosts: true,
+    auth: { flow: 'client-credentials', clientId: handle.connectedApp.clientId },
+    ...extra,
+  };
+}
+
+function contextFor(handle: EmulatorHandle, signal: AbortSignal = new AbortController().signal): RunContext {
+  return createRunContext({
+    signal,
+    credentials: new InMemoryCredentialStore({
+      [CredentialNames.clientSecret]: handle.connectedApp.clientSecret,
+      [CredentialNames.privateKey]: handle.connectedApp.privateKeyPem,
+    }),
+  });
+}
+
+function connectorFor(
+  handle: EmulatorHandle,
+  extra: Partial<SalesforceConfigInput> = {},
+): SalesforceConnector {
+  const config = salesforceConfigSchema.parse(configFor(handle, extra));
+  const clients = new OAuthSalesforceClientFactory(config);
+  clients.retry = fastRetries;
+  return new SalesforceConnector(config, clients);
+}
+
+describeConnectorConformance({
+  name: 'salesforce (emulated tiny org)',
+  createConnector: () => {
+    // Through the registry, as the app builds it.
+    const app = container.createChildContainer();
+    registerSalesforceConnector(app);
+    return new ConnectorRegistry(app).createConnector({
+      name: 'emulated',
+      connectorId: 'salesforce',
+      config: configFor(emulator),
+    });
+  },
+  createContext: (signal) => contextFor(emulator, signal),
+});
+
+describe('SalesforceConnector against the emulated org', () => {
+  it('logs in with JWT bearer and reports the org and the integration user', async () => {
+    const connector = connectorFor(emulator, {
+      auth: {
+        flow: 'jwt-bearer',
+        clientId: emulator.connectedApp.clientId,
+        username: emulator.adminUsername,
+      },
+    });
+    const report = await connector.validate(contextFor(emulator));
+    expect(report.ok).toBe(true);
+    expect(report.identity['orgId']).toBe(emulator.org.organizationId);
+    expect(report.identity['username']).toBe(emulator.adminUsername);
+    expect(report.checks.map((check) => check.name)).toContain('permission.api-enabled');
+  });
+
+  it('reports a failed login as a failed check with a fix, not a throw', async () => {
+    const connector = connectorFor(emulator);
+    const ctx = createRunContext({
+      credentials: new InMemoryCredentialStore({ [CredentialNames.clientSecret]: 'wrong' }),
+    });
+    const report = await connector.validate(ctx);
+    expect(report.ok).toBe(false);
+    expect(report.checks[0]).toMatchObject({ name: 'authentication', ok: false });
+    expect(report.checks[0]?.fix).toMatch(/App Manager/);
+  });
+
+  it('streams activity, only logins after `since` when given', async () => {
+    const connector = connectorFor(emulator);
+    const all = [];
+    for await (const record of connector.activity(contextFor(emulator))) all.push(record);
+    expect(all.length).toBe(emulator.org.store.count('User'));
+    const since = new Date('2026-01-01T00:00:00Z');
+    const recent = [];
+    for await (const record of connector.activity(contextFor(emulator), since)) recent.push(record);
+    expect(recent.length).toBeGreaterThan(0);
+    expect(recent.length).toBeLessThan(all.length);
+    expect(recent.every((record) => (record.lastActivityAt?.getTime() ?? 0) > since.getTime())).toBe(true);
+  });
+
+  it('aborts a sync that is waiting on a slow org', async () => {
+    const slow = await startEmulator({
+      org: generateOrg({ seed: 12, preset: 'tiny' }),
+      faults: { latencyMs: 2_000 },
+    });
+    try {
+      const controller = new AbortController();
+      const connector = connectorFor(slow);
+      const pending = collectSync(connector, contextFor(slow, controller.signal)).catch(
+        (error: unknown) => error,
+      );
+      setTimeout(() => controller.abort(new Error('operator stop')), 100);
+      const started = Date.now();
+      expect(await pending).toBeInstanceOf(AbortedError);
+      expect(Date.now() - started).toBeLessThan(1_900);
+    } finally {
+      await slow.close();
+    }
+  });
+});

@@ -1,0 +1,13 @@
+/**
+ * @accessledger/connector-salesforce: syncs who holds what in a Salesforce
+ * org (users, profiles, roles, permission sets and groups, licenses, public
+ * groups) and last logins.
+ */
+export { salesforcePlugin, registerSalesforceConnector } from './plugin.js';
+export { SalesforceConnector, salesforceManifest } from './connector.js';
+export { salesforceConfigSchema } from './config.js';
+export type { SalesforceConfig, SalesforceConfigInput } from './config.js';
+export { OAuthSalesforceClientFactory } from './client-factory.js';
+export type { SalesforceClientFactory, SalesforceConnection } from './client-factory.js';
+export { SalesforceClientFactoryToken, SalesforceConfigToken } from './tokens.js';
+export { CredentialNames } from './http/grants.js';

@@ -1,0 +1,40 @@
+import { defineConnectorPlugin, registerConnectorPlugin } from '@accessledger/core';
+import type { DependencyContainer } from 'tsyringe';
+import { OAuthSalesforceClientFactory } from './client-factory.js';
+import { salesforceConfigSchema, type SalesforceConfig } from './config.js';
+import { SalesforceConnector } from './connector.js';
+import { SalesforceClientFactoryToken, SalesforceConfigToken } from './tokens.js';
+
+/**
+ * The Salesforce connector plugin. `create` registers the connection's
+ * config and the client factory in the connection's child container (a
+ * factory already registered in the app container, e.g. by a test, wins) and resolves the
+ * connector.
+ *
+ * @example
+ * ```ts
+ * registerSalesforceConnector(container);
+ * const connector = new ConnectorRegistry(container).createConnector({
+ *   name: 'acme-prod',
+ *   connectorId: 'salesforce',
+ *   config: { domain: 'acme.my.salesforce.com', auth: { flow: 'jwt-bearer', clientId, username } },
+ * });
+ * ```
+ */
+export const salesforcePlugin = defineConnectorPlugin<SalesforceConfig>({
+  id: 'salesforce',
+  displayName: 'Salesforce',
+  configSchema: salesforceConfigSchema,
+  create(config, container) {
+    container.register(SalesforceConfigToken, { useValue: config });
+    if (!container.isRegistered(SalesforceClientFactoryToken, true)) {
+      container.register(SalesforceClientFactoryToken, { useClass: OAuthSalesforceClientFactory });
+    }
+    return container.resolve(SalesforceConnector);
+  },
+});
+
+/** Registers the Salesforce plugin; call once in the composition root. */
+export function registerSalesforceConnector(container: DependencyContainer): void {
+  registerConnectorPlugin(container, salesforcePlugin);
+}

@@ -1,0 +1,269 @@
+import { throwIfAborted, type ProgressReporter } from '@accessledger/core';
+import type { DescribeSObjectResult, SalesforceClient } from '../http/client.js';
+import { select, where } from '../soql.js';
+import { buildAccessCatalog, type AccessCatalog } from './catalog.js';
+import type { QueriedRecord } from './fields.js';
+import type { UserMapping } from './mapping.js';
+import { runLimited } from './merge.js';
+import {
+  collectEnabledPermissions,
+  MAX_ENCODED_QUERY_LENGTH,
+  permissionFieldsOf,
+  permissionQueries,
+} from './permissions.js';
+
+/** Every row of a small query, all pages. */
+export async function queryAll(
+  client: SalesforceClient,
+  soql: string,
+  signal: AbortSignal,
+): Promise<QueriedRecord[]> {
+  const rows: QueriedRecord[] = [];
+  for await (const page of client.query(soql, signal)) {
+    throwIfAborted(signal);
+    rows.push(...page);
+  }
+  return rows;
+}
+
+/** Fields every account needs, beyond the attributes. */
+export const USER_CORE_FIELDS = [
+  'Id',
+  'Username',
+  'Email',
+  'Name',
+  'FirstName',
+  'LastName',
+  'IsActive',
+  'UserType',
+  'ProfileId',
+  'UserRoleId',
+  'LastLoginDate',
+  'CreatedDate',
+] as const;
+
+/** Standard User fields worth keeping as attributes: who the person is, not how they log in. */
+const USER_STANDARD_ATTRIBUTES = [
+  'Alias',
+  'CommunityNickname',
+  'Title',
+  'Department',
+  'Division',
+  'CompanyName',
+  'EmployeeNumber',
+  'FederationIdentifier',
+  'ManagerId',
+  'ContactId',
+  'AccountId',
+  'TimeZoneSidKey',
+  'LocaleSidKey',
+  'LanguageLocaleKey',
+  'ProfileId',
+  'UserRoleId',
+] as const;
+
+/** Field types that are plain, non-secret values; encrypted text, binary and compound fields are not. */
+const ATTRIBUTE_FIELD_TYPES = new Set([
+  'string',
+  'boolean',
+  'date',
+  'datetime',
+  'double',
+  'int',
+  'long',
+  'percent',
+  'currency',
+  'email',
+  'phone',
+  'picklist',
+  'multipicklist',
+  'url',
+  'reference',
+  'textarea',
+]);
+
+/**
+ * Which User fields become account attributes: the standard ones the org has,
+ * and its custom `__c` fields of plain types, as long as the query URL stays
+ * under the limit (the rest are left out, with a warning from the caller).
+ */
+export function userAttributeFields(describe: DescribeSObjectResult): {
+  readonly fields: string[];
+  readonly omitted: string[];
+} {
+  const present = new Map(describe.fields.map((field) => [field.name, field]));
+  const standard = USER_STANDARD_ATTRIBUTES.filter((name) => present.has(name));
+  const custom = describe.fields
+    .filter(
+      (field) =>
+        field.custom === true &&
+        field.name.endsWith('__c') &&
+        ATTRIBUTE_FIELD_TYPES.has(field.type) &&
+        (field.type !== 'textarea' || (field.length ?? 0) <= 1_000),
+    )
+    .map((field) => field.name);
+  const fields: string[] = [...standard];
+  const omitted: string[] = [];
+  for (const name of custom) {
+    const soql = userQuery([...fields, name]);
+    if (encodeURIComponent(soql).length > MAX_ENCODED_QUERY_LENGTH) omitted.push(name);
+    else fields.push(name);
+  }
+  return { fields, omitted };
+}
+
+export function userQuery(attributeFields: readonly string[]): string {
+  return select({ fields: [...new Set([...USER_CORE_FIELDS, ...attributeFields])], from: 'User' });
+}
+
+export interface LoadedCatalog {
+  readonly catalog: AccessCatalog;
+  readonly userMapping: UserMapping;
+  /** The User statement, with the attribute fields this org has. */
+  readonly userSoql: string;
+  readonly omittedUserFields: readonly string[];
+}
+
+/** Queries the small objects (concurrently, under `concurrency`) and builds the catalog. */
+export async function loadCatalog(
+  client: SalesforceClient,
+  concurrency: number,
+  signal: AbortSignal,
+  progress: ProgressReporter,
+): Promise<LoadedCatalog> {
+  const all = (soql: string) => () => queryAll(client, soql, signal);
+  const regularGroup = where.eq('Type', 'Regular');
+  const tasks = {
+    permissionSetDescribe: () => client.describe('PermissionSet', signal),
+    userDescribe: () => client.describeUser(signal),
+    userLicenses: all(
+      select({
+        fields: [
+          'Id',
+          'Name',
+          'MasterLabel',
+          'Status',
+          'LicenseDefinitionKey',
+          'TotalLicenses',
+          'UsedLicenses',
+        ],
+        from: 'UserLicense',
+      }),
+    ),
+    profiles: all(
+      select({ fields: ['Id', 'Name', 'Description', 'UserLicenseId', 'UserType'], from: 'Profile' }),
+    ),
+    roles: all(
+      select({ fields: ['Id', 'Name', 'DeveloperName', 'Description', 'ParentRoleId'], from: 'UserRole' }),
+    ),
+    permissionSets: all(
+      select({
+        fields: [
+          'Id',
+          'Name',
+          'Label',
+          'Type',
+          'Description',
+          'IsOwnedByProfile',
+          'IsCustom',
+          'ProfileId',
+          'PermissionSetGroupId',
+          'LicenseId',
+          'NamespacePrefix',
+        ],
+        from: 'PermissionSet',
+      }),
+    ),
+    permissionSetGroups: all(
+      select({
+        fields: ['Id', 'DeveloperName', 'MasterLabel', 'Description', 'Status', 'NamespacePrefix'],
+        from: 'PermissionSetGroup',
+      }),
+    ),
+    permissionSetGroupComponents: all(
+      select({ fields: ['PermissionSetGroupId', 'PermissionSetId'], from: 'PermissionSetGroupComponent' }),
+    ),
+    packageLicenses: all(
+      select({
+        fields: ['Id', 'NamespacePrefix', 'Status', 'AllowedLicenses', 'UsedLicenses', 'ExpirationDate'],
+        from: 'PackageLicense',
+      }),
+    ),
+    publicGroups: all(
+      select({
+        fields: ['Id', 'Name', 'DeveloperName', 'DoesIncludeBosses'],
+        from: 'Group',
+        where: regularGroup,
+      }),
+    ),
+    // Only the group-to-group edges: small even when memberships number in the millions.
+    publicGroupNesting: all(
+      select({
+        fields: ['GroupId', 'UserOrGroupId'],
+        from: 'GroupMember',
+        where: where.and(
+          where.eq('Group.Type', 'Regular'),
+          // A semi-join on the polymorphic member field keeps user rows out of this query.
+          where.inSelect('UserOrGroupId', { fields: ['Id'], from: 'Group', where: regularGroup }),
+        ),
+      }),
+    ),
+    frozenLogins: all(select({ fields: ['UserId'], from: 'UserLogin', where: where.eq('IsFrozen', true) })),
+  };
+  const names = Object.keys(tasks) as (keyof typeof tasks)[];
+  let done = 0;
+  progress.report({ phase: 'entitlements', done, total: names.length + 1 });
+  const results = await runLimited(
+    names.map((name) => async () => {
+      const result = await tasks[name]();
+      done += 1;
+      progress.report({ phase: 'entitlements', done, total: names.length + 1 });
+      return result;
+    }),
+    concurrency,
+  );
+  const byName = new Map(names.map((name, index) => [name, results[index]]));
+  const rows = (name: Exclude<keyof typeof tasks, 'permissionSetDescribe' | 'userDescribe'>) =>
+    byName.get(name) as QueriedRecord[];
+
+  const permissions = new Map<string, string[]>();
+  const statements = permissionQueries(
+    permissionFieldsOf(byName.get('permissionSetDescribe') as DescribeSObjectResult),
+    { object: 'PermissionSet' },
+  );
+  await runLimited(
+    statements.map((soql) => async () => {
+      for await (const page of client.query(soql, signal, { action: 'reading permission set permissions' })) {
+        throwIfAborted(signal);
+        for (const record of page) collectEnabledPermissions(record, permissions);
+      }
+    }),
+    concurrency,
+  );
+  progress.report({ phase: 'entitlements', done: names.length + 1, total: names.length + 1 });
+
+  const catalog = buildAccessCatalog({
+    userLicenses: rows('userLicenses'),
+    profiles: rows('profiles'),
+    roles: rows('roles'),
+    permissionSets: rows('permissionSets'),
+    permissions,
+    permissionSetGroups: rows('permissionSetGroups'),
+    permissionSetGroupComponents: rows('permissionSetGroupComponents'),
+    packageLicenses: rows('packageLicenses'),
+    publicGroups: rows('publicGroups'),
+    publicGroupNesting: rows('publicGroupNesting'),
+  });
+  const frozenUserIds = new Set(
+    rows('frozenLogins')
+      .map((login) => login['UserId'])
+      .filter((id): id is string => typeof id === 'string'),
+  );
+  const attributes = userAttributeFields(byName.get('userDescribe') as DescribeSObjectResult);
+  return {
+    catalog,
+    userMapping: { attributeFields: attributes.fields, frozenUserIds },
+    userSoql: userQuery(attributes.fields),
+    omittedUserFields: attributes.omitted,
+  };
+}

@@ -1,0 +1,181 @@
+import {
+  throwIfAborted,
+  type ActivityRecord,
+  type Grant,
+  type RunContext,
+  type SyncItem,
+} from '@accessledger/core';
+import type { SalesforceClient } from '../http/client.js';
+import { select, where } from '../soql.js';
+import type { AccessCatalog } from './catalog.js';
+import { loadCatalog } from './catalog-queries.js';
+import type { QueriedRecord } from './fields.js';
+import {
+  activityOf,
+  assignmentGrants,
+  groupMemberGrants,
+  packageLicenseGrants,
+  userItems,
+  type UserMapping,
+} from './mapping.js';
+import { mergeStreams } from './merge.js';
+
+export interface SyncSettings {
+  /** Queries in flight at once. */
+  readonly concurrency: number;
+}
+
+/** A run-scoped signal: fires with the run's signal, and when the sync ends so that reads in flight stop. */
+function runSignal(signal: AbortSignal): { readonly signal: AbortSignal; readonly end: () => void } {
+  const ended = new AbortController();
+  return {
+    signal: AbortSignal.any([signal, ended.signal]),
+    end: () => ended.abort(new Error('the sync ended')),
+  };
+}
+
+/**
+ * Streams an org: entitlements first (a few small queries, run concurrently),
+ * then users, permission set assignments, package license seats and public
+ * group members as concurrent paged streams. Memory holds the entitlement
+ * catalog and a few pages, never a whole big object.
+ */
+export async function* syncOrg(
+  client: SalesforceClient,
+  settings: SyncSettings,
+  ctx: RunContext,
+): AsyncGenerator<SyncItem, void, undefined> {
+  throwIfAborted(ctx.signal);
+  const run = runSignal(ctx.signal);
+  try {
+    const loaded = await loadCatalog(client, settings.concurrency, run.signal, ctx.progress);
+    if (loaded.omittedUserFields.length > 0) {
+      ctx.logger.warn(
+        { fields: loaded.omittedUserFields },
+        'User custom fields left out of account attributes: the query URL would be too long',
+      );
+    }
+    for (const entitlement of loaded.catalog.entitlements) {
+      throwIfAborted(ctx.signal);
+      yield { kind: 'entitlement', entitlement };
+    }
+    const streams = [
+      () => usersStream(client, loaded.userSoql, loaded.userMapping, loaded.catalog, run.signal, ctx),
+      () =>
+        grantStream(client, run.signal, ctx, {
+          phase: 'permission_set_assignments',
+          soql: select({
+            fields: [
+              'Id',
+              'AssigneeId',
+              'PermissionSetId',
+              'PermissionSetGroupId',
+              'ExpirationDate',
+              'IsActive',
+            ],
+            from: 'PermissionSetAssignment',
+            // Profile-owned assignments mirror User.ProfileId, which the users stream already covers.
+            where: where.eq('PermissionSet.IsOwnedByProfile', false),
+          }),
+          toGrants: (record) => assignmentGrants(record, loaded.catalog),
+        }),
+      () =>
+        grantStream(client, run.signal, ctx, {
+          phase: 'package_license_seats',
+          soql: select({
+            fields: ['Id', 'PackageLicenseId', 'UserId', 'CreatedDate'],
+            from: 'UserPackageLicense',
+          }),
+          toGrants: (record) => packageLicenseGrants(record, loaded.catalog),
+        }),
+      () =>
+        grantStream(client, run.signal, ctx, {
+          phase: 'public_group_members',
+          soql: select({
+            fields: ['Id', 'GroupId', 'UserOrGroupId'],
+            from: 'GroupMember',
+            where: where.eq('Group.Type', 'Regular'),
+          }),
+          toGrants: (record) => groupMemberGrants(record, loaded.catalog),
+        }),
+    ];
+    for await (const items of mergeStreams(streams, settings.concurrency, run.signal)) {
+      for (const item of items) {
+        throwIfAborted(ctx.signal);
+        yield item;
+      }
+    }
+    ctx.progress.report({ phase: 'done' });
+  } finally {
+    run.end();
+  }
+}
+
+async function* usersStream(
+  client: SalesforceClient,
+  soql: string,
+  mapping: UserMapping,
+  catalog: AccessCatalog,
+  signal: AbortSignal,
+  ctx: RunContext,
+): AsyncGenerator<SyncItem[], void, undefined> {
+  let total: number | undefined;
+  let done = 0;
+  for await (const page of client.query(soql, signal, {
+    action: 'reading users',
+    onTotalSize: (size) => (total = size),
+  })) {
+    throwIfAborted(signal);
+    done += page.length;
+    ctx.progress.report({ phase: 'users', done, ...(total !== undefined ? { total } : {}) });
+    yield page.flatMap((user) => userItems(user, mapping, catalog));
+  }
+}
+
+async function* grantStream(
+  client: SalesforceClient,
+  signal: AbortSignal,
+  ctx: RunContext,
+  spec: {
+    readonly phase: string;
+    readonly soql: string;
+    readonly toGrants: (record: QueriedRecord) => Grant[];
+  },
+): AsyncGenerator<SyncItem[], void, undefined> {
+  let total: number | undefined;
+  let done = 0;
+  for await (const page of client.query(spec.soql, signal, {
+    action: `reading ${spec.phase.replace(/_/g, ' ')}`,
+    onTotalSize: (size) => (total = size),
+  })) {
+    throwIfAborted(signal);
+    done += page.length;
+    ctx.progress.report({ phase: spec.phase, done, ...(total !== undefined ? { total } : {}) });
+    yield page.flatMap((record) =>
+      spec.toGrants(record).map((grant): SyncItem => ({ kind: 'grant', grant })),
+    );
+  }
+}
+
+/** Last login per user; only users who logged in after `since` when it is given. */
+export async function* lastLogins(
+  client: SalesforceClient,
+  ctx: RunContext,
+  since?: Date,
+): AsyncGenerator<ActivityRecord, void, undefined> {
+  throwIfAborted(ctx.signal);
+  const soql = select({
+    fields: ['Id', 'LastLoginDate'],
+    from: 'User',
+    ...(since ? { where: where.compare('LastLoginDate', '>', since) } : {}),
+  });
+  let done = 0;
+  for await (const page of client.query(soql, ctx.signal, { action: 'reading last logins' })) {
+    done += page.length;
+    ctx.progress.report({ phase: 'activity', done });
+    for (const user of page) {
+      throwIfAborted(ctx.signal);
+      yield activityOf(user);
+    }
+  }
+}
