@@ -232,6 +232,12 @@ describe('semi-join rules', () => {
     );
   });
 
+  it('rejects a semi-join on the object of the outer query', () => {
+    expect(failure('SELECT Id FROM User WHERE ManagerId IN (SELECT Id FROM User)').message).toContain(
+      'The inner and outer selects should not be on the same object type',
+    );
+  });
+
   it('rejects a semi-join on a field that is not an Id', () => {
     expect(
       failure('SELECT Id FROM User WHERE Name IN (SELECT AssigneeId FROM PermissionSetAssignment)').message,
@@ -266,5 +272,12 @@ describe('valid SOQL the emulator does not evaluate fails loudly', () => {
     const error = failure(soql);
     expect(error.errorCode).toBe('MALFORMED_QUERY');
     expect(error.message).toContain(`The Salesforce emulator does not support ${feature}`);
+  });
+});
+
+describe('error placement', () => {
+  it('points a WHERE error at the WHERE clause even when the SELECT list names the same field', () => {
+    const error = failure("SELECT AboutMe FROM User WHERE AboutMe = 'x'");
+    expect(error.message).toContain('ERROR at Row:1:Column:32');
   });
 });

@@ -85,6 +85,7 @@ export function runSoql(soql: string, source: SoqlDataSource, options: RunSoqlOp
   const project = isCount ? countRecord(object.name) : compileProjection(fields, scope, context);
   const offset = query.offset ?? 0;
   if (offset > MAX_OFFSET) {
+    // The code is documented; the wording is the one integrations match on ("Maximum SOQL offset allowed is 2000").
     throw new SoqlError('NUMBER_OUTSIDE_VALID_RANGE', `Maximum SOQL offset allowed is ${MAX_OFFSET}`);
   }
   const limit = query.limit;

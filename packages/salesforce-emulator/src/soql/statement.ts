@@ -156,8 +156,11 @@ interface ConditionFrame {
  * "Client applications must specify parentheses when nesting operators.
  * However, multiple operators of the same type do not need to be nested."
  * (SOQL reference, "Condition Expression Syntax"). Salesforce answers
- * `A AND B OR C` with `unexpected token: 'OR'`, and rejects NOT anywhere but
- * at the start of a condition (`A AND NOT B`, but `A AND (NOT B)` is fine).
+ * `A AND B OR C` with `unexpected token: OR` at the OR (a captured response is
+ * quoted on Salesforce StackExchange, "Unexpected token OR"), and rejects NOT
+ * anywhere but at the start of a condition: `A AND NOT (B)` fails with
+ * `unexpected token: 'NOT'` while `A AND (NOT B)` runs (soql-parser-js
+ * issue #201 reports both against a live org).
  */
 function checkLogicalOperators(statement: Statement): void {
   const frames: ConditionFrame[] = [{ inWhere: false, connective: undefined, empty: true }];

@@ -143,8 +143,13 @@ function compileCondition(
     );
   }
   const raw = condition.field;
-  const offset = statement.identifierOffset(raw);
-  const path = resolvePath(context.schema, statement, scope.object, pathSegments(raw, scope.alias), { raw });
+  // Point errors at the field inside a WHERE clause, not at the same name in the SELECT list.
+  const searchFrom = statement.kindOffset('WHERE');
+  const offset = statement.identifierOffset(raw, searchFrom);
+  const path = resolvePath(context.schema, statement, scope.object, pathSegments(raw, scope.alias), {
+    raw,
+    ...(searchFrom === undefined ? {} : { searchFrom }),
+  });
   const shownPath = path.canonical.join('.');
   if (!path.field.filterable) {
     // Wording of the long-text-area refusal, as quoted from live orgs in public code.
@@ -339,6 +344,14 @@ function compileSemiJoin(
     );
   }
   const object = resolveFromObject(context.schema, statement, subquery.sObject ?? '', offset);
+  if (object.name === scope.object.name) {
+    // Salesforce's wording, as integrations that hit it quote it.
+    throw statement.error(
+      'MALFORMED_QUERY',
+      'The inner and outer selects should not be on the same object type',
+      offset,
+    );
+  }
   const fields = subquery.fields ?? [];
   const [selected] = fields;
   if (fields.length !== 1 || selected?.type !== 'Field') {
