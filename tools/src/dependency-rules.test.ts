@@ -35,7 +35,8 @@ function sourceFiles(dir: string): string[] {
   return found;
 }
 
-const isTestFile = (path: string): boolean => /\.test\.ts$|[/\\]test[/\\]|test-fixtures|[/\\]testing[/\\]/.test(path);
+const isTestFile = (path: string): boolean =>
+  /\.test\.ts$|[/\\]test[/\\]|test-fixtures|[/\\]testing[/\\]/.test(path);
 
 function violations(): string[] {
   const found: string[] = [];
