@@ -1,0 +1,197 @@
+import 'reflect-metadata';
+import {
+  createRunContext,
+  grantKey,
+  entitlementKey,
+  InMemoryCredentialStore,
+  type Progress,
+  type RunContext,
+} from '@accessledger/core';
+import { checkSyncConsistency, collectSync, type CollectedSync } from '@accessledger/core/testing';
+import { generateOrg, startEmulator, type EmulatorHandle } from '@accessledger/salesforce-emulator';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { OAuthSalesforceClientFactory } from '../client-factory.js';
+import { salesforceConfigSchema } from '../config.js';
+import { SalesforceConnector, salesforceManifest } from '../connector.js';
+import { CredentialNames } from '../http/grants.js';
+
+let emulator: EmulatorHandle;
+let clean: CollectedSync;
+
+function connector(queryBatchSize = 2000): SalesforceConnector {
+  const config = salesforceConfigSchema.parse({
+    domain: emulator.baseUrl,
+    allowCustomHosts: true,
+    auth: { flow: 'client-credentials', clientId: emulator.connectedApp.clientId },
+    queryBatchSize,
+  });
+  const clients = new OAuthSalesforceClientFactory(config);
+  clients.retry = { retries: 8, baseDelayMs: 5, maxDelayMs: 40 };
+  return new SalesforceConnector(config, clients);
+}
+
+function context(progress: Progress[] = []): RunContext {
+  return createRunContext({
+    credentials: new InMemoryCredentialStore({
+      [CredentialNames.clientSecret]: emulator.connectedApp.clientSecret,
+    }),
+    progress: { report: (entry) => void progress.push(entry) },
+  });
+}
+
+type Row = Readonly<Record<string, unknown>>;
+const rows = (objectName: string): Row[] => emulator.org.find(objectName) as Row[];
+const countOf = <T>(list: readonly T[], predicate: (item: T) => boolean): number =>
+  list.filter(predicate).length;
+
+beforeAll(async () => {
+  emulator = await startEmulator({ org: generateOrg({ seed: 5, preset: 'demo' }) });
+  const started = performance.now();
+  clean = await collectSync(connector(), context());
+  console.log(
+    `demo org sync: ${clean.accounts.length} accounts, ${clean.grants.length} grants in ${Math.round(performance.now() - started)} ms, ${emulator.org.apiUsage.used()} API calls`,
+  );
+});
+afterAll(async () => emulator.close());
+beforeEach(() => emulator.faults.reset());
+
+describe('a sync of the demo org', () => {
+  it('is consistent', () => {
+    expect(checkSyncConsistency(clean, salesforceManifest)).toEqual([]);
+  });
+
+  it('emits every user, labelled by type, with frozen users suspended', () => {
+    const users = rows('User');
+    expect(clean.accounts.length).toBe(users.length);
+    expect(clean.activity.length).toBe(users.length);
+    const frozen = new Set(
+      rows('UserLogin')
+        .filter((login) => login['IsFrozen'] === true)
+        .map((login) => login['UserId']),
+    );
+    const activeFrozen = countOf(users, (user) => user['IsActive'] === true && frozen.has(user['Id']));
+    expect(activeFrozen).toBeGreaterThan(0);
+    expect(countOf(clean.accounts, (account) => account.status === 'suspended')).toBe(activeFrozen);
+    expect(countOf(clean.accounts, (account) => account.status === 'inactive')).toBe(
+      countOf(users, (user) => user['IsActive'] !== true),
+    );
+    expect(new Set(clean.accounts.map((account) => account.accountType))).toEqual(
+      new Set(users.map((user) => user['UserType'])),
+    );
+    const custom = clean.accounts.find((account) => typeof account.attributes['Cost_Center__c'] === 'string');
+    expect(custom).toBeDefined();
+  });
+
+  it('emits exactly the entitlements of the org', () => {
+    const byType = (type: string): number =>
+      countOf(clean.entitlements, (entitlement) => entitlement.type === type);
+    const permissionSets = rows('PermissionSet');
+    expect(byType('user_license')).toBe(rows('UserLicense').length);
+    expect(byType('profile')).toBe(rows('Profile').length);
+    expect(byType('role')).toBe(rows('UserRole').length);
+    expect(byType('permission_set')).toBe(
+      countOf(permissionSets, (set) => set['IsOwnedByProfile'] !== true && set['Type'] !== 'Group'),
+    );
+    expect(byType('permission_set_group')).toBe(rows('PermissionSetGroup').length);
+    expect(byType('package_license')).toBe(rows('PackageLicense').length);
+    expect(byType('public_group')).toBe(countOf(rows('Group'), (group) => group['Type'] === 'Regular'));
+    const admin = clean.entitlements.find((entitlement) => entitlement.name === 'System Administrator');
+    expect(admin?.attributes['permissions']).toMatchObject({ ModifyAllData: true, ApiEnabled: true });
+    const license = clean.entitlements.find((entitlement) => entitlement.type === 'package_license');
+    expect(license?.attributes).toHaveProperty('allowedLicenses');
+    expect(license?.attributes).toHaveProperty('usedLicenses');
+  });
+
+  it('emits exactly the grants of the org', () => {
+    const users = rows('User');
+    const profiles = new Map(rows('Profile').map((profile) => [profile['Id'], profile]));
+    const ownedByProfile = new Set(
+      rows('PermissionSet')
+        .filter((set) => set['IsOwnedByProfile'] === true)
+        .map((set) => set['Id']),
+    );
+    const assignments = rows('PermissionSetAssignment').filter(
+      (assignment) => !ownedByProfile.has(assignment['PermissionSetId']),
+    );
+    const groupAssignments = assignments.filter((assignment) => assignment['PermissionSetGroupId'] !== null);
+    const componentsOf = (groupId: unknown): number =>
+      countOf(
+        rows('PermissionSetGroupComponent'),
+        (component) => component['PermissionSetGroupId'] === groupId,
+      );
+    const grants = (type: string, via: 'direct' | 'via'): number =>
+      countOf(
+        clean.grants,
+        (grant) => grant.entitlement.type === type && (via === 'direct') === (grant.via === null),
+      );
+
+    expect(grants('profile', 'direct')).toBe(users.length);
+    expect(grants('user_license', 'via')).toBe(
+      countOf(users, (user) => profiles.get(user['ProfileId'])?.['UserLicenseId'] != null),
+    );
+    expect(grants('role', 'direct')).toBe(countOf(users, (user) => user['UserRoleId'] !== null));
+    expect(grants('permission_set', 'direct')).toBe(assignments.length - groupAssignments.length);
+    expect(grants('permission_set_group', 'direct')).toBe(groupAssignments.length);
+    expect(grants('permission_set', 'via')).toBe(
+      groupAssignments.reduce((sum, assignment) => sum + componentsOf(assignment['PermissionSetGroupId']), 0),
+    );
+    expect(grants('package_license', 'direct')).toBe(rows('UserPackageLicense').length);
+
+    const publicGroups = new Set(
+      rows('Group')
+        .filter((group) => group['Type'] === 'Regular')
+        .map((group) => group['Id']),
+    );
+    const members = rows('GroupMember').filter((member) => publicGroups.has(member['GroupId']));
+    const userMembers = members.filter((member) => String(member['UserOrGroupId']).startsWith('005'));
+    expect(grants('public_group', 'direct')).toBe(userMembers.length);
+    // Expanded membership, computed here by plain recursion over the org's own rows.
+    const parents = (groupId: unknown): unknown[] =>
+      members.filter((member) => member['UserOrGroupId'] === groupId).map((member) => member['GroupId']);
+    const ancestors = (groupId: unknown, seen = new Set<unknown>()): Set<unknown> => {
+      for (const parent of parents(groupId)) {
+        if (seen.has(parent)) continue;
+        seen.add(parent);
+        ancestors(parent, seen);
+      }
+      return seen;
+    };
+    const expanded = userMembers.reduce((sum, member) => sum + ancestors(member['GroupId']).size, 0);
+    expect(expanded).toBeGreaterThan(0);
+    expect(grants('public_group', 'via')).toBe(expanded);
+  });
+
+  it('reports progress for each phase', async () => {
+    const progress: Progress[] = [];
+    const tiny = await collectSync(connector(), context(progress));
+    expect(tiny.accounts.length).toBe(clean.accounts.length);
+    const phases = new Set(progress.map((entry) => entry.phase));
+    for (const phase of ['entitlements', 'users', 'permission_set_assignments', 'done']) {
+      expect(phases).toContain(phase);
+    }
+    const lastUsers = progress.filter((entry) => entry.phase === 'users').at(-1);
+    expect(lastUsers?.done).toBe(lastUsers?.total);
+  });
+
+  it('gives the same result through 503s, dropped connections, token expiry and latency', async () => {
+    emulator.faults.set({
+      serverErrorRate: 0.04,
+      dropConnectionRate: 0.04,
+      expireTokenAfterCalls: 7,
+      latencyMs: 3,
+      latencyJitterMs: 5,
+    });
+    const faulty = await collectSync(connector(500), context());
+    const counts = { ...emulator.faults.counts };
+    emulator.faults.reset();
+    expect(counts.serverError500 + counts.serverError503 + counts.droppedConnection).toBeGreaterThan(0);
+    expect(counts.tokenExpired).toBeGreaterThan(0);
+    const keys = (sync: CollectedSync) => ({
+      accounts: sync.accounts.map((account) => JSON.stringify(account)).sort(),
+      entitlements: sync.entitlements.map((entitlement) => entitlementKey(entitlement)).sort(),
+      grants: sync.grants.map((grant) => grantKey(grant)).sort(),
+      activity: sync.activity.length,
+    });
+    expect(keys(faulty)).toEqual(keys(clean));
+  });
+});
