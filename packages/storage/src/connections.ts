@@ -5,7 +5,7 @@ import { affectedRows } from './affected-rows.js';
 import { toConnection } from './mapping.js';
 import type { Connection, ConnectionSchedule } from './model.js';
 import type { ConnectionRow } from './rows.js';
-import { Tables } from './tables.js';
+import { Tables, VersionedTables } from './tables.js';
 
 export interface NewConnection {
   readonly connectorId: string;
@@ -87,7 +87,10 @@ export class ConnectionStore {
 
   /** Deletes the connection with its credentials, runs and whole history. */
   async delete(id: number): Promise<boolean> {
-    return affectedRows(await this.knex(Tables.connections).where({ id }).delete()) > 0;
+    return this.knex.transaction(async (trx) => {
+      for (const table of VersionedTables) await trx(table).where({ connection_id: id }).delete();
+      return affectedRows(await trx(Tables.connections).where({ id }).delete()) > 0;
+    });
   }
 }
 

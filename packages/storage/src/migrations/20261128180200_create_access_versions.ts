@@ -8,9 +8,12 @@ import { Tables, VersionedTables } from '../tables.js';
  * content; both are computed by the writer. Snapshot ids grow with time within
  * a connection, so validity is compared on ids.
  */
+// No foreign key on connection_id: its per-row trigger doubled the cost of writing a large first
+// snapshot. The writer only writes for existing connections, and ConnectionStore.delete removes the
+// versions with the connection.
 const versionColumns = `
   id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-  connection_id bigint NOT NULL REFERENCES ${Tables.connections} (id) ON DELETE CASCADE,
+  connection_id bigint NOT NULL,
   key_hash uuid NOT NULL,
   content_hash uuid NOT NULL,
   valid_from_snapshot_id bigint NOT NULL,

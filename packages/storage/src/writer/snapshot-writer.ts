@@ -16,7 +16,7 @@ import { Tables } from '../tables.js';
 import type { VersionedTable } from '../tables.js';
 import { copyBatchFor } from './copy.js';
 import type { CopyBatch } from './copy.js';
-import { copyLine, stagedKind, stagedKinds, stagingColumns, stagingDdl } from './staging.js';
+import { copyLine, stagedKind, stagedKinds, stagedValue, stagingColumns, stagingDdl } from './staging.js';
 import type { StagedKind } from './staging.js';
 
 /** First key of the advisory lock that serialises merges of one connection (second key: connection id). */
@@ -265,7 +265,8 @@ async function mergeKind(
   // repeats stays; otherwise the last repeat wins.
   const openedResult = await trx.raw<{ rowCount: number | null }>(
     `INSERT INTO ${kind.table} (connection_id, key_hash, content_hash, valid_from_snapshot_id, ${columns.join(', ')})
-     SELECT DISTINCT ON (s.key_hash) ?::bigint, s.key_hash, s.content_hash, ?::bigint, ${columns.map((c) => `s.${c}`).join(', ')}
+     SELECT DISTINCT ON (s.key_hash) ?::bigint, s.key_hash, s.content_hash, ?::bigint,
+            ${kind.columns.map((column) => stagedValue('s', column)).join(', ')}
      FROM ${kind.staging} s
      WHERE NOT EXISTS (
        SELECT 1 FROM ${kind.table} v
