@@ -73,11 +73,9 @@ export const salesforceConfigSchema = z
       .default(4),
     transferObjects: z
       .array(
-        z
-          .string()
-          .regex(/^[A-Za-z][A-Za-z0-9_]*$/, {
-            error: 'transferObjects lists sObject API names such as Account or Custom__c.',
-          }),
+        z.string().regex(/^[A-Za-z][A-Za-z0-9_]*$/, {
+          error: 'transferObjects lists sObject API names such as Account or Custom__c.',
+        }),
       )
       .min(1, { error: 'transferObjects needs at least one sObject name, e.g. ["Account"].' })
       .default(['Account', 'Opportunity', 'Task']),

@@ -148,7 +148,7 @@ export async function validateConnection(
       ...(budgetOk
         ? {}
         : {
-            fix: 'Wait for the rolling 24-hour window to free up, find what else uses the API (Setup > System Overview > API Requests, Last 24 Hours), or lower minRemainingApiCalls.',
+            fix: 'Wait for the rolling 24-hour window to free up, find what else uses the API (Setup > Company Information > API Requests, Last 24 Hours), or lower minRemainingApiCalls.',
           }),
     });
   } catch (error) {
