@@ -87,6 +87,35 @@ describe('SalesforceConnector against the emulated org', () => {
     expect(report.checks.map((check) => check.name)).toContain('permission.api-enabled');
   });
 
+  it('fails the check of a missing permission and says where to enable it', async () => {
+    const adminProfileId = String(emulator.org.get(emulator.org.adminUserId)?.['ProfileId']);
+    const [owned] = emulator.org.store.table('PermissionSet').rowsWhere('ProfileId', adminProfileId);
+    if (!owned) throw new Error('the admin profile has no owned permission set');
+    const assigned = emulator.org
+      .find('PermissionSetAssignment', { AssigneeId: emulator.org.adminUserId })
+      .map((assignment) => String(assignment['PermissionSetId']));
+    expect(assigned).toEqual([owned.Id]);
+    emulator.org.store.updateRaw(owned, 'PermissionSet', {
+      PermissionsManagePackageLicenses: false,
+      PermissionsModifyAllData: false,
+    });
+    try {
+      const report = await connectorFor(emulator).validate(contextFor(emulator));
+      const check = (name: string) => report.checks.find((entry) => entry.name === name);
+      expect(report.ok).toBe(false);
+      expect(check('permission.manage-package-licenses')).toMatchObject({ ok: false });
+      expect(check('permission.manage-package-licenses')?.fix).toContain('Setup > Users > Permission Sets');
+      // Modify All Data is only needed for provisioning: reported, not failed.
+      expect(check('permission.modify-all-data')).toMatchObject({ ok: true });
+      expect(check('permission.view-all-users')).toMatchObject({ ok: true });
+    } finally {
+      emulator.org.store.updateRaw(owned, 'PermissionSet', {
+        PermissionsManagePackageLicenses: true,
+        PermissionsModifyAllData: true,
+      });
+    }
+  });
+
   it('reports a failed login as a failed check with a fix, not a throw', async () => {
     const connector = connectorFor(emulator);
     const ctx = createRunContext({
