@@ -3,30 +3,17 @@
  * API calls it makes and how much memory the sync side holds, for a preset
  * (tiny, demo, large) or a user count.
  *
- * Run: npx tsx tools/src/bench-sync.ts --preset large [--concurrency 4] [--latency 20]
+ * Run: npm run bench:sync -- --preset large [--concurrency 4] [--latency 20]
  */
-// Relative imports so plain `npx tsx` runs it from source without a build or export conditions.
 import 'reflect-metadata';
-import { createRunContext, InMemoryCredentialStore } from '../../packages/core/src/index.js';
-import { generateOrg, startEmulator } from '../../packages/salesforce-emulator/src/index.js';
-import type { PresetName } from '../../packages/salesforce-emulator/src/index.js';
-
-// Plain `npx tsx` from the repository root finds no tsconfig.json and compiles decorators the TC39
-// way; the connector's tsyringe parameter decorators need the workspace's experimentalDecorators.
-// tsx reads TSX_TSCONFIG_PATH at start-up (and applies it to the files that tsconfig includes), so
-// the script runs itself again with the connector package's tsconfig and the source export condition.
-const tsconfig = new URL('../../packages/connector-salesforce/tsconfig.json', import.meta.url).pathname;
-if (process.env['TSX_TSCONFIG_PATH'] === undefined) {
-  const { spawnSync } = await import('node:child_process');
-  const args = ['--conditions=@accessledger/source', ...process.execArgv, ...process.argv.slice(1)];
-  const child = spawnSync(process.execPath, args, {
-    stdio: 'inherit',
-    env: { ...process.env, TSX_TSCONFIG_PATH: tsconfig },
-  });
-  process.exit(child.status ?? 1);
-}
-const { CredentialNames, OAuthSalesforceClientFactory, salesforceConfigSchema, SalesforceConnector } =
-  await import('../../packages/connector-salesforce/src/index.js');
+import { createRunContext, InMemoryCredentialStore } from '@accessledger/core';
+import {
+  CredentialNames,
+  OAuthSalesforceClientFactory,
+  SalesforceConnector,
+  salesforceConfigSchema,
+} from '@accessledger/connector-salesforce';
+import { generateOrg, startEmulator, type PresetName } from '@accessledger/salesforce-emulator';
 
 function option(name: string): string | undefined {
   const index = process.argv.indexOf(`--${name}`);
