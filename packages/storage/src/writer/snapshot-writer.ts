@@ -16,10 +16,20 @@ import { Tables } from '../tables.js';
 import type { VersionedTable } from '../tables.js';
 import { copyBatchFor } from './copy.js';
 import type { CopyBatch } from './copy.js';
-import { copyLine, stagedKind, stagedKinds, stagedValue, stagingColumns, stagingDdl } from './staging.js';
+import { CurrentVersions } from './current-versions.js';
+import {
+  encodeItem,
+  stagedKinds,
+  stagedValue,
+  stagingColumns,
+  stagingDdl,
+  stagingLine,
+  vanishedDdl,
+  vanishedTable,
+} from './staging.js';
 import type { StagedKind } from './staging.js';
 
-/** First key of the advisory lock that serialises merges of one connection (second key: connection id). */
+/** First key of the advisory lock that serialises writes of one connection (second key: connection id). */
 export const MERGE_LOCK_NAMESPACE = 0x41_4c_4d_47; // "ALMG"
 
 const DEFAULT_BATCH_ROWS = 5_000;
@@ -60,12 +70,19 @@ const countKey: Record<SyncItemKind, keyof ItemCounts> = {
 };
 
 /**
- * Turns a connector's stream into a snapshot: COPY into temporary staging
- * tables in batches, then under a per-connection advisory lock one set-based
- * merge closes the versions the sync no longer saw (or saw changed), opens
- * new ones, records the snapshot and finishes the run — all in one
- * transaction. Anything that goes wrong before commit (an error, the abort
- * signal, the process dying) leaves no trace but the run's failure record.
+ * Turns a connector's stream into a snapshot, in one transaction holding a
+ * per-connection advisory lock (two syncs of one connection never write at
+ * once; different connections write in parallel):
+ *
+ * 1. read the hashes of the connection's current versions (`CurrentVersions`);
+ * 2. stream the items: an item whose hash is current is only marked seen; new
+ *    and changed items are COPYed into temporary staging tables in batches;
+ * 3. COPY the keys of current versions not seen again;
+ * 4. one set-based merge closes those versions, opens the staged ones,
+ *    records the snapshot and finishes the run.
+ *
+ * Anything that goes wrong before commit (an error, the abort signal, the
+ * process dying) leaves no trace but the run's failure record.
  */
 export class SnapshotWriter {
   private readonly runs: SyncRunStore;
@@ -91,8 +108,12 @@ export class SnapshotWriter {
     try {
       ({ snapshot, changed } = await this.database.knex.transaction(async (trx) => {
         await this.assertRunnable(trx, input);
-        for (const kind of stagedKinds) await trx.raw(stagingDdl(kind));
-        await this.load(trx, input.items, signal, counts);
+        await trx.raw('SELECT pg_advisory_xact_lock(?, ?)', [MERGE_LOCK_NAMESPACE, input.connectionId]);
+        for (const kind of stagedKinds) {
+          await trx.raw(stagingDdl(kind));
+          await trx.raw(vanishedDdl(kind));
+        }
+        await this.load(trx, input, signal, counts);
         throwIfAborted(signal);
         const merged = await this.merge(trx, input, counts);
         await this.runs.finish(
@@ -133,25 +154,41 @@ export class SnapshotWriter {
 
   private async load(
     trx: Knex.Transaction,
-    items: AsyncIterable<SyncItem>,
+    input: WriteSnapshotInput,
     signal: AbortSignal,
     counts: MutableCounts,
   ): Promise<void> {
+    const current = new Map<StagedKind, CurrentVersions>();
+    for (const kind of stagedKinds)
+      current.set(kind, await CurrentVersions.load(trx, kind, input.connectionId));
     const pending = new Map<StagedKind, string[]>(stagedKinds.map((kind) => [kind, []]));
     let seq = 0;
-    for await (const item of items) {
+    for await (const item of input.items) {
       throwIfAborted(signal);
-      const kind = stagedKind(item.kind);
-      const lines = pending.get(kind) ?? [];
-      lines.push(copyLine(item, ++seq));
+      const encoded = encodeItem(item);
       counts[countKey[item.kind]] += 1;
+      seq += 1;
+      if (current.get(encoded.kind)?.markSeen(encoded.contentHash)) continue;
+      const lines = pending.get(encoded.kind) ?? [];
+      lines.push(stagingLine(encoded, seq));
       if (lines.length >= this.batchRows) {
-        await this.copyBatch(trx, kind.staging, stagingColumns(kind), lines.join(''));
+        await this.copyBatch(trx, encoded.kind.staging, stagingColumns(encoded.kind), lines.join(''));
         lines.length = 0;
       }
     }
     for (const [kind, lines] of pending) {
       if (lines.length > 0) await this.copyBatch(trx, kind.staging, stagingColumns(kind), lines.join(''));
+    }
+    for (const [kind, versions] of current) {
+      let batch: string[] = [];
+      for (const keyHash of versions.unseenKeyHashes()) {
+        batch.push(`${keyHash}\n`);
+        if (batch.length >= this.batchRows) {
+          await this.copyBatch(trx, vanishedTable(kind), ['key_hash'], batch.join(''));
+          batch = [];
+        }
+      }
+      if (batch.length > 0) await this.copyBatch(trx, vanishedTable(kind), ['key_hash'], batch.join(''));
     }
   }
 
@@ -160,7 +197,6 @@ export class SnapshotWriter {
     input: WriteSnapshotInput,
     counts: ItemCounts,
   ): Promise<{ snapshot: Snapshot; changed: VersionedTable[] }> {
-    await trx.raw('SELECT pg_advisory_xact_lock(?, ?)', [MERGE_LOCK_NAMESPACE, input.connectionId]);
     // Sorting and hashing the staged rows in memory rather than on disk.
     await trx.raw(`SET LOCAL work_mem = '64MB'`);
     const snapshotRow = await this.insertSnapshot(trx, input, counts);
@@ -170,7 +206,6 @@ export class SnapshotWriter {
     let closed = 0;
     const changed: VersionedTable[] = [];
     for (const kind of stagedKinds) {
-      await trx.raw(`ANALYZE ${kind.staging}`);
       const result = await mergeKind(trx, kind, input.connectionId, snapshotId);
       opened += result.opened;
       closed += result.closed;
@@ -256,8 +291,8 @@ async function mergeKind(
 ): Promise<{ opened: number; closed: number }> {
   const closedResult = await trx.raw<{ rowCount: number | null }>(
     `UPDATE ${kind.table} v SET valid_to_snapshot_id = ?
-     WHERE v.connection_id = ? AND v.valid_to_snapshot_id IS NULL
-       AND NOT EXISTS (SELECT 1 FROM ${kind.staging} s WHERE s.key_hash = v.key_hash AND s.content_hash = v.content_hash)`,
+     FROM ${vanishedTable(kind)} x
+     WHERE v.connection_id = ? AND v.valid_to_snapshot_id IS NULL AND v.key_hash = x.key_hash`,
     [snapshotId, connectionId],
   );
   const columns = kind.columns.map(([name]) => name);

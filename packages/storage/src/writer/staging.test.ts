@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { account, grant, ref } from '../../test/fixtures.js';
-import { canonicalJson, copyField, copyLine } from './staging.js';
+import { canonicalJson, copyField, encodeItem, stagingLine } from './staging.js';
+import type { SyncItem } from '@accessledger/core';
+
+const copyLine = (item: SyncItem, seq: number) => stagingLine(encodeItem(item), seq);
 
 describe('copyField', () => {
   it('writes NULL as \\N and escapes what COPY text format treats specially', () => {
@@ -20,7 +23,7 @@ describe('canonicalJson', () => {
   });
 });
 
-describe('copyLine', () => {
+describe('stagingLine', () => {
   it('gives equal things equal hashes whatever their attribute key order, and changed things new content hashes', () => {
     const hashes = (line: string) => line.split('\t').slice(1, 3);
     const one = hashes(copyLine(account('005A', { attributes: { title: 'CFO', department: 'Finance' } }), 1));

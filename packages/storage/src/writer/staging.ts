@@ -119,19 +119,43 @@ export function stagedValue(alias: string, [name, type]: readonly [string, strin
   return STAGED_AS_TEXT.has(type) ? `${alias}.${name}::${type}` : `${alias}.${name}`;
 }
 
-/**
- * One COPY text line (tab-separated, `\N` for NULL, newline-terminated) for
- * one item: arrival order, key hash, content hash, then the data columns. The
- * content hash covers the escaped data columns, so equal content hashes equal.
- */
-export function copyLine(item: SyncItem, seq: number): string {
+/** One item encoded for staging: its kind, its escaped data columns and the hash of what it is. */
+export interface EncodedItem {
+  readonly kind: StagedKind;
+  readonly key: string;
+  /** The data columns in COPY text format, tab-separated. */
+  readonly content: string;
+  /** SHA-256 of key and content: equal exactly when the thing and its content are equal. */
+  readonly contentHash: Buffer;
+}
+
+export function encodeItem(item: SyncItem): EncodedItem {
   const staged = stagedFields(item);
   let content = '';
   for (let index = 0; index < staged.values.length; index += 1) {
     if (index > 0) content += '\t';
     content += copyField(staged.values[index] ?? null);
   }
-  return `${seq}\t${hash(staged.key)}\t${hash(content)}\t${content}\n`;
+  return {
+    kind: stagedKind(item.kind),
+    key: staged.key,
+    content,
+    contentHash: digest('sha256', `${staged.key}\u0001${content}`, 'buffer'),
+  };
+}
+
+/** The COPY text line (newline-terminated) of an encoded item: arrival order, key hash, content hash, data. */
+export function stagingLine(encoded: EncodedItem, seq: number): string {
+  return `${seq}\t${hash(encoded.key)}\t${encoded.contentHash.toString('hex', 0, 16)}\t${encoded.content}\n`;
+}
+
+/** Key hashes of current versions to close, staged per kind. */
+export function vanishedTable(kind: StagedKind): string {
+  return `${kind.staging}_vanished`;
+}
+
+export function vanishedDdl(kind: StagedKind): string {
+  return `CREATE TEMP TABLE ${vanishedTable(kind)} (key_hash uuid NOT NULL) ON COMMIT DROP`;
 }
 
 type CopyValue = string | boolean | Date | null;

@@ -1,0 +1,123 @@
+import type { Knex } from 'knex';
+import type { StagedKind } from './staging.js';
+
+const WORDS_PER_HASH = 4;
+const WORDS_PER_SLOT = 2 * WORDS_PER_HASH;
+const EMPTY = 0;
+const PRESENT = 1;
+const SEEN = 2;
+const PAGE_ROWS = 20_000;
+
+/**
+ * The (content hash, key hash) pairs of one kind's current versions of one
+ * connection, in an open-addressing table of 128-bit hashes (about 48 bytes
+ * per version, never the rows themselves). While the stream is read, an item
+ * whose content hash is here is unchanged and is only marked seen; everything
+ * else is staged. After the stream, the versions never seen are the ones to
+ * close. This keeps an unchanged sync from copying the whole org into Postgres.
+ */
+export class CurrentVersions {
+  private readonly hashes: Uint32Array;
+  private readonly states: Uint8Array;
+  private readonly mask: number;
+  private size = 0;
+
+  private constructor(expected: number) {
+    let capacity = 16;
+    while (capacity * 0.6 < expected) capacity *= 2;
+    this.hashes = new Uint32Array(capacity * WORDS_PER_SLOT);
+    this.states = new Uint8Array(capacity);
+    this.mask = capacity - 1;
+  }
+
+  /** Reads the current versions page by page along the current-key index. */
+  static async load(trx: Knex.Transaction, kind: StagedKind, connectionId: number): Promise<CurrentVersions> {
+    const counted = await trx.raw<{ rows: { count: string | number }[] }>(
+      `SELECT count(*) AS count FROM ${kind.table} WHERE connection_id = ? AND valid_to_snapshot_id IS NULL`,
+      [connectionId],
+    );
+    const versions = new CurrentVersions(Number(counted.rows[0]?.count ?? 0));
+    let after = '00000000-0000-0000-0000-000000000000';
+    let first = true;
+    for (;;) {
+      const page = await trx.raw<{ rows: { key_hash: string; content_hash: string }[] }>(
+        `SELECT key_hash::text AS key_hash, content_hash::text AS content_hash FROM ${kind.table}
+         WHERE connection_id = ? AND valid_to_snapshot_id IS NULL AND key_hash ${first ? '>=' : '>'} ?::uuid
+         ORDER BY key_hash LIMIT ${PAGE_ROWS}`,
+        [connectionId, after],
+      );
+      for (const row of page.rows) versions.add(uuidWords(row.content_hash), uuidWords(row.key_hash));
+      const last = page.rows[page.rows.length - 1];
+      if (!last || page.rows.length < PAGE_ROWS) return versions;
+      after = last.key_hash;
+      first = false;
+    }
+  }
+
+  get count(): number {
+    return this.size;
+  }
+
+  /** True when a current version has exactly this content hash (then it is marked seen). */
+  markSeen(contentHash: Buffer): boolean {
+    if (this.size === 0) return false;
+    const words = bufferWords(contentHash);
+    for (let slot = (words[0] ?? 0) & this.mask; ; slot = (slot + 1) & this.mask) {
+      const state = this.states[slot];
+      if (state === EMPTY) return false;
+      if (this.matches(slot, words)) {
+        this.states[slot] = SEEN;
+        return true;
+      }
+    }
+  }
+
+  /** Key hashes (32 hex digits) of the current versions the stream did not repeat unchanged. */
+  *unseenKeyHashes(): Generator<string> {
+    for (let slot = 0; slot < this.states.length; slot += 1) {
+      if (this.states[slot] !== PRESENT) continue;
+      const base = slot * WORDS_PER_SLOT + WORDS_PER_HASH;
+      let hex = '';
+      for (let word = 0; word < WORDS_PER_HASH; word += 1) {
+        hex += (this.hashes[base + word] ?? 0).toString(16).padStart(8, '0');
+      }
+      yield hex;
+    }
+  }
+
+  private add(contentWords: readonly number[], keyWords: readonly number[]): void {
+    for (let slot = (contentWords[0] ?? 0) & this.mask; ; slot = (slot + 1) & this.mask) {
+      if (this.states[slot] === EMPTY) {
+        const base = slot * WORDS_PER_SLOT;
+        for (let word = 0; word < WORDS_PER_HASH; word += 1) {
+          this.hashes[base + word] = contentWords[word] ?? 0;
+          this.hashes[base + WORDS_PER_HASH + word] = keyWords[word] ?? 0;
+        }
+        this.states[slot] = PRESENT;
+        this.size += 1;
+        return;
+      }
+      if (this.matches(slot, contentWords)) return;
+    }
+  }
+
+  private matches(slot: number, words: readonly number[]): boolean {
+    const base = slot * WORDS_PER_SLOT;
+    return (
+      this.hashes[base] === words[0] &&
+      this.hashes[base + 1] === words[1] &&
+      this.hashes[base + 2] === words[2] &&
+      this.hashes[base + 3] === words[3]
+    );
+  }
+}
+
+/** The first 128 bits of a digest as four big-endian 32-bit words (the order of its hex form). */
+function bufferWords(digest: Buffer): number[] {
+  return [digest.readUInt32BE(0), digest.readUInt32BE(4), digest.readUInt32BE(8), digest.readUInt32BE(12)];
+}
+
+function uuidWords(uuid: string): number[] {
+  const hex = uuid.replace(/-/g, '');
+  return [0, 8, 16, 24].map((offset) => Number.parseInt(hex.slice(offset, offset + 8), 16) >>> 0);
+}
