@@ -40,16 +40,17 @@ export class CurrentVersions {
     let after = '00000000-0000-0000-0000-000000000000';
     let first = true;
     for (;;) {
-      const page = await trx.raw<{ rows: { key_hash: string; content_hash: string }[] }>(
-        `SELECT key_hash::text AS key_hash, content_hash::text AS content_hash FROM ${kind.table}
-         WHERE connection_id = ? AND valid_to_snapshot_id IS NULL AND key_hash ${first ? '>=' : '>'} ?::uuid
-         ORDER BY key_hash LIMIT ${PAGE_ROWS}`,
+      // Ordered by the uuid column itself (v.key_hash), so that each page is a range of the index.
+      const page = await trx.raw<{ rows: { key: string; content: string }[] }>(
+        `SELECT v.key_hash::text AS key, v.content_hash::text AS content FROM ${kind.table} v
+         WHERE v.connection_id = ? AND v.valid_to_snapshot_id IS NULL AND v.key_hash ${first ? '>=' : '>'} ?::uuid
+         ORDER BY v.key_hash LIMIT ${PAGE_ROWS}`,
         [connectionId, after],
       );
-      for (const row of page.rows) versions.add(uuidWords(row.content_hash), uuidWords(row.key_hash));
+      for (const row of page.rows) versions.add(uuidWords(row.content), uuidWords(row.key));
       const last = page.rows[page.rows.length - 1];
       if (!last || page.rows.length < PAGE_ROWS) return versions;
-      after = last.key_hash;
+      after = last.key;
       first = false;
     }
   }
@@ -117,7 +118,12 @@ function bufferWords(digest: Buffer): number[] {
   return [digest.readUInt32BE(0), digest.readUInt32BE(4), digest.readUInt32BE(8), digest.readUInt32BE(12)];
 }
 
+/** Words of a uuid in its canonical text form `xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`. */
 function uuidWords(uuid: string): number[] {
-  const hex = uuid.replace(/-/g, '');
-  return [0, 8, 16, 24].map((offset) => Number.parseInt(hex.slice(offset, offset + 8), 16) >>> 0);
+  return [
+    Number.parseInt(uuid.slice(0, 8), 16),
+    Number.parseInt(uuid.slice(9, 13) + uuid.slice(14, 18), 16),
+    Number.parseInt(uuid.slice(19, 23) + uuid.slice(24, 28), 16),
+    Number.parseInt(uuid.slice(28, 36), 16),
+  ];
 }
