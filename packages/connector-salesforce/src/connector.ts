@@ -3,6 +3,11 @@ import {
   type ActivityRecord,
   type ActivitySource,
   type ConnectorManifest,
+  type DeprovisionAction,
+  type Deprovisioner,
+  type OpResult,
+  type ProvisionOp,
+  type Provisioner,
   type RunContext,
   type SyncItem,
   type Syncer,
@@ -11,44 +16,46 @@ import {
 import { inject, injectable } from 'tsyringe';
 import type { SalesforceClientFactory } from './client-factory.js';
 import type { SalesforceConfig } from './config.js';
+import type { DeprovisionContext } from './deprovision/deactivate.js';
+import { deprovision } from './deprovision/deprovision.js';
+import { provision } from './provision/provision.js';
+import { ScimSupport } from './provision/scim-support.js';
 import { lastLogins, syncOrg } from './sync/sync.js';
-import { validateConnection } from './sync/validate.js';
+import { userIdFromIdentityUrl, validateConnection } from './sync/validate.js';
 import { SalesforceClientFactoryToken, SalesforceConfigToken } from './tokens.js';
 
 /**
- * What the Salesforce connector emits. Nothing is grantable yet: provisioning
- * is a later step, and the conformance suite checks that a grantable type
- * comes with `provision()`. When Provisioner and Deprovisioner land, flip
- * `grantable` (and `revocable` where Salesforce allows it) and list the
- * deprovision actions here.
+ * What the Salesforce connector emits and changes. Profiles are granted
+ * (which replaces the one held) but never revoked; user licenses come with
+ * the profile and are neither granted nor revoked on their own.
  */
 export const salesforceManifest: ConnectorManifest = {
   id: 'salesforce',
   displayName: 'Salesforce',
   version: '0.1.0',
   entitlementTypes: [
-    { type: EntitlementTypes.profile, label: 'Profile', exclusive: true, grantable: false, revocable: false },
-    { type: EntitlementTypes.role, label: 'Role', exclusive: true, grantable: false, revocable: false },
+    { type: EntitlementTypes.profile, label: 'Profile', exclusive: true, grantable: true, revocable: false },
+    { type: EntitlementTypes.role, label: 'Role', exclusive: true, grantable: true, revocable: true },
     {
       type: EntitlementTypes.permissionSet,
       label: 'Permission set',
       exclusive: false,
-      grantable: false,
-      revocable: false,
+      grantable: true,
+      revocable: true,
     },
     {
       type: EntitlementTypes.permissionSetGroup,
       label: 'Permission set group',
       exclusive: false,
-      grantable: false,
-      revocable: false,
+      grantable: true,
+      revocable: true,
     },
     {
       type: EntitlementTypes.packageLicense,
       label: 'Package license',
       exclusive: false,
-      grantable: false,
-      revocable: false,
+      grantable: true,
+      revocable: true,
     },
     {
       type: EntitlementTypes.userLicense,
@@ -61,31 +68,56 @@ export const salesforceManifest: ConnectorManifest = {
       type: EntitlementTypes.publicGroup,
       label: 'Public group',
       exclusive: false,
-      grantable: false,
-      revocable: false,
+      grantable: true,
+      revocable: true,
     },
   ],
-  deprovisionActions: [],
+  deprovisionActions: ['deactivate', 'release', 'transfer'],
 };
 
+const typeFlags = new Map(salesforceManifest.entitlementTypes.map((info) => [info.type as string, info]));
+
+/** An emitted entitlement carries its type's grant and revoke flags from the manifest, the one place they are decided. */
+function withManifestFlags(item: SyncItem): SyncItem {
+  if (item.kind !== 'entitlement') return item;
+  const info = typeFlags.get(item.entitlement.type);
+  if (!info) return item;
+  return {
+    kind: 'entitlement',
+    entitlement: { ...item.entitlement, grantable: info.grantable, revocable: info.revocable },
+  };
+}
+
 /**
- * Reads who holds what in one Salesforce org. Each call builds its client
- * from the call's RunContext (see `OAuthSalesforceClientFactory`).
+ * Reads who holds what in one Salesforce org, grants and revokes access and
+ * deprovisions users. Each call builds its client from the call's RunContext
+ * (see `OAuthSalesforceClientFactory`); whether the org takes SCIM writes is
+ * asked once per connector.
  *
  * @example
  * ```ts
  * const connector = registry.createConnector({ name: 'acme-prod', connectorId: 'salesforce', config });
  * for await (const item of connector.sync(ctx)) store.write(item);
+ * await connector.provision(ctx, {
+ *   kind: 'grant',
+ *   accountExternalId: '005…',
+ *   entitlement: { type: 'permission_set', externalId: '0PS…' },
+ *   dryRun: true,
+ * }); // { changed: true, dryRun: true, calls: [{ method: 'PATCH', path: '/services/scim/v2/Entitlements/0PS…', … }] }
+ * await connector.deprovision(ctx, { kind: 'transfer', accountExternalId: '005…', toAccountExternalId: '005…' });
  * ```
  */
 @injectable()
-export class SalesforceConnector implements Syncer, ActivitySource {
+export class SalesforceConnector implements Syncer, ActivitySource, Provisioner, Deprovisioner {
   readonly manifest: ConnectorManifest = salesforceManifest;
+  private readonly scim: ScimSupport;
 
   constructor(
     @inject(SalesforceConfigToken) private readonly config: SalesforceConfig,
     @inject(SalesforceClientFactoryToken) private readonly clients: SalesforceClientFactory,
-  ) {}
+  ) {
+    this.scim = new ScimSupport(config.scim);
+  }
 
   async validate(ctx: RunContext): Promise<ValidationReport> {
     return validateConnection(this.clients.connect(ctx), ctx, this.config.minRemainingApiCalls);
@@ -93,7 +125,28 @@ export class SalesforceConnector implements Syncer, ActivitySource {
 
   async *sync(ctx: RunContext): AsyncGenerator<SyncItem, void, undefined> {
     const { client } = this.clients.connect(ctx);
-    yield* syncOrg(client, { concurrency: this.config.concurrency }, ctx);
+    for await (const item of syncOrg(client, { concurrency: this.config.concurrency }, ctx)) {
+      yield withManifestFlags(item);
+    }
+  }
+
+  async provision(ctx: RunContext, op: ProvisionOp): Promise<OpResult> {
+    return provision(this.operationContext(ctx), op);
+  }
+
+  async deprovision(ctx: RunContext, action: DeprovisionAction): Promise<OpResult> {
+    return deprovision(this.operationContext(ctx), action, this.config.transferObjects);
+  }
+
+  private operationContext(ctx: RunContext): DeprovisionContext {
+    const { client, sessions } = this.clients.connect(ctx);
+    const scim = this.scim;
+    return {
+      client,
+      signal: ctx.signal,
+      useScim: () => scim.enabled(client, ctx.signal),
+      integrationUserId: async () => userIdFromIdentityUrl((await sessions.current(ctx.signal)).identityUrl),
+    };
   }
 
   async *activity(ctx: RunContext, since?: Date): AsyncGenerator<ActivityRecord, void, undefined> {

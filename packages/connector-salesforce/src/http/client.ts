@@ -24,8 +24,26 @@ export type ScimUser = components['schemas']['ScimUser'];
 export type ScimUserList = components['schemas']['ScimUserList'];
 export type ScimEntitlement = components['schemas']['ScimEntitlement'];
 export type ScimPatchOp = components['schemas']['ScimPatchOp'];
+export type ScimServiceProviderConfig = components['schemas']['ScimServiceProviderConfig'];
+
+/** `schemas` of a SCIM PATCH body (RFC 7644 §3.5.2). */
+export const SCIM_PATCH_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
 
 export const API_VERSION = '63.0';
+
+/** Path of an sObject resource: `/services/data/v63.0/sobjects/User` or `…/User/005…`. */
+export function sobjectPath(sobject: string, id?: string): string {
+  const base = `/services/data/v${API_VERSION}/sobjects/${encodeURIComponent(sobject)}`;
+  return id === undefined ? base : `${base}/${encodeURIComponent(id)}`;
+}
+
+/** Path of a SCIM 2.0 resource: `/services/scim/v2/Users/005…`. */
+export function scimPath(resource: 'Users' | 'Entitlements' | 'ServiceProviderConfigs', id?: string): string {
+  const base = `/services/scim/v2/${resource}`;
+  return id === undefined ? base : `${base}/${encodeURIComponent(id)}`;
+}
+
+export const COMPOSITE_BATCH_PATH = `/services/data/v${API_VERSION}/composite/batch`;
 
 export interface SalesforceClientOptions {
   readonly sessions: SessionProvider;
@@ -196,7 +214,7 @@ export class SalesforceClient {
     const response = await this.request<SaveResult>(
       {
         method: 'POST',
-        path: `/services/data/v${API_VERSION}/sobjects/${encodeURIComponent(sobject)}`,
+        path: sobjectPath(sobject),
         body: fields,
         action: `creating a ${sobject}`,
       },
@@ -214,7 +232,7 @@ export class SalesforceClient {
     await this.request(
       {
         method: 'PATCH',
-        path: `/services/data/v${API_VERSION}/sobjects/${encodeURIComponent(sobject)}/${encodeURIComponent(id)}`,
+        path: sobjectPath(sobject, id),
         body: fields,
         action: `updating ${sobject} ${id}`,
       },
@@ -226,7 +244,7 @@ export class SalesforceClient {
     await this.request(
       {
         method: 'DELETE',
-        path: `/services/data/v${API_VERSION}/sobjects/${encodeURIComponent(sobject)}/${encodeURIComponent(id)}`,
+        path: sobjectPath(sobject, id),
         action: `deleting ${sobject} ${id}`,
       },
       signal,
@@ -245,7 +263,7 @@ export class SalesforceClient {
     const response = await this.request<BatchResponse>(
       {
         method: 'POST',
-        path: `/services/data/v${API_VERSION}/composite/batch`,
+        path: COMPOSITE_BATCH_PATH,
         body: batch,
         idempotent: options.idempotent,
         action: `running a batch of ${batch.batchRequests.length} subrequests`,
@@ -253,6 +271,51 @@ export class SalesforceClient {
       signal,
     );
     return response.data;
+  }
+
+  /**
+   * The org's SCIM capabilities. Salesforce documents the plural
+   * `ServiceProviderConfigs` (Salesforce Help: "Understand the SCIM
+   * Implementation"); an org without SCIM answers 404 (`NotFoundError`).
+   */
+  async scimServiceProviderConfig(signal: AbortSignal): Promise<ScimServiceProviderConfig> {
+    const response = await this.request<ScimServiceProviderConfig>(
+      {
+        method: 'GET',
+        path: scimPath('ServiceProviderConfigs'),
+        action: 'reading the SCIM service provider config',
+      },
+      signal,
+    );
+    return response.data;
+  }
+
+  /** `PATCH /services/scim/v2/Users/{id}`: active, roles and other user attributes. */
+  async scimPatchUser(userId: string, patch: ScimPatchOp, signal: AbortSignal): Promise<void> {
+    await this.request(
+      {
+        method: 'PATCH',
+        path: scimPath('Users', userId),
+        body: patch,
+        headers: { 'content-type': 'application/scim+json' },
+        action: `updating user ${userId} through SCIM`,
+      },
+      signal,
+    );
+  }
+
+  /** `PATCH /services/scim/v2/Entitlements/{id}`: adds or removes members of a profile or permission set. */
+  async scimPatchEntitlement(entitlementId: string, patch: ScimPatchOp, signal: AbortSignal): Promise<void> {
+    await this.request(
+      {
+        method: 'PATCH',
+        path: scimPath('Entitlements', entitlementId),
+        body: patch,
+        headers: { 'content-type': 'application/scim+json' },
+        action: `changing the members of entitlement ${entitlementId} through SCIM`,
+      },
+      signal,
+    );
   }
 
   private checkBudget(action: string): void {
@@ -303,7 +366,7 @@ export class SalesforceClient {
     const axiosError = error as AxiosError;
     if (axiosError.response) {
       this.recordUsage(axiosError.response.headers['sforce-limit-info']);
-      return mapApiError(axiosError.response.data, {
+      return mapApiError(salesforceErrorBody(axiosError.response.data), {
         httpStatus: axiosError.response.status,
         action,
         retryAfterMs: retryAfterMs(axiosError.response.headers['retry-after']),
@@ -316,6 +379,23 @@ export class SalesforceClient {
       },
     );
   }
+}
+
+/**
+ * SCIM answers errors as `{schemas, status, scimType, detail}` (RFC 7644
+ * §3.12); Salesforce puts its REST errorCode at the start of `detail` when a
+ * rule refused the change. Turned into the REST error array so that one
+ * mapping serves both.
+ */
+function salesforceErrorBody(body: unknown): unknown {
+  if (!body || typeof body !== 'object' || Array.isArray(body)) return body;
+  const record = body as Record<string, unknown>;
+  if (typeof record['detail'] !== 'string' || record['errorCode'] !== undefined) return body;
+  const detail = record['detail'];
+  const leadingCode = /^([A-Z][A-Z_]+):\s*/.exec(detail);
+  const scimType = typeof record['scimType'] === 'string' ? record['scimType'] : undefined;
+  const errorCode = leadingCode?.[1] ?? (scimType ? `SCIM_${scimType}` : `SCIM_${String(record['status'])}`);
+  return [{ errorCode, message: leadingCode ? detail.slice(leadingCode[0].length) : detail }];
 }
 
 function isInvalidSession(error: unknown): boolean {

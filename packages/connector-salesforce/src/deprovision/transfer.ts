@@ -1,0 +1,203 @@
+import {
+  ConflictError,
+  InvalidInputError,
+  isAccessLedgerError,
+  throwIfAborted,
+  type JsonObject,
+  type OpResult,
+  type PlannedCall,
+} from '@accessledger/core';
+import { API_VERSION, COMPOSITE_BATCH_PATH, type BatchRequest, type BatchResponse } from '../http/client.js';
+import { requireUser, userIdOf } from '../provision/lookups.js';
+import { id as soqlId, select, soqlName, where } from '../soql.js';
+import { flag, requiredText } from '../sync/fields.js';
+import type { DeprovisionContext } from './deactivate.js';
+
+/** Salesforce runs at most 25 subrequests per composite batch (REST API Developer Guide: "Batch"). */
+export const MAX_BATCH_SUBREQUESTS = 25;
+
+export interface TransferRequest {
+  readonly fromUserId: string;
+  readonly toUserId: string;
+  readonly objectTypes: readonly string[];
+  readonly resumeToken?: string;
+  readonly dryRun: boolean;
+}
+
+/** What a resume token carries: who to whom, and the object types not finished yet. */
+export interface TransferProgress {
+  readonly from: string;
+  readonly to: string;
+  readonly remaining: readonly string[];
+}
+
+export function encodeResumeToken(progress: TransferProgress): string {
+  return Buffer.from(JSON.stringify({ v: 1, ...progress })).toString('base64url');
+}
+
+export function decodeResumeToken(token: string): TransferProgress {
+  const invalid = (): InvalidInputError =>
+    new InvalidInputError(
+      'resumeToken is not one this connector issued: pass the resumeToken of the previous transfer result unchanged, or leave it out to start over.',
+    );
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(token, 'base64url').toString('utf8'));
+  } catch {
+    throw invalid();
+  }
+  if (!parsed || typeof parsed !== 'object') throw invalid();
+  const record = parsed as Record<string, unknown>;
+  const remaining = record['remaining'];
+  if (
+    record['v'] !== 1 ||
+    typeof record['from'] !== 'string' ||
+    typeof record['to'] !== 'string' ||
+    !Array.isArray(remaining) ||
+    !remaining.every((entry): entry is string => typeof entry === 'string')
+  ) {
+    throw invalid();
+  }
+  return { from: record['from'], to: record['to'], remaining };
+}
+
+/** The resume token attached to an error that stopped a transfer part-way, if any. */
+export function resumeTokenOf(error: unknown): string | undefined {
+  if (!error || typeof error !== 'object') return undefined;
+  const token = (error as { resumeToken?: unknown }).resumeToken;
+  return typeof token === 'string' ? token : undefined;
+}
+
+/** One composite batch of OwnerId PATCHes, the subrequest URLs relative to /services/data. */
+export function ownerBatch(sobject: string, recordIds: readonly string[], toUserId: string): BatchRequest {
+  if (recordIds.length === 0 || recordIds.length > MAX_BATCH_SUBREQUESTS) {
+    throw new InvalidInputError(
+      `A composite batch takes 1 to ${MAX_BATCH_SUBREQUESTS} subrequests, not ${recordIds.length}.`,
+    );
+  }
+  return {
+    haltOnError: false,
+    batchRequests: recordIds.map((recordId) => ({
+      method: 'PATCH',
+      url: `v${API_VERSION}/sobjects/${sobject}/${recordId}`,
+      richInput: { OwnerId: toUserId },
+    })),
+  };
+}
+
+function chunks<T>(items: readonly T[], size: number): T[][] {
+  const result: T[][] = [];
+  for (let start = 0; start < items.length; start += size) result.push(items.slice(start, start + size));
+  return result;
+}
+
+function subrequestErrors(response: BatchResponse): string[] {
+  return response.results
+    .filter((result) => result.statusCode >= 400)
+    .map((result) => {
+      const first: unknown = Array.isArray(result.result) ? result.result[0] : result.result;
+      const record = first && typeof first === 'object' ? (first as Record<string, unknown>) : {};
+      const code =
+        typeof record['errorCode'] === 'string' ? record['errorCode'] : `HTTP ${result.statusCode}`;
+      const message = typeof record['message'] === 'string' ? `: ${record['message']}` : '';
+      return `${code}${message}`;
+    });
+}
+
+/**
+ * Moves the user's records of each object type to another owner through
+ * composite/batch (25 PATCHes of OwnerId per call, `haltOnError: false`).
+ * The query selects only records the user still owns, so a resumed or
+ * repeated transfer skips what was already moved. When a batch fails
+ * part-way the result (or the thrown error, as `resumeToken`) carries a
+ * token that continues with the unfinished object types.
+ */
+export async function transfer(ctx: DeprovisionContext, request: TransferRequest): Promise<OpResult> {
+  const from = userIdOf(request.fromUserId);
+  const to = userIdOf(request.toUserId, 'toAccountExternalId');
+  if (from === to)
+    throw new InvalidInputError(
+      'Records cannot be transferred to the user who owns them: pick another user.',
+    );
+  let objectTypes = request.objectTypes;
+  if (request.resumeToken !== undefined) {
+    const progress = decodeResumeToken(request.resumeToken);
+    if (progress.from !== from || progress.to !== to) {
+      throw new InvalidInputError(
+        `This resumeToken belongs to a transfer from ${progress.from} to ${progress.to}, not from ${from} to ${to}.`,
+      );
+    }
+    objectTypes = progress.remaining;
+  }
+  const types = [...new Set(objectTypes.map((type) => soqlName(type)))];
+  if (types.some((type) => type.includes('.'))) {
+    throw new InvalidInputError(
+      'objectTypes lists sObject API names such as Account or Custom__c, not field paths.',
+    );
+  }
+  await requireUser(ctx.client, from, ctx.signal);
+  const target = await requireUser(ctx.client, to, ctx.signal);
+  if (!flag(target, 'IsActive')) {
+    throw new ConflictError(
+      `User ${to} is inactive, and Salesforce only lets active users own records (INACTIVE_OWNER_OR_USER): reactivate that user or transfer to another one. Nothing was changed.`,
+      { upstreamCode: 'INACTIVE_OWNER_OR_USER' },
+    );
+  }
+
+  const calls: PlannedCall[] = [];
+  const moved = new Map<string, number>(types.map((type) => [type, 0]));
+  const report = (prefix: string): string =>
+    `${prefix} ${types.map((type) => `${type}: ${moved.get(type) ?? 0}`).join(', ')}`;
+  for (const [index, type] of types.entries()) {
+    const soql = select({ fields: ['Id'], from: type, where: where.eq('OwnerId', soqlId(from)) });
+    const resumeToken = (): string => encodeResumeToken({ from, to, remaining: types.slice(index) });
+    try {
+      for await (const page of ctx.client.query(soql, ctx.signal, {
+        action: `listing the ${type} records owned by ${from}`,
+      })) {
+        for (const recordIds of chunks(
+          page.map((record) => requiredText(record, 'Id')),
+          MAX_BATCH_SUBREQUESTS,
+        )) {
+          throwIfAborted(ctx.signal);
+          const batch = ownerBatch(type, recordIds, to);
+          calls.push({
+            method: 'POST',
+            path: COMPOSITE_BATCH_PATH,
+            body: batch as unknown as JsonObject,
+            description: `Make user ${to} the owner of ${recordIds.length} ${type} records of user ${from}`,
+          });
+          if (request.dryRun) {
+            moved.set(type, (moved.get(type) ?? 0) + recordIds.length);
+            continue;
+          }
+          // PATCHing a fixed OwnerId twice leaves the same state: safe to retry as a whole.
+          const response = await ctx.client.compositeBatch(batch, ctx.signal, { idempotent: true });
+          const errors = subrequestErrors(response);
+          moved.set(type, (moved.get(type) ?? 0) + recordIds.length - errors.length);
+          if (errors.length > 0) {
+            return {
+              changed: [...moved.values()].some((value) => value > 0),
+              dryRun: false,
+              calls,
+              resumeToken: resumeToken(),
+              summary: `${report('Stopped part-way; moved so far:')}. ${errors.length} ${type} records failed (${[...new Set(errors)].slice(0, 3).join('; ')}): call again with the resumeToken to continue.`,
+            };
+          }
+        }
+      }
+    } catch (error) {
+      if (isAccessLedgerError(error) && !request.dryRun) {
+        Object.assign(error, { resumeToken: resumeToken() });
+      }
+      throw error;
+    }
+  }
+  const total = [...moved.values()].reduce((sum, value) => sum + value, 0);
+  return {
+    changed: total > 0,
+    dryRun: request.dryRun,
+    calls,
+    summary: report(request.dryRun ? 'Would move:' : 'Moved:'),
+  };
+}

@@ -1,0 +1,483 @@
+import {
+  ConflictError,
+  EntitlementTypes,
+  InvalidInputError,
+  UnsupportedError,
+  isAccessLedgerError,
+  type EntitlementRef,
+} from '@accessledger/core';
+import type { SalesforceClient } from '../http/client.js';
+import { sameId } from '../salesforce-id.js';
+import { id as soqlId, where } from '../soql.js';
+import { count, flag, text, type QueriedRecord } from '../sync/fields.js';
+import { entitlementIdOf, findRow, requireRecord, requireUser } from './lookups.js';
+import {
+  createRecordStep,
+  deleteRecordStep,
+  scimEntitlementMemberStep,
+  scimUserStep,
+  updateRecordStep,
+  type RecordFields,
+  type WriteStep,
+} from './steps.js';
+
+/** What planning needs: the run's client and signal, and whether this org takes SCIM writes. */
+export interface PlanContext {
+  readonly client: SalesforceClient;
+  readonly signal: AbortSignal;
+  useScim(): Promise<boolean>;
+}
+
+/** The writes that bring the org to the wanted state; empty when it is already there. */
+export interface AccessPlan {
+  readonly steps: readonly WriteStep[];
+  readonly summary?: string;
+}
+
+export interface GrantOptions {
+  readonly expiresAt?: Date;
+  /**
+   * The user is about to be created (a `createAccount` dry run): it holds
+   * nothing yet, so holdings are not read; the entitlement is still checked.
+   */
+  readonly newUser?: boolean;
+}
+
+const NOTHING: AccessPlan = { steps: [] };
+
+/** Plans a grant of one entitlement to one user, after reading what the user holds. */
+export async function planGrant(
+  ctx: PlanContext,
+  userId: string,
+  entitlement: EntitlementRef,
+  options: GrantOptions = {},
+): Promise<AccessPlan> {
+  const targetId = entitlementIdOf(entitlement.type, entitlement.externalId);
+  if (options.expiresAt !== undefined && Number.isNaN(options.expiresAt.getTime())) {
+    throw new InvalidInputError('expiresAt is not a valid date.');
+  }
+  switch (entitlement.type) {
+    case EntitlementTypes.profile:
+      return grantProfile(ctx, userId, targetId, options);
+    case EntitlementTypes.role:
+      return grantRole(ctx, userId, targetId, options);
+    case EntitlementTypes.permissionSet:
+      return grantPermissionSet(ctx, userId, targetId, options);
+    case EntitlementTypes.permissionSetGroup:
+      return grantPermissionSetGroup(ctx, userId, targetId, options);
+    case EntitlementTypes.packageLicense:
+      return grantPackageLicense(ctx, userId, targetId, options);
+    case EntitlementTypes.publicGroup:
+      return grantPublicGroup(ctx, userId, targetId, options);
+    default:
+      throw userLicenseUnsupported('granted');
+  }
+}
+
+/** Plans a revoke of one entitlement from one user; nothing when the user does not hold it directly. */
+export async function planRevoke(
+  ctx: PlanContext,
+  userId: string,
+  entitlement: EntitlementRef,
+): Promise<AccessPlan> {
+  const targetId = entitlementIdOf(entitlement.type, entitlement.externalId);
+  switch (entitlement.type) {
+    case EntitlementTypes.profile:
+      throw new InvalidInputError(
+        `A Salesforce user always holds exactly one profile, so profile ${targetId} cannot be revoked: grant another profile instead, which replaces it.`,
+      );
+    case EntitlementTypes.role:
+      return revokeRole(ctx, userId, targetId);
+    case EntitlementTypes.permissionSet:
+      return revokePermissionSet(ctx, userId, targetId);
+    case EntitlementTypes.permissionSetGroup:
+      return revokeAssignment(ctx, userId, where.eq('PermissionSetGroupId', soqlId(targetId)), {
+        what: `permission set group ${targetId}`,
+      });
+    case EntitlementTypes.packageLicense:
+      return revokeRow(ctx, 'UserPackageLicense', `package license seat of ${targetId}`, [
+        where.eq('UserId', soqlId(userId)),
+        where.eq('PackageLicenseId', soqlId(targetId)),
+      ]);
+    case EntitlementTypes.publicGroup:
+      return revokeRow(ctx, 'GroupMember', `membership of public group ${targetId}`, [
+        where.eq('UserOrGroupId', soqlId(userId)),
+        where.eq('GroupId', soqlId(targetId)),
+      ]);
+    default:
+      throw userLicenseUnsupported('revoked');
+  }
+}
+
+function userLicenseUnsupported(verb: string): UnsupportedError {
+  return new UnsupportedError(
+    `A Salesforce user license cannot be ${verb} on its own: a user holds the license of their profile. Grant a profile that uses the wanted license instead.`,
+  );
+}
+
+async function grantProfile(
+  ctx: PlanContext,
+  userId: string,
+  profileId: string,
+  options: GrantOptions,
+): Promise<AccessPlan> {
+  const profile = await requireRecord(ctx.client, 'Profile', profileId, ['Name'], ctx.signal, 'profile');
+  if (!options.newUser) {
+    const user = await requireUser(ctx.client, userId, ctx.signal);
+    if (sameId(text(user, 'ProfileId') ?? '', profileId)) return NOTHING;
+  }
+  const name = text(profile, 'Name') ?? profileId;
+  const description = `Set the profile of user ${userId} to ${name}, replacing the one it holds`;
+  if (await ctx.useScim()) {
+    return { steps: [scimEntitlementMemberStep(ctx.client, profileId, userId, 'add', description)] };
+  }
+  return { steps: [updateRecordStep(ctx.client, 'User', userId, { ProfileId: profileId }, description)] };
+}
+
+async function grantRole(
+  ctx: PlanContext,
+  userId: string,
+  roleId: string,
+  options: GrantOptions,
+): Promise<AccessPlan> {
+  const role = await requireRecord(ctx.client, 'UserRole', roleId, ['Name'], ctx.signal, 'role');
+  if (!options.newUser) {
+    const user = await requireUser(ctx.client, userId, ctx.signal);
+    if (sameId(text(user, 'UserRoleId') ?? '', roleId)) return NOTHING;
+  }
+  const description = `Set the role of user ${userId} to ${text(role, 'Name') ?? roleId}`;
+  if (await ctx.useScim()) {
+    return {
+      steps: [
+        scimUserStep(
+          ctx.client,
+          userId,
+          [{ op: 'replace', path: 'roles', value: [{ value: roleId }] }],
+          description,
+        ),
+      ],
+    };
+  }
+  return { steps: [updateRecordStep(ctx.client, 'User', userId, { UserRoleId: roleId }, description)] };
+}
+
+async function revokeRole(ctx: PlanContext, userId: string, roleId: string): Promise<AccessPlan> {
+  const user = await requireUser(ctx.client, userId, ctx.signal);
+  if (!sameId(text(user, 'UserRoleId') ?? '', roleId)) return NOTHING;
+  const description = `Clear the role ${roleId} of user ${userId}`;
+  if (await ctx.useScim()) {
+    return { steps: [scimUserStep(ctx.client, userId, [{ op: 'remove', path: 'roles' }], description)] };
+  }
+  return { steps: [updateRecordStep(ctx.client, 'User', userId, { UserRoleId: null }, description)] };
+}
+
+const PERMISSION_SET_FIELDS = [
+  'Name',
+  'Label',
+  'Type',
+  'IsOwnedByProfile',
+  'ProfileId',
+  'PermissionSetGroupId',
+];
+
+/** Profile-owned and group-aggregate permission sets cannot be assigned directly (Object Reference: "PermissionSetAssignment"). */
+function refuseUnassignable(permissionSet: QueriedRecord, permissionSetId: string, verb: string): void {
+  if (flag(permissionSet, 'IsOwnedByProfile')) {
+    throw new InvalidInputError(
+      `Permission set ${permissionSetId} belongs to profile ${text(permissionSet, 'ProfileId') ?? '(unknown)'} and cannot be ${verb} on its own: grant or replace the profile instead.`,
+    );
+  }
+  const groupId = text(permissionSet, 'PermissionSetGroupId');
+  if (groupId || text(permissionSet, 'Type') === 'Group') {
+    throw new InvalidInputError(
+      `Permission set ${permissionSetId} holds the aggregate permissions of permission set group ${groupId ?? '(unknown)'} and cannot be ${verb} on its own: use the permission_set_group entitlement ${groupId ?? ''} instead.`,
+    );
+  }
+}
+
+function expirationFields(expiresAt: Date | undefined): RecordFields {
+  return expiresAt ? { ExpirationDate: expiresAt.toISOString() } : {};
+}
+
+async function grantPermissionSet(
+  ctx: PlanContext,
+  userId: string,
+  permissionSetId: string,
+  options: GrantOptions,
+): Promise<AccessPlan> {
+  const permissionSet = await requireRecord(
+    ctx.client,
+    'PermissionSet',
+    permissionSetId,
+    PERMISSION_SET_FIELDS,
+    ctx.signal,
+    'permission set',
+  );
+  refuseUnassignable(permissionSet, permissionSetId, 'granted');
+  const label = text(permissionSet, 'Label') ?? text(permissionSet, 'Name') ?? permissionSetId;
+  const held = options.newUser
+    ? undefined
+    : await findRow(
+        ctx.client,
+        'PermissionSetAssignment',
+        ['Id', 'ExpirationDate'],
+        where.and(
+          where.eq('AssigneeId', soqlId(userId)),
+          where.eq('PermissionSetId', soqlId(permissionSetId)),
+        ),
+        ctx.signal,
+      );
+  if (held) return updateExpiration(ctx, held, options.expiresAt, `permission set ${label}`, userId);
+  const description = `Assign permission set ${label} to user ${userId}`;
+  // SCIM has no expiration date on a membership: a time-limited assignment is written through REST.
+  if (!options.expiresAt && (await ctx.useScim())) {
+    return { steps: [scimEntitlementMemberStep(ctx.client, permissionSetId, userId, 'add', description)] };
+  }
+  return {
+    steps: [
+      createRecordStep(
+        ctx.client,
+        'PermissionSetAssignment',
+        { AssigneeId: userId, PermissionSetId: permissionSetId, ...expirationFields(options.expiresAt) },
+        options.expiresAt ? `${description}, until ${options.expiresAt.toISOString()}` : description,
+      ),
+    ],
+  };
+}
+
+/** An assignment that exists already: only its expiration may need to change. */
+function updateExpiration(
+  ctx: PlanContext,
+  assignment: QueriedRecord,
+  expiresAt: Date | undefined,
+  what: string,
+  userId: string,
+): AccessPlan {
+  if (!expiresAt) return NOTHING;
+  const current = text(assignment, 'ExpirationDate');
+  if (
+    current &&
+    new Date(current.replace(/([+-]\d{2})(\d{2})$/, '$1:$2')).getTime() === expiresAt.getTime()
+  ) {
+    return NOTHING;
+  }
+  const assignmentId = text(assignment, 'Id') ?? '';
+  return {
+    steps: [
+      updateRecordStep(
+        ctx.client,
+        'PermissionSetAssignment',
+        assignmentId,
+        expirationFields(expiresAt),
+        `Set the expiration of ${what} for user ${userId} to ${expiresAt.toISOString()}`,
+      ),
+    ],
+  };
+}
+
+async function revokePermissionSet(
+  ctx: PlanContext,
+  userId: string,
+  permissionSetId: string,
+): Promise<AccessPlan> {
+  const permissionSet = await requireRecord(
+    ctx.client,
+    'PermissionSet',
+    permissionSetId,
+    PERMISSION_SET_FIELDS,
+    ctx.signal,
+    'permission set',
+  );
+  refuseUnassignable(permissionSet, permissionSetId, 'revoked');
+  const label = text(permissionSet, 'Label') ?? permissionSetId;
+  const held = await findRow(
+    ctx.client,
+    'PermissionSetAssignment',
+    ['Id'],
+    where.and(where.eq('AssigneeId', soqlId(userId)), where.eq('PermissionSetId', soqlId(permissionSetId))),
+    ctx.signal,
+  );
+  if (!held) {
+    return { steps: [], summary: `User ${userId} holds no direct assignment of permission set ${label}.` };
+  }
+  const description = `Remove permission set ${label} from user ${userId}`;
+  if (await ctx.useScim()) {
+    return { steps: [scimEntitlementMemberStep(ctx.client, permissionSetId, userId, 'remove', description)] };
+  }
+  return {
+    steps: [deleteRecordStep(ctx.client, 'PermissionSetAssignment', text(held, 'Id') ?? '', description)],
+  };
+}
+
+async function grantPermissionSetGroup(
+  ctx: PlanContext,
+  userId: string,
+  groupId: string,
+  options: GrantOptions,
+): Promise<AccessPlan> {
+  const group = await requireRecord(
+    ctx.client,
+    'PermissionSetGroup',
+    groupId,
+    ['MasterLabel', 'DeveloperName'],
+    ctx.signal,
+    'permission set group',
+  );
+  const label = text(group, 'MasterLabel') ?? groupId;
+  const held = options.newUser
+    ? undefined
+    : await findRow(
+        ctx.client,
+        'PermissionSetAssignment',
+        ['Id', 'ExpirationDate'],
+        where.and(where.eq('AssigneeId', soqlId(userId)), where.eq('PermissionSetGroupId', soqlId(groupId))),
+        ctx.signal,
+      );
+  if (held) return updateExpiration(ctx, held, options.expiresAt, `permission set group ${label}`, userId);
+  return {
+    steps: [
+      createRecordStep(
+        ctx.client,
+        'PermissionSetAssignment',
+        { AssigneeId: userId, PermissionSetGroupId: groupId, ...expirationFields(options.expiresAt) },
+        `Assign permission set group ${label} to user ${userId}`,
+      ),
+    ],
+  };
+}
+
+async function revokeAssignment(
+  ctx: PlanContext,
+  userId: string,
+  condition: ReturnType<typeof where.eq>,
+  labels: { readonly what: string },
+): Promise<AccessPlan> {
+  const held = await findRow(
+    ctx.client,
+    'PermissionSetAssignment',
+    ['Id'],
+    where.and(where.eq('AssigneeId', soqlId(userId)), condition),
+    ctx.signal,
+  );
+  if (!held) return NOTHING;
+  return {
+    steps: [
+      deleteRecordStep(
+        ctx.client,
+        'PermissionSetAssignment',
+        text(held, 'Id') ?? '',
+        `Remove ${labels.what} from user ${userId}`,
+      ),
+    ],
+  };
+}
+
+async function revokeRow(
+  ctx: PlanContext,
+  sobject: 'UserPackageLicense' | 'GroupMember',
+  what: string,
+  conditions: readonly ReturnType<typeof where.eq>[],
+): Promise<AccessPlan> {
+  const held = await findRow(ctx.client, sobject, ['Id'], where.and(...conditions), ctx.signal);
+  if (!held) return NOTHING;
+  return { steps: [deleteRecordStep(ctx.client, sobject, text(held, 'Id') ?? '', `Remove the ${what}`)] };
+}
+
+function seatsText(license: QueriedRecord): string {
+  const allowed = count(license, 'AllowedLicenses');
+  const used = count(license, 'UsedLicenses');
+  return `${used ?? '?'} of ${allowed === -1 ? 'unlimited' : (allowed ?? '?')} seats used`;
+}
+
+async function grantPackageLicense(
+  ctx: PlanContext,
+  userId: string,
+  licenseId: string,
+  options: GrantOptions,
+): Promise<AccessPlan> {
+  const license = await requireRecord(
+    ctx.client,
+    'PackageLicense',
+    licenseId,
+    ['NamespacePrefix', 'AllowedLicenses', 'UsedLicenses', 'Status'],
+    ctx.signal,
+    'package license',
+  );
+  const namespace = text(license, 'NamespacePrefix') ?? licenseId;
+  if (!options.newUser) {
+    const held = await findRow(
+      ctx.client,
+      'UserPackageLicense',
+      ['Id'],
+      where.and(where.eq('UserId', soqlId(userId)), where.eq('PackageLicenseId', soqlId(licenseId))),
+      ctx.signal,
+    );
+    if (held) return NOTHING;
+  }
+  const full = (): ConflictError =>
+    new ConflictError(
+      `The ${namespace} package license has no free seat (${seatsText(license)}): free a seat (revoke it from someone) or buy more licenses before granting it to user ${userId}.`,
+      { upstreamCode: 'LICENSE_LIMIT_EXCEEDED' },
+    );
+  const allowed = count(license, 'AllowedLicenses');
+  const used = count(license, 'UsedLicenses');
+  if (allowed !== null && allowed !== -1 && used !== null && used >= allowed) throw full();
+  const create = createRecordStep(
+    ctx.client,
+    'UserPackageLicense',
+    { UserId: userId, PackageLicenseId: licenseId },
+    `Assign a seat of the ${namespace} package license to user ${userId}`,
+  );
+  return {
+    steps: [
+      {
+        call: create.call,
+        async perform(signal) {
+          try {
+            return await create.perform(signal);
+          } catch (error) {
+            // Another grant may have taken the last seat since it was read.
+            if (isAccessLedgerError(error) && error.details.upstreamCode === 'LICENSE_LIMIT_EXCEEDED')
+              throw full();
+            throw error;
+          }
+        },
+      },
+    ],
+  };
+}
+
+async function grantPublicGroup(
+  ctx: PlanContext,
+  userId: string,
+  groupId: string,
+  options: GrantOptions,
+): Promise<AccessPlan> {
+  const group = await requireRecord(ctx.client, 'Group', groupId, ['Name', 'Type'], ctx.signal, 'group');
+  const type = text(group, 'Type');
+  if (type !== 'Regular') {
+    throw new InvalidInputError(
+      `Group ${groupId} is of type ${type ?? 'unknown'}, not a public group (Type Regular): Salesforce maintains role and organization groups itself; grant the role instead.`,
+    );
+  }
+  if (!options.newUser) {
+    const held = await findRow(
+      ctx.client,
+      'GroupMember',
+      ['Id'],
+      where.and(where.eq('UserOrGroupId', soqlId(userId)), where.eq('GroupId', soqlId(groupId))),
+      ctx.signal,
+    );
+    if (held) return NOTHING;
+  }
+  return {
+    steps: [
+      createRecordStep(
+        ctx.client,
+        'GroupMember',
+        { GroupId: groupId, UserOrGroupId: userId },
+        `Add user ${userId} to public group ${text(group, 'Name') ?? groupId}`,
+      ),
+    ],
+  };
+}
