@@ -4,980 +4,976 @@
  */
 
 export interface paths {
-  '/services/oauth2/token': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/services/oauth2/token": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Token endpoint for the authorization_code, refresh_token, JWT bearer and client_credentials grants. */
+        post: operations["requestToken"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get?: never;
-    put?: never;
-    /** Token endpoint for the authorization_code, refresh_token, JWT bearer and client_credentials grants. */
-    post: operations['requestToken'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/services/oauth2/revoke': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/services/oauth2/revoke": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["revokeToken"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get?: never;
-    put?: never;
-    post: operations['revokeToken'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/services/data/v63.0/query': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/services/data/v63.0/query": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["query"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get: operations['query'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/services/data/v63.0/queryAll': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/services/data/v63.0/queryAll": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["queryAll"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get: operations['queryAll'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/services/data/v63.0/query/{locator}': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/services/data/v63.0/query/{locator}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["queryMore"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get: operations['queryMore'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/services/data/v63.0/limits': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/services/data/v63.0/limits": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["limits"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get: operations['limits'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/services/data/v63.0/sobjects/User/describe': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/services/data/v63.0/sobjects/User/describe": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["describeUser"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get: operations['describeUser'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/services/data/v63.0/sobjects/{sobject}': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/services/data/v63.0/sobjects/{sobject}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["createRecord"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get?: never;
-    put?: never;
-    post: operations['createRecord'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/services/data/v63.0/sobjects/{sobject}/{id}': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/services/data/v63.0/sobjects/{sobject}/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["getRecord"];
+        put?: never;
+        post?: never;
+        delete: operations["deleteRecord"];
+        options?: never;
+        head?: never;
+        patch: operations["updateRecord"];
+        trace?: never;
     };
-    get: operations['getRecord'];
-    put?: never;
-    post?: never;
-    delete: operations['deleteRecord'];
-    options?: never;
-    head?: never;
-    patch: operations['updateRecord'];
-    trace?: never;
-  };
-  '/services/data/v63.0/composite/batch': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/services/data/v63.0/composite/batch": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["compositeBatch"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get?: never;
-    put?: never;
-    post: operations['compositeBatch'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/services/scim/v2/ServiceProviderConfigs': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/services/scim/v2/ServiceProviderConfigs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The org's SCIM capabilities (Salesforce documents the plural path); 404 when the org has no SCIM. */
+        get: operations["scimServiceProviderConfig"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /** The org's SCIM capabilities (Salesforce documents the plural path); 404 when the org has no SCIM. */
-    get: operations['scimServiceProviderConfig'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/services/scim/v2/Users': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/services/scim/v2/Users": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["scimListUsers"];
+        put?: never;
+        post: operations["scimCreateUser"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get: operations['scimListUsers'];
-    put?: never;
-    post: operations['scimCreateUser'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/services/scim/v2/Users/{id}': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        id: components['parameters']['RecordId'];
-      };
-      cookie?: never;
+    "/services/scim/v2/Users/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["RecordId"];
+            };
+            cookie?: never;
+        };
+        get: operations["scimGetUser"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch: operations["scimPatchUser"];
+        trace?: never;
     };
-    get: operations['scimGetUser'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch: operations['scimPatchUser'];
-    trace?: never;
-  };
-  '/services/scim/v2/Entitlements/{id}': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        id: components['parameters']['RecordId'];
-      };
-      cookie?: never;
+    "/services/scim/v2/Entitlements/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["RecordId"];
+            };
+            cookie?: never;
+        };
+        get: operations["scimGetEntitlement"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch: operations["scimPatchEntitlement"];
+        trace?: never;
     };
-    get: operations['scimGetEntitlement'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch: operations['scimPatchEntitlement'];
-    trace?: never;
-  };
 }
 export type webhooks = Record<string, never>;
 export interface components {
-  schemas: {
-    TokenRequest: {
-      /** @enum {string} */
-      grant_type:
-        | 'authorization_code'
-        | 'refresh_token'
-        | 'client_credentials'
-        | 'urn:ietf:params:oauth:grant-type:jwt-bearer';
-      code?: string;
-      code_verifier?: string;
-      redirect_uri?: string;
-      refresh_token?: string;
-      client_id?: string;
-      client_secret?: string;
-      assertion?: string;
-      format?: string;
+    schemas: {
+        TokenRequest: {
+            /** @enum {string} */
+            grant_type: "authorization_code" | "refresh_token" | "client_credentials" | "urn:ietf:params:oauth:grant-type:jwt-bearer";
+            code?: string;
+            code_verifier?: string;
+            redirect_uri?: string;
+            refresh_token?: string;
+            client_id?: string;
+            client_secret?: string;
+            assertion?: string;
+            format?: string;
+        };
+        TokenResponse: {
+            access_token: string;
+            refresh_token?: string;
+            instance_url: string;
+            /** @description Identity URL, `https://login.salesforce.com/id/{orgId}/{userId}`. */
+            id: string;
+            token_type: string;
+            /** @description Milliseconds since the epoch, as a string. */
+            issued_at: string;
+            signature: string;
+            scope?: string;
+            id_token?: string;
+        };
+        OAuthError: {
+            error: string;
+            error_description?: string;
+        };
+        ErrorList: components["schemas"]["ApiError"][];
+        ApiError: {
+            message: string;
+            errorCode: string;
+            fields?: string[];
+        };
+        RecordAttributes: {
+            type: string;
+            url?: string;
+        };
+        SObjectRecord: {
+            attributes: components["schemas"]["RecordAttributes"];
+            Id?: string;
+        } & {
+            [key: string]: unknown;
+        };
+        SObjectFields: {
+            [key: string]: unknown;
+        };
+        QueryResult: {
+            totalSize: number;
+            done: boolean;
+            /** @description Present while `done` is false; follow it with no parameters. */
+            nextRecordsUrl?: string;
+            records: components["schemas"]["SObjectRecord"][];
+        };
+        SaveResult: {
+            id: string;
+            success: boolean;
+            errors: components["schemas"]["ApiError"][];
+        };
+        LimitValue: {
+            Max: number;
+            Remaining: number;
+        };
+        Limits: {
+            DailyApiRequests: components["schemas"]["LimitValue"];
+        } & {
+            [key: string]: components["schemas"]["LimitValue"];
+        };
+        DescribeField: {
+            name: string;
+            label: string;
+            type: string;
+            custom?: boolean;
+            nillable?: boolean;
+            createable?: boolean;
+            updateable?: boolean;
+            length?: number;
+            referenceTo?: string[];
+            relationshipName?: string | null;
+        } & {
+            [key: string]: unknown;
+        };
+        DescribeSObjectResult: {
+            name: string;
+            label?: string;
+            keyPrefix?: string | null;
+            fields: components["schemas"]["DescribeField"][];
+        } & {
+            [key: string]: unknown;
+        };
+        BatchSubrequest: {
+            /** @enum {string} */
+            method: "GET" | "POST" | "PATCH" | "DELETE";
+            /** @description Relative to /services/data, e.g. `v63.0/sobjects/Account/001…`. */
+            url: string;
+            richInput?: {
+                [key: string]: unknown;
+            };
+            binaryPartName?: string;
+            binaryPartNameAlias?: string;
+        };
+        BatchRequest: {
+            haltOnError?: boolean;
+            batchRequests: components["schemas"]["BatchSubrequest"][];
+        };
+        BatchResult: {
+            statusCode: number;
+            result?: unknown;
+        };
+        BatchResponse: {
+            hasErrors: boolean;
+            results: components["schemas"]["BatchResult"][];
+        };
+        ScimMeta: {
+            created?: string;
+            lastModified?: string;
+            location?: string;
+            resourceType?: string;
+            version?: string;
+        };
+        ScimMultiValue: {
+            value?: string;
+            display?: string;
+            type?: string;
+            primary?: boolean;
+        };
+        ScimUser: {
+            schemas: string[];
+            id?: string;
+            userName?: string;
+            externalId?: string;
+            name?: {
+                formatted?: string;
+                familyName?: string;
+                givenName?: string;
+            };
+            displayName?: string;
+            nickName?: string;
+            title?: string;
+            userType?: string;
+            preferredLanguage?: string;
+            locale?: string;
+            timezone?: string;
+            active?: boolean;
+            emails?: components["schemas"]["ScimMultiValue"][];
+            entitlements?: components["schemas"]["ScimMultiValue"][];
+            roles?: components["schemas"]["ScimMultiValue"][];
+            groups?: components["schemas"]["ScimMultiValue"][];
+            "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"?: {
+                [key: string]: unknown;
+            };
+            meta?: components["schemas"]["ScimMeta"];
+        } & {
+            [key: string]: unknown;
+        };
+        ScimUserList: {
+            schemas: string[];
+            totalResults: number;
+            itemsPerPage?: number;
+            startIndex?: number;
+            Resources: components["schemas"]["ScimUser"][];
+        };
+        ScimEntitlement: {
+            schemas: string[];
+            id: string;
+            displayName?: string;
+            type?: string;
+            members?: components["schemas"]["ScimMultiValue"][];
+            meta?: components["schemas"]["ScimMeta"];
+        };
+        ScimPatchOperation: {
+            /** @enum {string} */
+            op: "add" | "remove" | "replace" | "Add" | "Remove" | "Replace";
+            path?: string;
+            value?: unknown;
+        };
+        ScimPatchOp: {
+            schemas: string[];
+            Operations: components["schemas"]["ScimPatchOperation"][];
+        };
+        ScimSupported: {
+            supported: boolean;
+        } & {
+            [key: string]: unknown;
+        };
+        ScimServiceProviderConfig: {
+            schemas: string[];
+            documentationUri?: string;
+            patch?: components["schemas"]["ScimSupported"];
+            bulk?: components["schemas"]["ScimSupported"];
+            filter?: components["schemas"]["ScimSupported"];
+            changePassword?: components["schemas"]["ScimSupported"];
+            sort?: components["schemas"]["ScimSupported"];
+            etag?: components["schemas"]["ScimSupported"];
+        } & {
+            [key: string]: unknown;
+        };
+        ScimError: {
+            schemas: string[];
+            status: string;
+            scimType?: string;
+            detail?: string;
+        };
     };
-    TokenResponse: {
-      access_token: string;
-      refresh_token?: string;
-      instance_url: string;
-      /** @description Identity URL, `https://login.salesforce.com/id/{orgId}/{userId}`. */
-      id: string;
-      token_type: string;
-      /** @description Milliseconds since the epoch, as a string. */
-      issued_at: string;
-      signature: string;
-      scope?: string;
-      id_token?: string;
+    responses: {
+        /** @description Salesforce's error body, an array of errors. */
+        Error: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["ErrorList"];
+            };
+        };
+        /** @description SCIM error. */
+        ScimError: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/scim+json": components["schemas"]["ScimError"];
+                "application/json": components["schemas"]["ScimError"];
+            };
+        };
     };
-    OAuthError: {
-      error: string;
-      error_description?: string;
+    parameters: {
+        /** @description `batchSize=N`, 200 to 2000; a request, not a guarantee. */
+        QueryOptions: string;
+        SObjectName: string;
+        RecordId: string;
     };
-    ErrorList: components['schemas']['ApiError'][];
-    ApiError: {
-      message: string;
-      errorCode: string;
-      fields?: string[];
-    };
-    RecordAttributes: {
-      type: string;
-      url?: string;
-    };
-    SObjectRecord: {
-      attributes: components['schemas']['RecordAttributes'];
-      Id?: string;
-    } & {
-      [key: string]: unknown;
-    };
-    SObjectFields: {
-      [key: string]: unknown;
-    };
-    QueryResult: {
-      totalSize: number;
-      done: boolean;
-      /** @description Present while `done` is false; follow it with no parameters. */
-      nextRecordsUrl?: string;
-      records: components['schemas']['SObjectRecord'][];
-    };
-    SaveResult: {
-      id: string;
-      success: boolean;
-      errors: components['schemas']['ApiError'][];
-    };
-    LimitValue: {
-      Max: number;
-      Remaining: number;
-    };
-    Limits: {
-      DailyApiRequests: components['schemas']['LimitValue'];
-    } & {
-      [key: string]: components['schemas']['LimitValue'];
-    };
-    DescribeField: {
-      name: string;
-      label: string;
-      type: string;
-      custom?: boolean;
-      nillable?: boolean;
-      createable?: boolean;
-      updateable?: boolean;
-      length?: number;
-      referenceTo?: string[];
-      relationshipName?: string | null;
-    } & {
-      [key: string]: unknown;
-    };
-    DescribeSObjectResult: {
-      name: string;
-      label?: string;
-      keyPrefix?: string | null;
-      fields: components['schemas']['DescribeField'][];
-    } & {
-      [key: string]: unknown;
-    };
-    BatchSubrequest: {
-      /** @enum {string} */
-      method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
-      /** @description Relative to /services/data, e.g. `v63.0/sobjects/Account/001…`. */
-      url: string;
-      richInput?: {
-        [key: string]: unknown;
-      };
-      binaryPartName?: string;
-      binaryPartNameAlias?: string;
-    };
-    BatchRequest: {
-      haltOnError?: boolean;
-      batchRequests: components['schemas']['BatchSubrequest'][];
-    };
-    BatchResult: {
-      statusCode: number;
-      result?: unknown;
-    };
-    BatchResponse: {
-      hasErrors: boolean;
-      results: components['schemas']['BatchResult'][];
-    };
-    ScimMeta: {
-      created?: string;
-      lastModified?: string;
-      location?: string;
-      resourceType?: string;
-      version?: string;
-    };
-    ScimMultiValue: {
-      value?: string;
-      display?: string;
-      type?: string;
-      primary?: boolean;
-    };
-    ScimUser: {
-      schemas: string[];
-      id?: string;
-      userName?: string;
-      externalId?: string;
-      name?: {
-        formatted?: string;
-        familyName?: string;
-        givenName?: string;
-      };
-      displayName?: string;
-      nickName?: string;
-      title?: string;
-      userType?: string;
-      preferredLanguage?: string;
-      locale?: string;
-      timezone?: string;
-      active?: boolean;
-      emails?: components['schemas']['ScimMultiValue'][];
-      entitlements?: components['schemas']['ScimMultiValue'][];
-      roles?: components['schemas']['ScimMultiValue'][];
-      groups?: components['schemas']['ScimMultiValue'][];
-      'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User'?: {
-        [key: string]: unknown;
-      };
-      meta?: components['schemas']['ScimMeta'];
-    } & {
-      [key: string]: unknown;
-    };
-    ScimUserList: {
-      schemas: string[];
-      totalResults: number;
-      itemsPerPage?: number;
-      startIndex?: number;
-      Resources: components['schemas']['ScimUser'][];
-    };
-    ScimEntitlement: {
-      schemas: string[];
-      id: string;
-      displayName?: string;
-      type?: string;
-      members?: components['schemas']['ScimMultiValue'][];
-      meta?: components['schemas']['ScimMeta'];
-    };
-    ScimPatchOperation: {
-      /** @enum {string} */
-      op: 'add' | 'remove' | 'replace' | 'Add' | 'Remove' | 'Replace';
-      path?: string;
-      value?: unknown;
-    };
-    ScimPatchOp: {
-      schemas: string[];
-      Operations: components['schemas']['ScimPatchOperation'][];
-    };
-    ScimSupported: {
-      supported: boolean;
-    } & {
-      [key: string]: unknown;
-    };
-    ScimServiceProviderConfig: {
-      schemas: string[];
-      documentationUri?: string;
-      patch?: components['schemas']['ScimSupported'];
-      bulk?: components['schemas']['ScimSupported'];
-      filter?: components['schemas']['ScimSupported'];
-      changePassword?: components['schemas']['ScimSupported'];
-      sort?: components['schemas']['ScimSupported'];
-      etag?: components['schemas']['ScimSupported'];
-    } & {
-      [key: string]: unknown;
-    };
-    ScimError: {
-      schemas: string[];
-      status: string;
-      scimType?: string;
-      detail?: string;
-    };
-  };
-  responses: {
-    /** @description Salesforce's error body, an array of errors. */
-    Error: {
-      headers: {
-        [name: string]: unknown;
-      };
-      content: {
-        'application/json': components['schemas']['ErrorList'];
-      };
-    };
-    /** @description SCIM error. */
-    ScimError: {
-      headers: {
-        [name: string]: unknown;
-      };
-      content: {
-        'application/scim+json': components['schemas']['ScimError'];
-        'application/json': components['schemas']['ScimError'];
-      };
-    };
-  };
-  parameters: {
-    /** @description `batchSize=N`, 200 to 2000; a request, not a guarantee. */
-    QueryOptions: string;
-    SObjectName: string;
-    RecordId: string;
-  };
-  requestBodies: never;
-  headers: never;
-  pathItems: never;
+    requestBodies: never;
+    headers: never;
+    pathItems: never;
 }
 export type $defs = Record<string, never>;
 export interface operations {
-  requestToken: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        'application/x-www-form-urlencoded': components['schemas']['TokenRequest'];
-      };
-    };
-    responses: {
-      /** @description A token; Salesforce sends no expires_in. */
-      200: {
-        headers: {
-          [name: string]: unknown;
+    requestToken: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
         };
-        content: {
-          'application/json': components['schemas']['TokenResponse'];
+        requestBody: {
+            content: {
+                "application/x-www-form-urlencoded": components["schemas"]["TokenRequest"];
+            };
         };
-      };
-      /** @description OAuth error. */
-      400: {
-        headers: {
-          [name: string]: unknown;
+        responses: {
+            /** @description A token; Salesforce sends no expires_in. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TokenResponse"];
+                };
+            };
+            /** @description OAuth error. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OAuthError"];
+                };
+            };
         };
-        content: {
-          'application/json': components['schemas']['OAuthError'];
+    };
+    revokeToken: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
         };
-      };
-    };
-  };
-  revokeToken: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        'application/x-www-form-urlencoded': {
-          token: string;
+        requestBody: {
+            content: {
+                "application/x-www-form-urlencoded": {
+                    token: string;
+                };
+            };
         };
-      };
-    };
-    responses: {
-      /** @description Revoked. */
-      200: {
-        headers: {
-          [name: string]: unknown;
+        responses: {
+            /** @description Revoked. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description OAuth error. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OAuthError"];
+                };
+            };
         };
-        content?: never;
-      };
-      /** @description OAuth error. */
-      400: {
-        headers: {
-          [name: string]: unknown;
+    };
+    query: {
+        parameters: {
+            query: {
+                q: string;
+            };
+            header?: {
+                /** @description `batchSize=N`, 200 to 2000; a request, not a guarantee. */
+                "Sforce-Query-Options"?: components["parameters"]["QueryOptions"];
+            };
+            path?: never;
+            cookie?: never;
         };
-        content: {
-          'application/json': components['schemas']['OAuthError'];
+        requestBody?: never;
+        responses: {
+            /** @description First page of the result. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["QueryResult"];
+                };
+            };
+            default: components["responses"]["Error"];
         };
-      };
     };
-  };
-  query: {
-    parameters: {
-      query: {
-        q: string;
-      };
-      header?: {
-        /** @description `batchSize=N`, 200 to 2000; a request, not a guarantee. */
-        'Sforce-Query-Options'?: components['parameters']['QueryOptions'];
-      };
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description First page of the result. */
-      200: {
-        headers: {
-          [name: string]: unknown;
+    queryAll: {
+        parameters: {
+            query: {
+                q: string;
+            };
+            header?: {
+                /** @description `batchSize=N`, 200 to 2000; a request, not a guarantee. */
+                "Sforce-Query-Options"?: components["parameters"]["QueryOptions"];
+            };
+            path?: never;
+            cookie?: never;
         };
-        content: {
-          'application/json': components['schemas']['QueryResult'];
+        requestBody?: never;
+        responses: {
+            /** @description First page, deleted and archived records included. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["QueryResult"];
+                };
+            };
+            default: components["responses"]["Error"];
         };
-      };
-      default: components['responses']['Error'];
     };
-  };
-  queryAll: {
-    parameters: {
-      query: {
-        q: string;
-      };
-      header?: {
-        /** @description `batchSize=N`, 200 to 2000; a request, not a guarantee. */
-        'Sforce-Query-Options'?: components['parameters']['QueryOptions'];
-      };
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description First page, deleted and archived records included. */
-      200: {
-        headers: {
-          [name: string]: unknown;
+    queryMore: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description `batchSize=N`, 200 to 2000; a request, not a guarantee. */
+                "Sforce-Query-Options"?: components["parameters"]["QueryOptions"];
+            };
+            path: {
+                /** @description The last segment of `nextRecordsUrl`, e.g. `01gD0000002HU6KIAW-2000`. */
+                locator: string;
+            };
+            cookie?: never;
         };
-        content: {
-          'application/json': components['schemas']['QueryResult'];
+        requestBody?: never;
+        responses: {
+            /** @description The next page. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["QueryResult"];
+                };
+            };
+            default: components["responses"]["Error"];
         };
-      };
-      default: components['responses']['Error'];
     };
-  };
-  queryMore: {
-    parameters: {
-      query?: never;
-      header?: {
-        /** @description `batchSize=N`, 200 to 2000; a request, not a guarantee. */
-        'Sforce-Query-Options'?: components['parameters']['QueryOptions'];
-      };
-      path: {
-        /** @description The last segment of `nextRecordsUrl`, e.g. `01gD0000002HU6KIAW-2000`. */
-        locator: string;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description The next page. */
-      200: {
-        headers: {
-          [name: string]: unknown;
+    limits: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
         };
-        content: {
-          'application/json': components['schemas']['QueryResult'];
+        requestBody?: never;
+        responses: {
+            /** @description The org's limits. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Limits"];
+                };
+            };
+            default: components["responses"]["Error"];
         };
-      };
-      default: components['responses']['Error'];
     };
-  };
-  limits: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description The org's limits. */
-      200: {
-        headers: {
-          [name: string]: unknown;
+    describeUser: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
         };
-        content: {
-          'application/json': components['schemas']['Limits'];
+        requestBody?: never;
+        responses: {
+            /** @description The User object's schema, custom fields included. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DescribeSObjectResult"];
+                };
+            };
+            default: components["responses"]["Error"];
         };
-      };
-      default: components['responses']['Error'];
     };
-  };
-  describeUser: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description The User object's schema, custom fields included. */
-      200: {
-        headers: {
-          [name: string]: unknown;
+    createRecord: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                sobject: components["parameters"]["SObjectName"];
+            };
+            cookie?: never;
         };
-        content: {
-          'application/json': components['schemas']['DescribeSObjectResult'];
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SObjectFields"];
+            };
         };
-      };
-      default: components['responses']['Error'];
-    };
-  };
-  createRecord: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        sobject: components['parameters']['SObjectName'];
-      };
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        'application/json': components['schemas']['SObjectFields'];
-      };
-    };
-    responses: {
-      /** @description Created. */
-      201: {
-        headers: {
-          [name: string]: unknown;
+        responses: {
+            /** @description Created. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SaveResult"];
+                };
+            };
+            default: components["responses"]["Error"];
         };
-        content: {
-          'application/json': components['schemas']['SaveResult'];
+    };
+    getRecord: {
+        parameters: {
+            query?: {
+                fields?: string;
+            };
+            header?: never;
+            path: {
+                sobject: components["parameters"]["SObjectName"];
+                id: components["parameters"]["RecordId"];
+            };
+            cookie?: never;
         };
-      };
-      default: components['responses']['Error'];
-    };
-  };
-  getRecord: {
-    parameters: {
-      query?: {
-        fields?: string;
-      };
-      header?: never;
-      path: {
-        sobject: components['parameters']['SObjectName'];
-        id: components['parameters']['RecordId'];
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description The record. */
-      200: {
-        headers: {
-          [name: string]: unknown;
+        requestBody?: never;
+        responses: {
+            /** @description The record. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SObjectRecord"];
+                };
+            };
+            default: components["responses"]["Error"];
         };
-        content: {
-          'application/json': components['schemas']['SObjectRecord'];
+    };
+    deleteRecord: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                sobject: components["parameters"]["SObjectName"];
+                id: components["parameters"]["RecordId"];
+            };
+            cookie?: never;
         };
-      };
-      default: components['responses']['Error'];
-    };
-  };
-  deleteRecord: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        sobject: components['parameters']['SObjectName'];
-        id: components['parameters']['RecordId'];
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description Deleted. */
-      204: {
-        headers: {
-          [name: string]: unknown;
+        requestBody?: never;
+        responses: {
+            /** @description Deleted. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            default: components["responses"]["Error"];
         };
-        content?: never;
-      };
-      default: components['responses']['Error'];
     };
-  };
-  updateRecord: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        sobject: components['parameters']['SObjectName'];
-        id: components['parameters']['RecordId'];
-      };
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        'application/json': components['schemas']['SObjectFields'];
-      };
-    };
-    responses: {
-      /** @description Updated. */
-      204: {
-        headers: {
-          [name: string]: unknown;
+    updateRecord: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                sobject: components["parameters"]["SObjectName"];
+                id: components["parameters"]["RecordId"];
+            };
+            cookie?: never;
         };
-        content?: never;
-      };
-      default: components['responses']['Error'];
-    };
-  };
-  compositeBatch: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        'application/json': components['schemas']['BatchRequest'];
-      };
-    };
-    responses: {
-      /** @description Per-subrequest results; the call itself succeeds even when subrequests fail. */
-      200: {
-        headers: {
-          [name: string]: unknown;
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SObjectFields"];
+            };
         };
-        content: {
-          'application/json': components['schemas']['BatchResponse'];
+        responses: {
+            /** @description Updated. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            default: components["responses"]["Error"];
         };
-      };
-      default: components['responses']['Error'];
     };
-  };
-  scimServiceProviderConfig: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description The service provider configuration. */
-      200: {
-        headers: {
-          [name: string]: unknown;
+    compositeBatch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
         };
-        content: {
-          'application/scim+json': components['schemas']['ScimServiceProviderConfig'];
-          'application/json': components['schemas']['ScimServiceProviderConfig'];
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BatchRequest"];
+            };
         };
-      };
-      default: components['responses']['ScimError'];
-    };
-  };
-  scimListUsers: {
-    parameters: {
-      query?: {
-        filter?: string;
-        startIndex?: number;
-        count?: number;
-      };
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description A page of users. */
-      200: {
-        headers: {
-          [name: string]: unknown;
+        responses: {
+            /** @description Per-subrequest results; the call itself succeeds even when subrequests fail. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BatchResponse"];
+                };
+            };
+            default: components["responses"]["Error"];
         };
-        content: {
-          'application/scim+json': components['schemas']['ScimUserList'];
-          'application/json': components['schemas']['ScimUserList'];
+    };
+    scimServiceProviderConfig: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
         };
-      };
-      default: components['responses']['ScimError'];
-    };
-  };
-  scimCreateUser: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        'application/scim+json': components['schemas']['ScimUser'];
-      };
-    };
-    responses: {
-      /** @description Created. */
-      201: {
-        headers: {
-          [name: string]: unknown;
+        requestBody?: never;
+        responses: {
+            /** @description The service provider configuration. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["ScimServiceProviderConfig"];
+                    "application/json": components["schemas"]["ScimServiceProviderConfig"];
+                };
+            };
+            default: components["responses"]["ScimError"];
         };
-        content: {
-          'application/scim+json': components['schemas']['ScimUser'];
-        };
-      };
-      default: components['responses']['ScimError'];
     };
-  };
-  scimGetUser: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        id: components['parameters']['RecordId'];
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description The user with its entitlements and roles. */
-      200: {
-        headers: {
-          [name: string]: unknown;
+    scimListUsers: {
+        parameters: {
+            query?: {
+                filter?: string;
+                startIndex?: number;
+                count?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
         };
-        content: {
-          'application/scim+json': components['schemas']['ScimUser'];
+        requestBody?: never;
+        responses: {
+            /** @description A page of users. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["ScimUserList"];
+                    "application/json": components["schemas"]["ScimUserList"];
+                };
+            };
+            default: components["responses"]["ScimError"];
         };
-      };
-      default: components['responses']['ScimError'];
     };
-  };
-  scimPatchUser: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        id: components['parameters']['RecordId'];
-      };
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        'application/scim+json': components['schemas']['ScimPatchOp'];
-      };
-    };
-    responses: {
-      /** @description The updated user. */
-      200: {
-        headers: {
-          [name: string]: unknown;
+    scimCreateUser: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
         };
-        content: {
-          'application/scim+json': components['schemas']['ScimUser'];
+        requestBody: {
+            content: {
+                "application/scim+json": components["schemas"]["ScimUser"];
+            };
         };
-      };
-      /** @description Updated. */
-      204: {
-        headers: {
-          [name: string]: unknown;
+        responses: {
+            /** @description Created. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["ScimUser"];
+                };
+            };
+            default: components["responses"]["ScimError"];
         };
-        content?: never;
-      };
-      default: components['responses']['ScimError'];
     };
-  };
-  scimGetEntitlement: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        id: components['parameters']['RecordId'];
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description A profile or permission set with its members. */
-      200: {
-        headers: {
-          [name: string]: unknown;
+    scimGetUser: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["RecordId"];
+            };
+            cookie?: never;
         };
-        content: {
-          'application/scim+json': components['schemas']['ScimEntitlement'];
+        requestBody?: never;
+        responses: {
+            /** @description The user with its entitlements and roles. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["ScimUser"];
+                };
+            };
+            default: components["responses"]["ScimError"];
         };
-      };
-      default: components['responses']['ScimError'];
     };
-  };
-  scimPatchEntitlement: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        id: components['parameters']['RecordId'];
-      };
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        'application/scim+json': components['schemas']['ScimPatchOp'];
-      };
-    };
-    responses: {
-      /** @description The updated entitlement. */
-      200: {
-        headers: {
-          [name: string]: unknown;
+    scimPatchUser: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["RecordId"];
+            };
+            cookie?: never;
         };
-        content: {
-          'application/scim+json': components['schemas']['ScimEntitlement'];
+        requestBody: {
+            content: {
+                "application/scim+json": components["schemas"]["ScimPatchOp"];
+            };
         };
-      };
-      /** @description Updated. */
-      204: {
-        headers: {
-          [name: string]: unknown;
+        responses: {
+            /** @description The updated user. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["ScimUser"];
+                };
+            };
+            /** @description Updated. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            default: components["responses"]["ScimError"];
         };
-        content?: never;
-      };
-      default: components['responses']['ScimError'];
     };
-  };
+    scimGetEntitlement: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["RecordId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A profile or permission set with its members. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["ScimEntitlement"];
+                };
+            };
+            default: components["responses"]["ScimError"];
+        };
+    };
+    scimPatchEntitlement: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["RecordId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/scim+json": components["schemas"]["ScimPatchOp"];
+            };
+        };
+        responses: {
+            /** @description The updated entitlement. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["ScimEntitlement"];
+                };
+            };
+            /** @description Updated. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            default: components["responses"]["ScimError"];
+        };
+    };
 }
