@@ -88,3 +88,17 @@ export function regularPermissionSet(handle: EmulatorHandle, skip = 0): Row {
   if (!set) throw new Error('the emulated org has too few regular permission sets');
   return set;
 }
+
+/** A Regular permission set without a license restriction that the user does not hold. */
+export function unheldPermissionSet(handle: EmulatorHandle, userId: string): Row {
+  const held = new Set(
+    rowsOf(handle, 'PermissionSetAssignment', { AssigneeId: userId }).map((row) => row['PermissionSetId']),
+  );
+  const set = rowsOf(handle, 'PermissionSet', {
+    Type: 'Regular',
+    IsOwnedByProfile: false,
+    LicenseId: null,
+  }).find((row) => !held.has(row['Id']));
+  if (!set) throw new Error(`user ${userId} already holds every regular permission set`);
+  return set;
+}

@@ -18,6 +18,7 @@ import {
   regularPermissionSet,
   rowsOf,
   startTinyOrg,
+  unheldPermissionSet,
 } from '../../test/emulated-org.js';
 import type { SalesforceConnector } from '../connector.js';
 
@@ -33,14 +34,7 @@ describeConnectorConformance({
   createContext: (signal) => contextFor(conformanceOrg, signal),
   grantFixture: () => {
     const user = plainUser(conformanceOrg);
-    const held = new Set(
-      rowsOf(conformanceOrg, 'PermissionSetAssignment', { AssigneeId: idOf(user) }).map(
-        (row) => row['PermissionSetId'],
-      ),
-    );
-    const permissionSet = rowsOf(conformanceOrg, 'PermissionSet', { Type: 'Regular', LicenseId: null }).find(
-      (row) => !held.has(row['Id']),
-    );
+    const permissionSet = unheldPermissionSet(conformanceOrg, idOf(user));
     return {
       accountExternalId: idOf(user),
       entitlement: { type: EntitlementTypes.permissionSet, externalId: idOf(permissionSet) },
@@ -99,7 +93,7 @@ describe.each([
 
   it('permission sets, through SCIM entitlements where the org has SCIM', async () => {
     const userId = idOf(plainUser(handle));
-    const permissionSetId = idOf(regularPermissionSet(handle, 1));
+    const permissionSetId = idOf(unheldPermissionSet(handle, userId));
     const holds = (): boolean =>
       rowsOf(handle, 'PermissionSetAssignment', { AssigneeId: userId, PermissionSetId: permissionSetId })
         .length === 1;
@@ -287,7 +281,7 @@ describe('grants Salesforce refuses, and time-limited grants', () => {
 
   it('writes expiresAt as ExpirationDate, and moves it on a second grant with another date', async () => {
     const userId = idOf(plainUser(handle, 1));
-    const permissionSetId = idOf(regularPermissionSet(handle, 2));
+    const permissionSetId = idOf(unheldPermissionSet(handle, userId));
     const entitlement = { type: EntitlementTypes.permissionSet, externalId: permissionSetId };
     const first = new Date('2026-06-30T00:00:00.000Z');
     await grant(userId, entitlement, first);

@@ -1,0 +1,277 @@
+import 'reflect-metadata';
+import { ConflictError, EntitlementTypes, TransientError } from '@accessledger/core';
+import type { EmulatorHandle } from '@accessledger/salesforce-emulator';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import {
+  connectorFor,
+  contextFor,
+  idOf,
+  plainUser,
+  unheldPermissionSet,
+  rowsOf,
+  startTinyOrg,
+} from '../../test/emulated-org.js';
+import type { SalesforceConnector } from '../connector.js';
+import { SalesforceClient } from '../http/client.js';
+import { resumeTokenOf } from './transfer.js';
+
+describe.each([
+  { label: 'SCIM', seed: 41, scim: 'always' as const, path: '/services/scim/v2/Users/' },
+  { label: 'REST', seed: 42, scim: 'never' as const, path: '/services/data/v63.0/sobjects/User/' },
+])('deactivate through $label', ({ seed, scim, path }) => {
+  let handle: EmulatorHandle;
+  let connector: SalesforceConnector;
+  beforeAll(async () => {
+    handle = await startTinyOrg(seed);
+    connector = connectorFor(handle, { scim });
+  });
+  afterAll(async () => handle.close());
+
+  it('sets IsActive false, never deletes, and is idempotent', async () => {
+    const userId = idOf(plainUser(handle));
+    const ctx = contextFor(handle);
+    const planned = await connector.deprovision(ctx, {
+      kind: 'deactivate',
+      accountExternalId: userId,
+      dryRun: true,
+    });
+    expect(planned).toMatchObject({ changed: true, dryRun: true });
+    expect(planned.calls[0]?.path.startsWith(path)).toBe(true);
+    expect(handle.org.get(userId)?.['IsActive']).toBe(true);
+    const done = await connector.deprovision(ctx, { kind: 'deactivate', accountExternalId: userId });
+    expect(done.calls).toEqual(planned.calls);
+    expect(handle.org.get(userId)).toMatchObject({ IsActive: false });
+    expect(await connector.deprovision(ctx, { kind: 'deactivate', accountExternalId: userId })).toMatchObject(
+      {
+        changed: false,
+        calls: [],
+      },
+    );
+  });
+
+  it('refuses to deactivate the integration user itself, saying why', async () => {
+    const error: unknown = await connector
+      .deprovision(contextFor(handle), { kind: 'deactivate', accountExternalId: handle.org.adminUserId })
+      .catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(ConflictError);
+    expect(String(error)).toMatch(/integration user .* does not let a user deactivate themself/);
+    expect(handle.org.get(handle.org.adminUserId)?.['IsActive']).toBe(true);
+  });
+});
+
+describe('release', () => {
+  let handle: EmulatorHandle;
+  let connector: SalesforceConnector;
+  beforeAll(async () => {
+    handle = await startTinyOrg(43);
+    connector = connectorFor(handle);
+  });
+  afterAll(async () => handle.close());
+
+  it('removes every permission set, group, seat and public group membership, keeping profile and role', async () => {
+    const user = plainUser(handle, 1);
+    const userId = idOf(user);
+    const ctx = contextFor(handle);
+    const grant = async (type: string, externalId: string) =>
+      connector.provision(ctx, {
+        kind: 'grant',
+        accountExternalId: userId,
+        entitlement: { type, externalId },
+      });
+    await grant(EntitlementTypes.permissionSet, idOf(unheldPermissionSet(handle, userId)));
+    await grant(EntitlementTypes.permissionSetGroup, idOf(rowsOf(handle, 'PermissionSetGroup')[1]));
+    await grant(EntitlementTypes.publicGroup, idOf(rowsOf(handle, 'Group', { Type: 'Regular' })[2]));
+    const license = rowsOf(handle, 'PackageLicense').find(
+      (row) => row['Status'] !== 'Expired' && Number(row['UsedLicenses']) < Number(row['AllowedLicenses']),
+    );
+    await grant(EntitlementTypes.packageLicense, idOf(license));
+    const ownedSets = new Set(
+      rowsOf(handle, 'PermissionSet', { IsOwnedByProfile: true }).map((row) => row['Id']),
+    );
+    const releasable = () => ({
+      assignments: rowsOf(handle, 'PermissionSetAssignment', { AssigneeId: userId }).filter(
+        (row) => !ownedSets.has(row['PermissionSetId']),
+      ).length,
+      seats: rowsOf(handle, 'UserPackageLicense', { UserId: userId }).length,
+      memberships: rowsOf(handle, 'GroupMember', { UserOrGroupId: userId }).length,
+    });
+    const before = releasable();
+    expect(before.assignments).toBeGreaterThanOrEqual(2);
+
+    const planned = await connector.deprovision(ctx, {
+      kind: 'release',
+      accountExternalId: userId,
+      dryRun: true,
+    });
+    expect(planned.calls).toHaveLength(before.assignments + before.seats + before.memberships);
+    expect(planned.calls.every((call) => call.method === 'DELETE')).toBe(true);
+    expect(releasable()).toEqual(before);
+
+    const released = await connector.deprovision(ctx, { kind: 'release', accountExternalId: userId });
+    expect(released.changed).toBe(true);
+    expect(releasable()).toEqual({ assignments: 0, seats: 0, memberships: 0 });
+    expect(handle.org.get(userId)).toMatchObject({
+      ProfileId: user['ProfileId'],
+      UserRoleId: user['UserRoleId'],
+    });
+    expect(
+      rowsOf(handle, 'PermissionSetAssignment', { AssigneeId: userId }).filter((row) =>
+        ownedSets.has(row['PermissionSetId']),
+      ),
+    ).toHaveLength(1);
+    expect(await connector.deprovision(ctx, { kind: 'release', accountExternalId: userId })).toMatchObject({
+      changed: false,
+      calls: [],
+    });
+  });
+});
+
+describe('transfer', () => {
+  let handle: EmulatorHandle;
+  let connector: SalesforceConnector;
+  beforeAll(async () => {
+    handle = await startTinyOrg(44);
+    connector = connectorFor(handle);
+  });
+  afterAll(async () => handle.close());
+  afterEach(() => {
+    vi.restoreAllMocks();
+    handle.faults.reset();
+  });
+
+  function seedRecords(ownerId: string, accounts: number, opportunities: number): void {
+    for (let index = 0; index < accounts; index += 1) {
+      handle.org.create('Account', { Name: `Transfer test ${index}`, OwnerId: ownerId });
+    }
+    const accountId = idOf(rowsOf(handle, 'Account', { OwnerId: ownerId })[0]);
+    for (let index = 0; index < opportunities; index += 1) {
+      handle.org.create('Opportunity', {
+        Name: `Deal ${index}`,
+        OwnerId: ownerId,
+        AccountId: accountId,
+        StageName: 'Prospecting',
+        CloseDate: '2026-12-31',
+      });
+    }
+  }
+
+  const owned = (ownerId: string, objectName: string): number =>
+    rowsOf(handle, objectName, { OwnerId: ownerId }).length;
+
+  it('refuses an inactive target before any write', async () => {
+    const from = idOf(plainUser(handle, 0));
+    const inactive = idOf(rowsOf(handle, 'User', { IsActive: false })[0]);
+    seedRecords(from, 2, 0);
+    const before = owned(from, 'Account');
+    const error: unknown = await connector
+      .deprovision(contextFor(handle), {
+        kind: 'transfer',
+        accountExternalId: from,
+        toAccountExternalId: inactive,
+      })
+      .catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(ConflictError);
+    expect(String(error)).toMatch(/inactive.*Nothing was changed/);
+    expect(owned(from, 'Account')).toBe(before);
+  });
+
+  it('moves > 25 records in batches, stops at a lock fault mid-way, and resumes where it stopped', async () => {
+    const from = idOf(plainUser(handle, 1));
+    const to = idOf(plainUser(handle, 2));
+    seedRecords(from, 40, 7);
+    const accounts = owned(from, 'Account');
+    const opportunities = owned(from, 'Opportunity');
+    const tasks = owned(from, 'Task');
+    const toBefore = owned(to, 'Account');
+    const ctx = contextFor(handle);
+
+    const planned = await connector.deprovision(ctx, {
+      kind: 'transfer',
+      accountExternalId: from,
+      toAccountExternalId: to,
+      dryRun: true,
+    });
+    expect(planned.calls).toHaveLength(
+      Math.ceil(accounts / 25) + Math.ceil(opportunities / 25) + Math.ceil(tasks / 25),
+    );
+    expect(planned.summary).toBe(
+      `Would move: Account: ${accounts}, Opportunity: ${opportunities}, Task: ${tasks}`,
+    );
+    expect(owned(from, 'Account')).toBe(accounts);
+
+    // The second batch loses three row locks.
+    const original = SalesforceClient.prototype.compositeBatch;
+    let batches = 0;
+    vi.spyOn(SalesforceClient.prototype, 'compositeBatch').mockImplementation(function (
+      this: SalesforceClient,
+      ...args
+    ) {
+      batches += 1;
+      if (batches === 2) handle.faults.set({ lockRowNext: 3 });
+      return original.apply(this, args);
+    });
+    const partial = await connector.deprovision(ctx, {
+      kind: 'transfer',
+      accountExternalId: from,
+      toAccountExternalId: to,
+    });
+    expect(handle.faults.counts.unableToLockRow).toBe(3);
+    expect(partial.resumeToken).toBeDefined();
+    expect(partial.changed).toBe(true);
+    expect(partial.summary).toMatch(
+      /Stopped part-way.*Account: \d+.*3 Account records failed \(UNABLE_TO_LOCK_ROW/,
+    );
+    expect(owned(from, 'Account')).toBe(3);
+    expect(owned(from, 'Opportunity')).toBe(opportunities);
+    const body = partial.calls[0]?.body as { batchRequests: unknown[]; haltOnError: boolean };
+    expect(body.batchRequests).toHaveLength(25);
+    expect(body.haltOnError).toBe(false);
+
+    const resumed = await connector.deprovision(ctx, {
+      kind: 'transfer',
+      accountExternalId: from,
+      toAccountExternalId: to,
+      resumeToken: partial.resumeToken as string,
+    });
+    expect(resumed.resumeToken).toBeUndefined();
+    expect(resumed.summary).toBe(`Moved: Account: 3, Opportunity: ${opportunities}, Task: ${tasks}`);
+    expect(owned(from, 'Account') + owned(from, 'Opportunity') + owned(from, 'Task')).toBe(0);
+    expect(owned(to, 'Account')).toBe(toBefore + accounts);
+    expect(
+      await connector.deprovision(ctx, {
+        kind: 'transfer',
+        accountExternalId: from,
+        toAccountExternalId: to,
+      }),
+    ).toMatchObject({ changed: false, calls: [] });
+  });
+
+  it('attaches a resume token to an error that stops a transfer', async () => {
+    const from = idOf(plainUser(handle, 3));
+    const to = idOf(plainUser(handle, 2));
+    seedRecords(from, 3, 0);
+    vi.spyOn(SalesforceClient.prototype, 'compositeBatch').mockRejectedValue(
+      new TransientError('connection reset'),
+    );
+    const error: unknown = await connector
+      .deprovision(contextFor(handle), {
+        kind: 'transfer',
+        accountExternalId: from,
+        toAccountExternalId: to,
+        objectTypes: ['Account'],
+      })
+      .catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(TransientError);
+    const token = resumeTokenOf(error);
+    expect(token).toBeDefined();
+    vi.restoreAllMocks();
+    const resumed = await connector.deprovision(contextFor(handle), {
+      kind: 'transfer',
+      accountExternalId: from,
+      toAccountExternalId: to,
+      resumeToken: token as string,
+    });
+    expect(resumed.summary).toBe('Moved: Account: 3');
+    expect(owned(from, 'Account')).toBe(0);
+  });
+});
