@@ -56,6 +56,17 @@ describe('accessledger db (embedded database, the real binary)', () => {
     expect(outcome.stderr).not.toContain('hunter2');
   });
 
+  it('runs the demo: two syncs of an emulated org into the embedded database, and the change between them', async () => {
+    const demo = await cli(['demo', '--preset', 'tiny']);
+    expect(demo.stderr).toBe('');
+    expect(demo.code).toBe(0);
+    expect(demo.stdout).toMatch(/Snapshot #1 of "demo": 21 accounts/);
+    expect(demo.stdout).toMatch(
+      /Snapshot #2 of "demo": 21 accounts, \d+ entitlements, \d+ grants; [1-9]\d* versions opened/,
+    );
+    expect(demo.stdout).toMatch(/Between #1 and #2: 1 account, \d+ entitlement and 1 grant changes/);
+  });
+
   it('suggests the right command for a typo', async () => {
     const outcome = await cli(['dbb']);
     expect(outcome.code).not.toBe(0);

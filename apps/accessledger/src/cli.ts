@@ -1,6 +1,18 @@
 import { isAccessLedgerError } from '@accessledger/core';
 import { Command, CommanderError } from 'commander';
+import { registerConnectionCommands } from './commands/connections.js';
+import { registerDaemonCommand } from './commands/daemon.js';
 import { registerDbCommands } from './commands/db.js';
+import { registerDemoCommand } from './commands/demo.js';
+import { registerHistoryCommands } from './commands/history.js';
+import { registerSyncCommand } from './commands/sync.js';
+
+/** Ends a command with an exit code after it has printed what it had to say. */
+export class CliExit extends Error {
+  constructor(readonly exitCode: number) {
+    super(`exit ${exitCode}`);
+  }
+}
 
 export interface CliIo {
   readonly stdout: NodeJS.WritableStream;
@@ -18,6 +30,11 @@ export function buildProgram(io: CliIo): Command {
       writeOut: (text) => io.stdout.write(text),
       writeErr: (text) => io.stderr.write(text),
     });
+  registerDemoCommand(program, io);
+  registerConnectionCommands(program, io);
+  registerSyncCommand(program, io);
+  registerDaemonCommand(program, io);
+  registerHistoryCommands(program, io);
   registerDbCommands(program, io);
   return program;
 }
@@ -30,6 +47,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     return 0;
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode;
+    if (error instanceof CliExit) return error.exitCode;
     const code = isAccessLedgerError(error) ? ` [${error.code}]` : '';
     const message = error instanceof Error ? error.message : String(error);
     io.stderr.write(`accessledger: ${message}${code}\n`);

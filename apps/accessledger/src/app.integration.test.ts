@@ -1,0 +1,154 @@
+import 'reflect-metadata';
+import { generateOrg, startEmulator, type EmulatorHandle } from '@accessledger/salesforce-emulator';
+import { openDatabase } from '@accessledger/storage';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from './cli.js';
+
+const SECRET_ENV = 'TEST_SF_CLIENT_SECRET';
+let emulator: EmulatorHandle;
+let dataRoot: string;
+
+function sink(): { stream: Writable; text: () => string } {
+  const chunks: string[] = [];
+  return {
+    stream: new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        chunks.push(chunk.toString());
+        done();
+      },
+    }),
+    text: () => chunks.join(''),
+  };
+}
+
+async function cli(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const stdout = sink();
+  const stderr = sink();
+  const env = {
+    ACCESSLEDGER_DATA_DIR: join(dataRoot, 'db'),
+    [SECRET_ENV]: emulator.connectedApp.clientSecret,
+    LOG_LEVEL: 'silent',
+  };
+  const code = await runCli(argv, { stdout: stdout.stream, stderr: stderr.stream, env });
+  return { code, stdout: stdout.text(), stderr: stderr.text() };
+}
+
+beforeAll(async () => {
+  dataRoot = mkdtempSync(join(tmpdir(), 'accessledger-app-'));
+  emulator = await startEmulator({ org: generateOrg({ seed: 3, preset: 'tiny' }) });
+});
+
+afterAll(async () => {
+  await emulator.close();
+  rmSync(dataRoot, { recursive: true, force: true });
+});
+
+describe('the accessledger CLI on the embedded database against an emulated org', () => {
+  it('adds a connection, storing its secret encrypted, after checking its config', async () => {
+    const bad = await cli(
+      'connections',
+      'add',
+      'broken',
+      '--connector',
+      'salesforce',
+      '--config',
+      '{"domain":"acme-uat.sandbox.my.salesforce.com","auth":{"flow":"client-credentials","clientId":"x"}}',
+    );
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain('Did you mean acme--uat.sandbox.my.salesforce.com?');
+
+    const config = JSON.stringify({
+      domain: emulator.baseUrl,
+      allowCustomHosts: true,
+      auth: { flow: 'client-credentials', clientId: emulator.connectedApp.clientId },
+    });
+    const added = await cli(
+      'connections',
+      'add',
+      'acme',
+      '--connector',
+      'salesforce',
+      '--config',
+      config,
+      '--secret',
+      `clientSecret=env:${SECRET_ENV}`,
+    );
+    expect(added.stderr).toBe('');
+    expect(added.stdout).toContain(
+      'Added connection "acme" (salesforce, id 1) with credentials clientSecret.',
+    );
+
+    const database = await openDatabase({ engine: 'pglite', dataDir: join(dataRoot, 'db') });
+    try {
+      const rows = await database.knex('credentials').select('name', 'ciphertext');
+      expect(rows.map((row: { name: string }) => row.name)).toEqual(['clientSecret']);
+      expect(JSON.stringify(rows)).not.toContain(emulator.connectedApp.clientSecret);
+    } finally {
+      await database.close();
+    }
+  });
+
+  it('refuses a secret given literally and an invalid schedule, saying how to give them', async () => {
+    const literal = await cli(
+      'connections',
+      'add',
+      'x',
+      '--connector',
+      'salesforce',
+      '--secret',
+      'clientSecret=hunter2',
+    );
+    expect(literal.code).toBe(1);
+    expect(literal.stderr).toContain('must be name=env:VARIABLE or name=@file');
+    expect(literal.stderr).not.toContain('hunter2');
+    const schedule = await cli('connections', 'schedule', 'acme', '61 * * * *');
+    expect(schedule.code).toBe(1);
+    expect(schedule.stderr).toContain('invalid cron expression "61 * * * *"');
+  });
+
+  it('validates the connection against the org', async () => {
+    const validated = await cli('connections', 'validate', 'acme');
+    expect(validated.stdout).toMatch(/^ok +authentication: /m);
+    expect(validated.stdout).toContain('Connection is ready');
+    expect(validated.code).toBe(0);
+  });
+
+  it('syncs twice and reports what changed in between', async () => {
+    const first = await cli('sync', 'acme');
+    expect(first.stderr).toBe('');
+    expect(first.stdout).toMatch(
+      /^Snapshot #1 of "acme": 21 accounts, \d+ entitlements, \d+ grants; \d+ versions opened, 0 closed/,
+    );
+
+    const user = emulator.org
+      .find('User', { IsActive: true })
+      .find((candidate) => candidate['Id'] !== emulator.org.adminUserId);
+    if (!user) throw new Error('the tiny org has no second active user');
+    emulator.org.update('User', user['Id'] as string, { IsActive: false });
+
+    const second = await cli('sync', 'acme');
+    expect(second.stdout).toMatch(/^Snapshot #2 of "acme": 21 accounts/);
+    const diff = await cli('diff', 'acme');
+    expect(diff.stdout).toContain(`account deactivated ${String(user['Username'])}`);
+
+    const snapshots = await cli('snapshots', 'acme');
+    expect(snapshots.stdout.split('\n').filter((line) => line.startsWith('#'))).toHaveLength(2);
+
+    const timeline = await cli('timeline', 'acme', String(user['Username']));
+    expect(timeline.stdout).toContain('account_created');
+    expect(timeline.stdout).toContain('account_deactivated');
+
+    const access = await cli('access', 'acme', String(user['Username']));
+    expect(access.stdout).toMatch(/profile +\S/);
+  });
+
+  it('names the known connections when asked for an unknown one', async () => {
+    const missing = await cli('sync', 'nope');
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('No connection named "nope" (known: acme)');
+  });
+});

@@ -1,0 +1,58 @@
+import { InvalidInputError } from '@accessledger/core';
+import type { Command } from 'commander';
+import type { CliIo } from '../cli.js';
+import { startDaemon } from '../daemon/daemon.js';
+import { openRuntime } from '../runtime.js';
+
+interface DaemonFlags {
+  readonly host: string;
+  readonly port: string;
+  readonly grace: string;
+  readonly refresh: string;
+}
+
+function seconds(text: string, flag: string): number {
+  const value = Number(text);
+  if (!Number.isFinite(value) || value < 0)
+    throw new InvalidInputError(`${flag} takes a number of seconds, not "${text}".`);
+  return value * 1000;
+}
+
+/** `accessledger daemon`: background syncs on each connection's schedule, until SIGTERM. */
+export function registerDaemonCommand(program: Command, io: CliIo): void {
+  program
+    .command('daemon')
+    .description('Run scheduled syncs in the background; serves /healthz and /metrics on a local port.')
+    .option('--host <address>', 'address for /healthz and /metrics', '127.0.0.1')
+    .option('--port <n>', 'port for /healthz and /metrics (0: any free port)', '9464')
+    .option('--grace <seconds>', 'how long runs in flight may take to stop on SIGTERM', '30')
+    .option('--refresh <seconds>', 'how often connections are re-read', '60')
+    .action(async (flags: DaemonFlags) => {
+      const port = Number(flags.port);
+      if (!Number.isInteger(port) || port < 0 || port > 65_535)
+        throw new InvalidInputError(`--port takes 0..65535, not "${flags.port}".`);
+      const runtime = await openRuntime({ env: io.env, migrate: true });
+      const daemon = await startDaemon(runtime, {
+        host: flags.host,
+        port,
+        refreshMs: seconds(flags.refresh, '--refresh'),
+        retry: { attempts: 3, backoffMs: 60_000 },
+      });
+      io.stdout.write(
+        `accessledger daemon: ${daemon.scheduler.jobNames().length} scheduled job(s) [${daemon.scheduler.jobNames().join(', ')}]; ` +
+          `database ${runtime.database.description}; ${daemon.url}/healthz and /metrics\n`,
+      );
+      await new Promise<void>((resolve) => {
+        const shutdown = (signal: string): void => {
+          io.stdout.write(`accessledger daemon: ${signal}, stopping\n`);
+          void daemon
+            .stop(seconds(flags.grace, '--grace'))
+            .finally(() => runtime.close())
+            .finally(resolve);
+        };
+        process.once('SIGTERM', () => shutdown('SIGTERM'));
+        process.once('SIGINT', () => shutdown('SIGINT'));
+      });
+      io.stdout.write('accessledger daemon: stopped\n');
+    });
+}

@@ -1,0 +1,19 @@
+import { registerSalesforceConnector } from '@accessledger/connector-salesforce';
+import { ConnectorRegistry } from '@accessledger/core';
+import { container as rootContainer, type DependencyContainer } from 'tsyringe';
+
+/**
+ * The composition root: the one place where connector plugins are
+ * registered. Adding a connector is one line here.
+ */
+export function createAppContainer(): DependencyContainer {
+  const container = rootContainer.createChildContainer();
+  registerSalesforceConnector(container);
+  return container;
+}
+
+export function createConnectorRegistry(
+  container: DependencyContainer = createAppContainer(),
+): ConnectorRegistry {
+  return new ConnectorRegistry(container);
+}

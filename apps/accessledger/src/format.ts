@@ -1,0 +1,27 @@
+/** Plain aligned columns for terminal output. */
+export function table(
+  headers: readonly string[],
+  rows: readonly (readonly (string | number | null | undefined)[])[],
+): string {
+  const cells = rows.map((row) =>
+    row.map((cell) => (cell === null || cell === undefined ? '' : String(cell))),
+  );
+  const widths = headers.map((header, column) =>
+    Math.max(header.length, ...cells.map((row) => (row[column] ?? '').length)),
+  );
+  const line = (row: readonly string[]): string =>
+    row
+      .map((cell, column) => cell.padEnd(widths[column] ?? 0))
+      .join('  ')
+      .trimEnd();
+  return [line(headers), ...cells.map(line)].join('\n') + '\n';
+}
+
+export function isoMinute(date: Date | null | undefined): string {
+  return date
+    ? date
+        .toISOString()
+        .replace(/:\d\d\.\d{3}Z$/, 'Z')
+        .replace('T', ' ')
+    : '';
+}

@@ -1,0 +1,80 @@
+import { createLogger, type ConnectorRegistry, type Logger } from '@accessledger/core';
+import {
+  ConnectionStore,
+  databaseConfigFromEnv,
+  DatabaseCredentialStore,
+  KnexSnapshotStore,
+  loadSecretBox,
+  openDatabase,
+  SnapshotWriter,
+  SyncRunStore,
+  type Connection,
+  type Database,
+  type SecretBox,
+  type SnapshotStore,
+} from '@accessledger/storage';
+import { NotFoundError } from '@accessledger/core';
+import type { Knex } from 'knex';
+import path from 'node:path';
+import { createConnectorRegistry } from './composition.js';
+
+/** Everything a command needs: the database and its stores, the connector registry, a logger. */
+export interface Runtime {
+  readonly database: Database;
+  readonly connections: ConnectionStore;
+  readonly runs: SyncRunStore;
+  readonly snapshots: SnapshotStore;
+  readonly writer: SnapshotWriter;
+  readonly registry: ConnectorRegistry;
+  readonly logger: Logger;
+  /** A connection's encrypted credentials; the key is loaded on first use. */
+  credentialsOf(connection: Connection, knex?: Knex): DatabaseCredentialStore;
+  connectionNamed(name: string): Promise<Connection>;
+  close(): Promise<void>;
+}
+
+export interface RuntimeOptions {
+  readonly env: Readonly<Record<string, string | undefined>>;
+  /** Apply pending migrations first (the daemon and the demo do). */
+  readonly migrate?: boolean;
+  readonly logger?: Logger;
+  readonly registry?: ConnectorRegistry;
+}
+
+export async function openRuntime(options: RuntimeOptions): Promise<Runtime> {
+  const config = databaseConfigFromEnv(options.env);
+  const database = await openDatabase(config, { migrate: options.migrate ?? false });
+  const logger =
+    options.logger ?? createLogger({ name: 'accessledger', level: options.env['LOG_LEVEL'] ?? 'warn' });
+  // The embedded setup keeps its generated key beside its data folder, so the two travel together.
+  const keyFile =
+    config.engine === 'pglite' && config.dataDir
+      ? path.join(path.dirname(config.dataDir), 'secret.key')
+      : undefined;
+  let box: SecretBox | undefined;
+  const connections = new ConnectionStore(database.knex);
+  return {
+    database,
+    connections,
+    runs: new SyncRunStore(database.knex),
+    snapshots: new KnexSnapshotStore(database.knex),
+    writer: new SnapshotWriter(database),
+    registry: options.registry ?? createConnectorRegistry(),
+    logger,
+    credentialsOf(connection, knex = database.knex) {
+      box ??= loadSecretBox({ engine: database.engine, env: options.env, ...(keyFile ? { keyFile } : {}) });
+      return new DatabaseCredentialStore(knex, connection.id, box, logger);
+    },
+    async connectionNamed(name) {
+      const connection = await connections.getByName(name);
+      if (!connection) {
+        const known = (await connections.list()).map((candidate) => candidate.name);
+        throw new NotFoundError(
+          `No connection named "${name}" (known: ${known.join(', ') || 'none'}). Add one with \`accessledger connections add\`.`,
+        );
+      }
+      return connection;
+    },
+    close: () => database.close(),
+  };
+}
