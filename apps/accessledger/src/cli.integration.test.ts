@@ -30,7 +30,7 @@ async function cli(args: readonly string[], env: Record<string, string | undefin
 
 afterAll(() => rmSync(workDir, { recursive: true, force: true }));
 
-describe('accessledger db (embedded database, the real binary)', () => {
+describe('accessledger db (embedded database, the real binary)', { timeout: 120_000 }, () => {
   it('migrates a new embedded database in .accessledger/db, then reports it up to date', async () => {
     const first = await cli(['db', 'migrate']);
     expect(first.stderr).toBe('');
