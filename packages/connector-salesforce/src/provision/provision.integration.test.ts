@@ -9,7 +9,7 @@ import {
 } from '@accessledger/core';
 import { describeConnectorConformance } from '@accessledger/core/testing';
 import type { EmulatorHandle } from '@accessledger/salesforce-emulator';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
   connectorFor,
   contextFor,
@@ -21,6 +21,7 @@ import {
   unheldPermissionSet,
 } from '../../test/emulated-org.js';
 import type { SalesforceConnector } from '../connector.js';
+import { SalesforceClient } from '../http/client.js';
 
 let conformanceOrg: EmulatorHandle;
 beforeAll(async () => {
@@ -106,6 +107,30 @@ describe.each([
     );
     expect(grant.calls[0]?.path.startsWith(writes)).toBe(true);
     expect(revoke.calls[0]?.path.startsWith(writes)).toBe(true);
+  });
+
+  it('asks the org about SCIM once per connector', async () => {
+    const probe = vi.spyOn(SalesforceClient.prototype, 'scimServiceProviderConfig');
+    try {
+      const fresh = connectorFor(handle);
+      const userId = idOf(plainUser(handle));
+      const entitlement = {
+        type: EntitlementTypes.permissionSet,
+        externalId: idOf(unheldPermissionSet(handle, userId)),
+      };
+      for (let round = 0; round < 3; round += 1) {
+        const planned = await fresh.provision(contextFor(handle), {
+          kind: 'grant',
+          accountExternalId: userId,
+          entitlement,
+          dryRun: true,
+        });
+        expect(planned.calls[0]?.path.startsWith(writes)).toBe(true);
+      }
+      expect(probe).toHaveBeenCalledTimes(1);
+    } finally {
+      probe.mockRestore();
+    }
   });
 
   it('roles: set and clear', async () => {
