@@ -53,10 +53,17 @@ export async function openRuntime(options: RuntimeOptions): Promise<Runtime> {
       : undefined;
   let box: SecretBox | undefined;
   const connections = new ConnectionStore(database.knex);
+  const runs = new SyncRunStore(database.knex);
+  // The embedded database opens in one process at a time: a run still marked running belongs to a
+  // process that died. On a server database another replica may own it, so it is left alone there.
+  if (database.engine === 'pglite' && options.migrate) {
+    const abandoned = await runs.failAbandoned(new Date());
+    if (abandoned > 0) logger.warn({ abandoned }, 'marked runs of a process that died as failed');
+  }
   return {
     database,
     connections,
-    runs: new SyncRunStore(database.knex),
+    runs,
     snapshots: new KnexSnapshotStore(database.knex),
     writer: new SnapshotWriter(database),
     registry: options.registry ?? createConnectorRegistry(),
