@@ -144,6 +144,7 @@ export class SalesforceConnector implements Syncer, ActivitySource, Provisioner,
     return {
       client,
       signal: ctx.signal,
+      progress: ctx.progress,
       useScim: () => scim.enabled(client, ctx.signal),
       integrationUserId: async () => userIdFromIdentityUrl((await sessions.current(ctx.signal)).identityUrl),
     };

@@ -1,4 +1,4 @@
-import { ConflictError, isAccessLedgerError, type OpResult } from '@accessledger/core';
+import { ConflictError, isAccessLedgerError, type OpResult, type ProgressReporter } from '@accessledger/core';
 import { requireUser } from '../provision/lookups.js';
 import type { PlanContext } from '../provision/entitlements.js';
 import { runSteps, scimUserStep, updateRecordStep, type WriteStep } from '../provision/steps.js';
@@ -8,6 +8,8 @@ import { flag } from '../sync/fields.js';
 export interface DeprovisionContext extends PlanContext {
   /** The connection's own user (from the session's identity URL), when known. */
   integrationUserId(): Promise<string | null>;
+  /** Where long actions (transfer) report how far they got. */
+  readonly progress?: ProgressReporter;
 }
 
 function selfDeactivation(userId: string, cause?: unknown): ConflictError {

@@ -175,6 +175,7 @@ export async function transfer(ctx: DeprovisionContext, request: TransferRequest
           const response = await ctx.client.compositeBatch(batch, ctx.signal, { idempotent: true });
           const errors = subrequestErrors(response);
           moved.set(type, (moved.get(type) ?? 0) + recordIds.length - errors.length);
+          ctx.progress?.report({ phase: `transfer.${type}`, done: moved.get(type) ?? 0 });
           if (errors.length > 0) {
             return {
               changed: [...moved.values()].some((value) => value > 0),

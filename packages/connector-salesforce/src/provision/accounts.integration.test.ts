@@ -210,3 +210,21 @@ describe('updateAccount', () => {
     ).rejects.toThrow(/ProfileId cannot be set through attributes/);
   });
 });
+
+describe('createAccount checks every requested entitlement before creating', () => {
+  it('refuses a full package license without leaving a user behind', async () => {
+    const full = rowsOf(handle, 'PackageLicense').find(
+      (row) => row['Status'] !== 'Expired' && Number(row['UsedLicenses']) >= Number(row['AllowedLicenses']),
+    );
+    const account = newAccount('full.license@accessledger-test.example.com', {
+      entitlements: [
+        { type: EntitlementTypes.profile, externalId: standardProfile() },
+        { type: EntitlementTypes.packageLicense, externalId: idOf(full) },
+      ],
+    });
+    await expect(connector.provision(contextFor(handle), { kind: 'createAccount', account })).rejects.toThrow(
+      ConflictError,
+    );
+    expect(rowsOf(handle, 'User', { Username: account.username })).toEqual([]);
+  });
+});

@@ -3,6 +3,7 @@ import {
   EntitlementTypes,
   InvalidInputError,
   TransientError,
+  isAccessLedgerError,
   type AccountChanges,
   type EntitlementRef,
   type JsonValue,
@@ -166,24 +167,31 @@ export async function createAccount(
     body: { ...fields },
     description: `Create user ${account.username}`,
   };
+  // Planning the grants for the user-to-be checks every entitlement (refused kinds, full
+  // licenses) before anything is written, so a bad request does not leave a half-made user.
+  const plannedGrants: WriteStep[] = [];
+  for (const entitlement of others) {
+    plannedGrants.push(...(await planGrant(ctx, NEW_USER_PLACEHOLDER, entitlement, { newUser: true })).steps);
+  }
   if (dryRun) {
-    const grants: WriteStep[] = [];
-    for (const entitlement of others) {
-      grants.push(...(await planGrant(ctx, NEW_USER_PLACEHOLDER, entitlement, { newUser: true })).steps);
-    }
-    return runSteps(grants, { dryRun: true, signal: ctx.signal }).then((planned) => ({
-      ...planned,
-      changed: true,
-      calls: [createCall, ...planned.calls],
-    }));
+    const planned = await runSteps(plannedGrants, { dryRun: true, signal: ctx.signal });
+    return { ...planned, changed: true, calls: [createCall, ...planned.calls] };
   }
 
   const userId = await postUser(ctx, account.username, fields);
   const calls: PlannedCall[] = [createCall];
   for (const entitlement of others) {
-    const plan = await planGrant(ctx, userId, entitlement);
-    const granted = await runSteps(plan.steps, { dryRun: false, signal: ctx.signal });
-    calls.push(...granted.calls);
+    try {
+      const plan = await planGrant(ctx, userId, entitlement);
+      const granted = await runSteps(plan.steps, { dryRun: false, signal: ctx.signal });
+      calls.push(...granted.calls);
+    } catch (error) {
+      if (isAccessLedgerError(error)) {
+        error.message = `User ${userId} was created, but granting ${entitlement.type} ${entitlement.externalId} failed: ${error.message}`;
+        Object.assign(error, { createdExternalId: userId });
+      }
+      throw error;
+    }
   }
   return { changed: true, dryRun: false, calls, createdExternalId: userId };
 }
