@@ -1,5 +1,4 @@
 import {
-  EntitlementTypes,
   type ActivityRecord,
   type ActivitySource,
   type ConnectorManifest,
@@ -22,71 +21,10 @@ import { provision } from './provision/provision.js';
 import { ScimSupport } from './provision/scim-support.js';
 import { lastLogins, syncOrg } from './sync/sync.js';
 import { userIdFromIdentityUrl, validateConnection } from './sync/validate.js';
+import { salesforceManifest } from './manifest.js';
 import { SalesforceClientFactoryToken, SalesforceConfigToken } from './tokens.js';
 
-/**
- * What the Salesforce connector emits and changes. Profiles are granted
- * (which replaces the one held) but never revoked; user licenses come with
- * the profile and are neither granted nor revoked on their own.
- */
-export const salesforceManifest: ConnectorManifest = {
-  id: 'salesforce',
-  displayName: 'Salesforce',
-  version: '0.1.0',
-  entitlementTypes: [
-    { type: EntitlementTypes.profile, label: 'Profile', exclusive: true, grantable: true, revocable: false },
-    { type: EntitlementTypes.role, label: 'Role', exclusive: true, grantable: true, revocable: true },
-    {
-      type: EntitlementTypes.permissionSet,
-      label: 'Permission set',
-      exclusive: false,
-      grantable: true,
-      revocable: true,
-    },
-    {
-      type: EntitlementTypes.permissionSetGroup,
-      label: 'Permission set group',
-      exclusive: false,
-      grantable: true,
-      revocable: true,
-    },
-    {
-      type: EntitlementTypes.packageLicense,
-      label: 'Package license',
-      exclusive: false,
-      grantable: true,
-      revocable: true,
-    },
-    {
-      type: EntitlementTypes.userLicense,
-      label: 'User license (through the profile)',
-      exclusive: true,
-      grantable: false,
-      revocable: false,
-    },
-    {
-      type: EntitlementTypes.publicGroup,
-      label: 'Public group',
-      exclusive: false,
-      grantable: true,
-      revocable: true,
-    },
-  ],
-  deprovisionActions: ['deactivate', 'release', 'transfer'],
-};
-
-const typeFlags = new Map(salesforceManifest.entitlementTypes.map((info) => [info.type as string, info]));
-
-/** An emitted entitlement carries its type's grant and revoke flags from the manifest, the one place they are decided. */
-function withManifestFlags(item: SyncItem): SyncItem {
-  if (item.kind !== 'entitlement') return item;
-  const info = typeFlags.get(item.entitlement.type);
-  if (!info) return item;
-  return {
-    kind: 'entitlement',
-    entitlement: { ...item.entitlement, grantable: info.grantable, revocable: info.revocable },
-  };
-}
+export { salesforceManifest } from './manifest.js';
 
 /**
  * Reads who holds what in one Salesforce org, grants and revokes access and
@@ -126,7 +64,7 @@ export class SalesforceConnector implements Syncer, ActivitySource, Provisioner,
   async *sync(ctx: RunContext): AsyncGenerator<SyncItem, void, undefined> {
     const { client } = this.clients.connect(ctx);
     for await (const item of syncOrg(client, { concurrency: this.config.concurrency }, ctx)) {
-      yield withManifestFlags(item);
+      yield item;
     }
   }
 

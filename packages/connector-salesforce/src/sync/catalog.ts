@@ -1,3 +1,4 @@
+import { entitlementFlags } from '../manifest.js';
 import { EntitlementTypes, type Entitlement, type EntitlementRef, type JsonObject } from '@accessledger/core';
 import { count, dateTime, flag, requiredText, text, type QueriedRecord } from './fields.js';
 import { expandGroupNesting } from './group-nesting.js';
@@ -59,14 +60,6 @@ export const ref = {
   publicGroup: (externalId: string): EntitlementRef => ({ type: EntitlementTypes.publicGroup, externalId }),
 };
 
-/** Flags per type; they must agree with the manifest (the conformance suite checks `exclusive`). */
-const FLAGS = {
-  profile: { grantable: false, revocable: false, exclusive: true },
-  role: { grantable: false, revocable: false, exclusive: true },
-  userLicense: { grantable: false, revocable: false, exclusive: true },
-  other: { grantable: false, revocable: false, exclusive: false },
-} as const;
-
 function permissionObject(names: readonly string[] | undefined): JsonObject {
   const permissions: JsonObject = {};
   for (const name of [...(names ?? [])].sort()) permissions[name] = true;
@@ -93,7 +86,7 @@ export function buildAccessCatalog(rows: CatalogRows): AccessCatalog {
       ...ref.userLicense(id),
       name: text(license, 'MasterLabel') ?? requiredText(license, 'Name'),
       description: null,
-      ...FLAGS.userLicense,
+      ...entitlementFlags(EntitlementTypes.userLicense),
       attributes: {
         apiName: text(license, 'Name'),
         status: text(license, 'Status'),
@@ -124,7 +117,7 @@ export function buildAccessCatalog(rows: CatalogRows): AccessCatalog {
       ...ref.permissionSet(id),
       name: text(permissionSet, 'Label') ?? requiredText(permissionSet, 'Name'),
       description: text(permissionSet, 'Description'),
-      ...FLAGS.other,
+      ...entitlementFlags(EntitlementTypes.permissionSet),
       attributes: {
         apiName: text(permissionSet, 'Name'),
         type: text(permissionSet, 'Type'),
@@ -146,7 +139,7 @@ export function buildAccessCatalog(rows: CatalogRows): AccessCatalog {
       ...ref.profile(id),
       name: requiredText(profile, 'Name'),
       description: text(profile, 'Description'),
-      ...FLAGS.profile,
+      ...entitlementFlags(EntitlementTypes.profile),
       attributes: {
         userLicenseId: licenseId,
         userType: text(profile, 'UserType'),
@@ -164,7 +157,7 @@ export function buildAccessCatalog(rows: CatalogRows): AccessCatalog {
       ...ref.role(id),
       name: requiredText(role, 'Name'),
       description: text(role, 'Description'),
-      ...FLAGS.role,
+      ...entitlementFlags(EntitlementTypes.role),
       attributes: {
         developerName: text(role, 'DeveloperName'),
         parentRoleId: text(role, 'ParentRoleId'),
@@ -195,7 +188,7 @@ export function buildAccessCatalog(rows: CatalogRows): AccessCatalog {
       ...ref.permissionSetGroup(id),
       name: text(group, 'MasterLabel') ?? requiredText(group, 'DeveloperName'),
       description: text(group, 'Description'),
-      ...FLAGS.other,
+      ...entitlementFlags(EntitlementTypes.permissionSetGroup),
       attributes: {
         developerName: text(group, 'DeveloperName'),
         status: text(group, 'Status'),
@@ -216,7 +209,7 @@ export function buildAccessCatalog(rows: CatalogRows): AccessCatalog {
       ...ref.packageLicense(id),
       name: namespacePrefix ?? id,
       description: null,
-      ...FLAGS.other,
+      ...entitlementFlags(EntitlementTypes.packageLicense),
       attributes: {
         namespacePrefix,
         status: text(license, 'Status'),
@@ -235,7 +228,7 @@ export function buildAccessCatalog(rows: CatalogRows): AccessCatalog {
       ...ref.publicGroup(id),
       name: text(group, 'Name') || text(group, 'DeveloperName') || id,
       description: null,
-      ...FLAGS.other,
+      ...entitlementFlags(EntitlementTypes.publicGroup),
       attributes: {
         developerName: text(group, 'DeveloperName'),
         doesIncludeBosses: flag(group, 'DoesIncludeBosses'),
