@@ -1,0 +1,310 @@
+/**
+ * Storage benchmark: writes a synthetic large org (50,000 accounts, ~600,000
+ * grants) and prints throughput of a first snapshot, the time of an identical
+ * second snapshot, the storage used after 30 snapshots with 1% churn each, and
+ * the latency of as-of queries.
+ *
+ *   npx tsx tools/src/bench-storage.ts [--engine pg|pglite] [--accounts 50000] [--snapshots 30]
+ *
+ * pg uses DATABASE_URL's server (default postgres://postgres@127.0.0.1:5432/postgres) and creates and
+ * drops a database of its own; pglite writes to a temporary folder on disk.
+ */
+import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import type { EntitlementRef, SyncItem } from '@accessledger/core';
+import type { Database } from '@accessledger/storage';
+
+// Workspace packages resolve to their TypeScript sources only under the `@accessledger/source`
+// condition; `npx tsx` alone would look for an unbuilt dist, so re-run under the condition.
+const SOURCE_CONDITION = '--conditions=@accessledger/source';
+if (
+  !process.execArgv.includes(SOURCE_CONDITION) &&
+  !process.env['NODE_OPTIONS']?.includes('@accessledger/source')
+) {
+  const rerun = spawnSync(process.execPath, [SOURCE_CONDITION, '--import', 'tsx', ...process.argv.slice(1)], {
+    stdio: 'inherit',
+  });
+  process.exit(rerun.status ?? 1);
+}
+const { ConnectionStore, SnapshotWriter, SyncRunStore, VersionedTables, Tables, openDatabase } =
+  await import('@accessledger/storage');
+
+const { values: options } = parseArgs({
+  options: {
+    engine: { type: 'string', default: 'pglite' },
+    accounts: { type: 'string', default: '50000' },
+    snapshots: { type: 'string', default: '30' },
+  },
+});
+const engine = options.engine === 'pg' ? 'pg' : options.engine === 'pglite' ? 'pglite' : undefined;
+if (!engine) throw new Error(`--engine must be pg or pglite, got "${options.engine}".`);
+const accountCount = Number(options.accounts);
+const snapshotCount = Number(options.snapshots);
+if (!Number.isInteger(accountCount) || accountCount < 100)
+  throw new Error('--accounts must be an integer >= 100.');
+if (!Number.isInteger(snapshotCount) || snapshotCount < 2)
+  throw new Error('--snapshots must be an integer >= 2.');
+
+// Entitlement catalogue, sized like a large Salesforce org.
+const catalogue = {
+  profile: 40,
+  role: 300,
+  permission_set: 600,
+  permission_set_group: 60,
+  package_license: 25,
+  public_group: 400,
+} as const;
+type CatalogueType = keyof typeof catalogue;
+const refOf = (type: CatalogueType, index: number): EntitlementRef => ({
+  type,
+  externalId: `${type}-${String(index % catalogue[type]).padStart(4, '0')}`,
+});
+
+/** Deterministic 32-bit mix: the same inputs give the same org on every run. */
+function mix(...parts: number[]): number {
+  let value = 0x9e3779b9;
+  for (const part of parts) {
+    value = Math.imul(value ^ part, 0x85ebca6b);
+    value ^= value >>> 13;
+    value = Math.imul(value, 0xc2b2ae35);
+    value ^= value >>> 16;
+  }
+  return value >>> 0;
+}
+
+/** In round r, 1% of accounts (those with `mix(i) % 100 === r % 100`) change; round 0 is the base org. */
+const churned = (accountIndex: number, round: number) =>
+  round > 0 && mix(accountIndex, 7) % 100 === round % 100;
+
+async function* syntheticOrg(round: number): AsyncIterable<SyncItem> {
+  for (const [type, count] of Object.entries(catalogue) as [CatalogueType, number][]) {
+    for (let index = 0; index < count; index += 1) {
+      const entitlementRef = refOf(type, index);
+      yield {
+        kind: 'entitlement',
+        entitlement: {
+          ...entitlementRef,
+          name: `${type.replace(/_/g, ' ')} ${index}`,
+          description: null,
+          grantable: type !== 'profile',
+          revocable: type !== 'profile',
+          exclusive: type === 'profile' || type === 'role',
+          attributes:
+            type === 'package_license'
+              ? { allowedLicenses: 5_000, namespacePrefix: `NS${index}`, status: 'Active' }
+              : type === 'permission_set' || type === 'profile'
+                ? { permissions: { ModifyAllData: index % 50 === 0, ApiEnabled: true } }
+                : {},
+        },
+      };
+    }
+  }
+  const created = new Date('2020-01-01T00:00:00Z');
+  for (let index = 0; index < accountCount; index += 1) {
+    const change = churned(index, round) ? round : 0;
+    const externalId = `005${String(index).padStart(12, '0')}`;
+    yield {
+      kind: 'account',
+      account: {
+        externalId,
+        username: `user${index}@bench.example.com`,
+        email: `user${index}@bench.example.com`,
+        displayName: `User ${index}`,
+        status: mix(index, 1) % 20 === 0 ? 'inactive' : 'active',
+        accountType: 'Standard',
+        createdAt: created,
+        attributes: {
+          title: `Title ${mix(index, 2, change) % 200}`,
+          department: `Dept ${mix(index, 3) % 30}`,
+        },
+      },
+    };
+    // ~12 grants per account: profile, role, 6 permission sets, a group of 3 permission sets, a license.
+    const grants: { entitlement: EntitlementRef; via: EntitlementRef | null }[] = [
+      { entitlement: refOf('profile', mix(index, 4)), via: null },
+      { entitlement: refOf('role', mix(index, 5, change)), via: null },
+      { entitlement: refOf('package_license', mix(index, 6)), via: null },
+    ];
+    for (let slot = 0; slot < 6; slot += 1) {
+      grants.push({
+        entitlement: refOf('permission_set', mix(index, 10 + slot, slot === 0 ? change : 0)),
+        via: null,
+      });
+    }
+    const group = refOf('permission_set_group', mix(index, 20));
+    grants.push({ entitlement: group, via: null });
+    for (let member = 0; member < 2; member += 1) {
+      grants.push({
+        entitlement: refOf('permission_set', mix(group.externalId.length, member, mix(index, 20) % 60)),
+        via: group,
+      });
+    }
+    for (const { entitlement, via } of grants) {
+      yield {
+        kind: 'grant',
+        grant: {
+          accountExternalId: externalId,
+          entitlement,
+          via,
+          grantedAt: null,
+          expiresAt: null,
+          attributes: {},
+        },
+      };
+    }
+    yield {
+      kind: 'activity',
+      activity: {
+        accountExternalId: externalId,
+        lastActivityAt: new Date(Date.UTC(2026, 0, 1) + (mix(index, 30, change) % 10_000_000) * 1_000),
+        source: 'User.LastLoginDate',
+      },
+    };
+  }
+}
+
+async function openBenchDatabase(): Promise<{ db: Database; cleanup: () => Promise<void> }> {
+  if (engine === 'pg') {
+    const serverUrl = process.env['DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+    const name = `accessledger_bench_${randomBytes(4).toString('hex')}`;
+    const server = await openDatabase({ engine: 'pg', url: serverUrl });
+    const admin = (sql: string) => server.knex.raw(sql);
+    await admin(`CREATE DATABASE ${name}`);
+    const url = new URL(serverUrl);
+    url.pathname = `/${name}`;
+    const db = await openDatabase({ engine: 'pg', url: url.toString() }, { migrate: true });
+    return {
+      db,
+      cleanup: async () => {
+        await db.close();
+        await admin(`DROP DATABASE ${name} WITH (FORCE)`);
+        await server.close();
+      },
+    };
+  }
+  const folder = mkdtempSync(path.join(tmpdir(), 'accessledger-bench-'));
+  const db = await openDatabase({ engine: 'pglite', dataDir: path.join(folder, 'db') }, { migrate: true });
+  return {
+    db,
+    cleanup: async () => {
+      await db.close();
+      rmSync(folder, { recursive: true, force: true });
+    },
+  };
+}
+
+async function storageBytes(db: Database): Promise<number> {
+  const tables = [...VersionedTables, Tables.snapshots];
+  const result = await db.knex.raw<{ rows: { bytes: string | number }[] }>(
+    `SELECT sum(pg_total_relation_size(t::regclass)) AS bytes FROM unnest(?::text[]) AS t`,
+    [tables],
+  );
+  return Number(result.rows[0]?.bytes ?? 0);
+}
+
+async function median(times: number, run: () => Promise<unknown>): Promise<number> {
+  const samples: number[] = [];
+  for (let attempt = 0; attempt < times; attempt += 1) {
+    const started = performance.now();
+    await run();
+    samples.push(performance.now() - started);
+  }
+  samples.sort((a, b) => a - b);
+  return samples[Math.floor(samples.length / 2)] ?? 0;
+}
+
+const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+
+const { db, cleanup } = await openBenchDatabase();
+try {
+  const connection = await new ConnectionStore(db.knex).create({ connectorId: 'salesforce', name: 'bench' });
+  const runs = new SyncRunStore(db.knex);
+  const writer = new SnapshotWriter(db);
+  const write = async (round: number) => {
+    const run = await runs.start({ connectionId: connection.id, kind: 'sync' });
+    const started = performance.now();
+    const { snapshot } = await writer.write({
+      connectionId: connection.id,
+      runId: run.id,
+      items: syntheticOrg(round),
+    });
+    return { snapshot, seconds: (performance.now() - started) / 1000 };
+  };
+
+  console.log(`engine ${engine} (${db.description}); ${accountCount} accounts; Node ${process.version}`);
+  const first = await write(0);
+  const items = Object.values(first.snapshot.counts).reduce((sum, count) => sum + count, 0);
+  console.log(
+    `first snapshot: ${items} items (${first.snapshot.counts.grants} grants) in ${first.seconds.toFixed(1)} s = ` +
+      `${Math.round(items / first.seconds)} rows/s; peak RSS ${mb(process.memoryUsage().rss)}`,
+  );
+  const oneSnapshotBytes = await storageBytes(db);
+  console.log(`storage after one snapshot: ${mb(oneSnapshotBytes)}`);
+
+  const second = await write(0);
+  console.log(
+    `second identical snapshot: ${second.seconds.toFixed(1)} s = ${((100 * second.seconds) / first.seconds).toFixed(1)}% of the first ` +
+      `(target < 20%); versions opened ${second.snapshot.versionsOpened}, closed ${second.snapshot.versionsClosed}`,
+  );
+
+  let churnSeconds = 0;
+  let churnVersions = 0;
+  for (let round = 1; round <= snapshotCount - 2; round += 1) {
+    const churn = await write(round);
+    churnSeconds += churn.seconds;
+    churnVersions += churn.snapshot.versionsOpened;
+  }
+  const finalBytes = await storageBytes(db);
+  console.log(
+    `${snapshotCount} snapshots (${snapshotCount - 2} with 1% churn, avg ${(churnSeconds / Math.max(1, snapshotCount - 2)).toFixed(1)} s, ` +
+      `${churnVersions} versions opened): storage ${mb(finalBytes)} = ${(finalBytes / oneSnapshotBytes).toFixed(2)}x one snapshot (target < 1.5x); ` +
+      `peak RSS ${mb(process.memoryUsage().rss)}`,
+  );
+
+  const snapshots = await db
+    .knex(Tables.snapshots)
+    .where({ connection_id: connection.id })
+    .orderBy('id')
+    .select<{ id: unknown; taken_at: Date }[]>('id', 'taken_at');
+  const middle = snapshots[Math.floor(snapshots.length / 2)];
+  if (!middle) throw new Error('No snapshots were written.');
+  const middleId = Number(middle.id);
+  const at = new Date(new Date(middle.taken_at).getTime() + 1);
+  const account = `005${String(Math.floor(accountCount / 3)).padStart(12, '0')}`;
+  const queries: [string, () => Promise<unknown>][] = [
+    [
+      'count(*) of grants_as_of(snapshot)',
+      () => db.knex.raw('SELECT count(*) FROM grants_as_of(?::bigint)', [middleId]),
+    ],
+    [
+      "one account's grants as of a timestamp",
+      () =>
+        db.knex.raw('SELECT * FROM grants_as_of(?::bigint, ?::timestamptz) WHERE account_external_id = ?', [
+          connection.id,
+          at,
+          account,
+        ]),
+    ],
+    [
+      'holders of one permission set as of a timestamp',
+      () =>
+        db.knex.raw(
+          `SELECT account_external_id FROM grants_as_of(?::bigint, ?::timestamptz) WHERE entitlement_type = 'permission_set' AND entitlement_external_id = 'permission_set-0042'`,
+          [connection.id, at],
+        ),
+    ],
+    [
+      'grant_changes between two snapshots',
+      () => db.knex.raw('SELECT count(*) FROM grant_changes(?, ?)', [middleId - 1, middleId]),
+    ],
+  ];
+  for (const [name, run] of queries) {
+    console.log(`as-of query: ${name}: median ${(await median(5, run)).toFixed(1)} ms`);
+  }
+} finally {
+  await cleanup();
+}
