@@ -146,6 +146,62 @@ describe('the accessledger CLI on the embedded database against an emulated org'
     expect(access.stdout).toMatch(/profile +\S/);
   });
 
+  it('grants and revokes a permission set by name, with a dry run first, and deactivates a user', async () => {
+    const user = emulator.org
+      .find('User', { IsActive: true })
+      .find((candidate) => candidate['Id'] !== emulator.org.adminUserId);
+    const assigned = new Set(
+      emulator.org
+        .find('PermissionSetAssignment', { AssigneeId: user?.['Id'] as string })
+        .map((row) => row['PermissionSetId']),
+    );
+    const regular = emulator.org.find('PermissionSet', { IsOwnedByProfile: false, Type: 'Regular' });
+    const labelCount = (label: unknown): number =>
+      regular.filter((candidate) => candidate['Label'] === label).length;
+    const permissionSet = regular.find(
+      (candidate) => !assigned.has(candidate['Id']) && labelCount(candidate['Label']) === 1,
+    );
+    if (!user || !permissionSet) throw new Error('the tiny org lacks a user without some permission set');
+    const username = String(user['Username']);
+    const label = String(permissionSet['Label']);
+    const held = (): number =>
+      emulator.org.find('PermissionSetAssignment', {
+        AssigneeId: user['Id'] as string,
+        PermissionSetId: permissionSet['Id'] as string,
+      }).length;
+
+    const planned = await cli(
+      'grant',
+      'acme',
+      username,
+      'permission_set',
+      String(permissionSet['Id']),
+      '--dry-run',
+    );
+    expect(planned.stderr).toBe('');
+    expect(planned.stdout).toMatch(/^Dry run: .*would make 1 call\(s\)/);
+    expect(held()).toBe(0);
+
+    const granted = await cli('grant', 'acme', username, 'permission_set', String(permissionSet['Id']));
+    expect(granted.stdout).toMatch(/made 1 call\(s\)/);
+    expect(held()).toBe(1);
+    expect(
+      (await cli('grant', 'acme', username, 'permission_set', String(permissionSet['Id']))).stdout,
+    ).toMatch(/^Nothing to change/);
+
+    const revoked = await cli('revoke', 'acme', username, 'permission_set', label);
+    expect(revoked.stderr).toBe('');
+    expect(held()).toBe(0);
+
+    const deactivate = await cli('deprovision', 'acme', username, 'deactivate', '--dry-run');
+    expect(deactivate.stdout).toMatch(/^Dry run: /);
+    expect(emulator.org.get(user['Id'] as string)?.['IsActive']).toBe(true);
+    const unknown = await cli('deprovision', 'acme', username, 'delete');
+    expect(unknown.stderr).toContain(
+      'supports deprovisioning by deactivate, release, transfer, not "delete"',
+    );
+  });
+
   it('names the known connections when asked for an unknown one', async () => {
     const missing = await cli('sync', 'nope');
     expect(missing.code).toBe(1);

@@ -1,5 +1,6 @@
 import { isAccessLedgerError } from '@accessledger/core';
 import { Command, CommanderError } from 'commander';
+import { registerChangeCommands } from './commands/changes.js';
 import { registerConnectionCommands } from './commands/connections.js';
 import { registerDaemonCommand } from './commands/daemon.js';
 import { registerDbCommands } from './commands/db.js';
@@ -35,6 +36,7 @@ export function buildProgram(io: CliIo): Command {
   registerSyncCommand(program, io);
   registerDaemonCommand(program, io);
   registerHistoryCommands(program, io);
+  registerChangeCommands(program, io);
   registerDbCommands(program, io);
   return program;
 }

@@ -1,8 +1,8 @@
 import { InvalidInputError, NotFoundError } from '@accessledger/core';
-import { Views } from '@accessledger/storage';
 import type { Command } from 'commander';
 import type { CliIo } from '../cli.js';
 import { isoMinute, table } from '../format.js';
+import { resolveAccount } from '../resolve.js';
 import { openRuntime, type Runtime } from '../runtime.js';
 
 async function withRuntime(io: CliIo, work: (runtime: Runtime) => Promise<void>): Promise<void> {
@@ -139,19 +139,4 @@ export function registerHistoryCommands(program: Command, io: CliIo): void {
         );
       }),
     );
-}
-
-/** Accepts an account's id or its username. */
-async function resolveAccount(runtime: Runtime, connectionId: number, account: string): Promise<string> {
-  const rows = await runtime.database
-    .knex(Views.currentAccounts)
-    .where({ connection_id: connectionId })
-    .andWhere((query) =>
-      query.where('external_id', account).orWhereRaw('lower(username) = lower(?)', [account]),
-    )
-    .select<{ external_id: string }[]>('external_id');
-  const [first] = rows;
-  if (!first)
-    throw new NotFoundError(`No current account "${account}" in this connection: give its id or username.`);
-  return first.external_id;
 }
