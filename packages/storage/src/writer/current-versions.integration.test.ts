@@ -1,0 +1,33 @@
+import { expect, it } from 'vitest';
+import { describeEachEngine } from '../../test/engines.js';
+import { account } from '../../test/fixtures.js';
+import { createConnection, writeSnapshot } from '../../test/history-helpers.js';
+import { CurrentVersions } from './current-versions.js';
+import { encodeItem, stagedKind } from './staging.js';
+
+describeEachEngine('CurrentVersions', (database) => {
+  it('reads every current version across pages and tells unchanged, changed and unseen apart', async () => {
+    const { db } = database();
+    const connectionId = await createConnection(db);
+    const accounts = Array.from({ length: 10 }, (_, index) => account(`005P${index}`));
+    await writeSnapshot(db, connectionId, accounts);
+
+    await db.knex.transaction(async (trx) => {
+      const versions = await CurrentVersions.load(trx, stagedKind('account'), connectionId, 3);
+      expect(versions.count).toBe(10);
+      for (const item of accounts.slice(0, 8))
+        expect(versions.markSeen(encodeItem(item).contentHash)).toBe(true);
+      expect(versions.markSeen(encodeItem(account('005P8', { displayName: 'renamed' })).contentHash)).toBe(
+        false,
+      );
+      expect(versions.markSeen(encodeItem(account('005NEW')).contentHash)).toBe(false);
+
+      const unseen = [...versions.unseenKeyHashes()].sort();
+      const keyHashes = await trx('accounts')
+        .where({ connection_id: connectionId })
+        .whereIn('external_id', ['005P8', '005P9'])
+        .select<{ key: string }[]>(trx.raw(`replace(key_hash::text, '-', '') AS key`));
+      expect(unseen).toEqual(keyHashes.map((row) => row.key).sort());
+    });
+  });
+});
