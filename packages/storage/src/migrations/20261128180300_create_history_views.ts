@@ -74,7 +74,7 @@ const statements: string[] = [
    WHERE g.valid_to_snapshot_id IS NULL`,
 
   `CREATE VIEW ${Views.currentActivity} AS
-   SELECT a.connection_id, a.account_external_id, a.source, a.last_activity_at, s.taken_at AS observed_at
+   SELECT a.connection_id, a.account_external_id, a.source, a.last_activity_at, s.taken_at AS valid_from
    FROM ${T.activity} a JOIN ${T.snapshots} s ON s.id = a.valid_from_snapshot_id
    WHERE a.valid_to_snapshot_id IS NULL`,
 
