@@ -1,4 +1,12 @@
-import { throwIfAborted, type Logger, type Progress, type RunContext } from '@accessledger/core';
+import {
+  ErrorCodes,
+  isAccessLedgerError,
+  throwIfAborted,
+  toErrorInfo,
+  type Logger,
+  type Progress,
+  type RunContext,
+} from '@accessledger/core';
 import type { Connection, Snapshot, SyncRun } from '@accessledger/storage';
 import { RunCredentialStore } from './run-credentials.js';
 import type { Runtime } from './runtime.js';
@@ -27,38 +35,50 @@ export async function syncConnection(
 ): Promise<SyncOutcome> {
   throwIfAborted(options.signal);
   const logger = (options.logger ?? runtime.logger).child({ connection: connection.name, job: 'sync' });
-  const connector = runtime.registry.createConnector({
-    name: connection.name,
-    connectorId: connection.connectorId,
-    config: connection.config,
-  });
   const started = performance.now();
   const run = await runtime.runs.start({ connectionId: connection.id, kind: 'sync' });
-  const credentials = await RunCredentialStore.load(runtime.credentialsOf(connection));
-  const ctx: RunContext = {
-    signal: options.signal,
-    logger,
-    credentials,
-    progress: { report: (progress) => options.onProgress?.(progress) },
-  };
   logger.info({ runId: run.id }, 'sync started');
-  let snapshot: Snapshot;
+  let credentials: RunCredentialStore | undefined;
   try {
-    ({ snapshot } = await runtime.writer.write({
+    const connector = runtime.registry.createConnector({
+      name: connection.name,
+      connectorId: connection.connectorId,
+      config: connection.config,
+    });
+    credentials = await RunCredentialStore.load(runtime.credentialsOf(connection));
+    const ctx: RunContext = {
+      signal: options.signal,
+      logger,
+      credentials,
+      progress: { report: (progress) => options.onProgress?.(progress) },
+    };
+    const { snapshot } = await runtime.writer.write({
       connectionId: connection.id,
       runId: run.id,
       items: connector.sync(ctx),
       signal: options.signal,
-    }));
+    });
+    const finished = (await runtime.runs.get(run.id)) ?? run;
+    const durationMs = Math.round(performance.now() - started);
+    logger.info(
+      { runId: run.id, snapshotId: snapshot.id, durationMs, counts: snapshot.counts },
+      'sync succeeded',
+    );
+    return { run: finished, snapshot, durationMs };
+  } catch (error) {
+    // The writer records what fails inside it; what failed before it (config, credentials, an early abort) is recorded here.
+    const current = await runtime.runs.get(run.id);
+    if (current?.status === 'running') {
+      const aborted =
+        options.signal.aborted || (isAccessLedgerError(error) && error.code === ErrorCodes.aborted);
+      await runtime.runs.finish(run.id, {
+        status: aborted ? 'aborted' : 'failed',
+        error: toErrorInfo(error),
+      });
+    }
+    throw error;
   } finally {
     // A refresh token rotated during the run must be kept whether the sync succeeded or not.
-    await credentials.flush();
+    await credentials?.flush();
   }
-  const finished = (await runtime.runs.get(run.id)) ?? run;
-  const durationMs = Math.round(performance.now() - started);
-  logger.info(
-    { runId: run.id, snapshotId: snapshot.id, durationMs, counts: snapshot.counts },
-    'sync succeeded',
-  );
-  return { run: finished, snapshot, durationMs };
 }

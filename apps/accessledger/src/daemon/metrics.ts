@@ -24,10 +24,16 @@ export class DaemonMetrics {
     this.define('accessledger_jobs_scheduled', 'gauge', 'Jobs this process has scheduled.');
   }
 
+  private running = 0;
+
+  /** Runs started and not yet finished in this process. */
+  get runsInFlight(): number {
+    return this.running;
+  }
+
   /** Counts what the scheduler reports. */
   observe(scheduler: Scheduler): void {
-    let running = 0;
-    scheduler.on('started', () => this.set('accessledger_jobs_running', {}, ++running));
+    scheduler.on('started', () => this.set('accessledger_jobs_running', {}, ++this.running));
     scheduler.on('retrying', (event) =>
       this.increment('accessledger_job_retries_total', { job: event.jobName }),
     );
@@ -40,7 +46,8 @@ export class DaemonMetrics {
       startedAt: Date;
       finishedAt: Date;
     }): void => {
-      this.set('accessledger_jobs_running', {}, (running = Math.max(0, running - 1)));
+      this.running = Math.max(0, this.running - 1);
+      this.set('accessledger_jobs_running', {}, this.running);
       this.increment('accessledger_job_runs_total', { job: event.jobName, status: event.status });
       this.set(
         'accessledger_job_duration_seconds',
