@@ -27,7 +27,10 @@ export default tseslint.config(
     rules: {
       'no-restricted-syntax': [
         'error',
-        { selector: 'Decorator', message: 'core stays decorator-free: use InjectionToken symbols and interfaces.' },
+        {
+          selector: 'Decorator',
+          message: 'core stays decorator-free: use InjectionToken symbols and interfaces.',
+        },
       ],
     },
   },
