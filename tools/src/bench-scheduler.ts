@@ -3,16 +3,14 @@
  * replica claiming fires one after another, then three replicas (separate
  * pools) racing for each fire. Uses a scratch database it drops afterwards.
  *
- * Run: npx tsx --conditions=@accessledger/source tools/src/bench-scheduler.ts
+ * Run: npm run bench:scheduler
  * (TEST_DATABASE_URL to point elsewhere; the condition resolves @accessledger/core to its sources)
  */
 import { randomBytes } from 'node:crypto';
 import knexModule from 'knex';
 import type { Knex } from 'knex';
 import pg from 'pg';
-// Relative imports: the scheduler is not a dependency of tools, and this runs from source without a build.
-import { PostgresRunCoordinator } from '../../packages/scheduler/src/postgres-coordinator.js';
-import { schedulerMigrationSource } from '../../packages/scheduler/src/migrations/index.js';
+import { PostgresRunCoordinator, schedulerMigrationSource } from '@accessledger/scheduler';
 
 const adminUrl = process.env['TEST_DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const fires = 2_000;
