@@ -127,12 +127,22 @@ function bufferWords(digest: Buffer): number[] {
   return [digest.readUInt32BE(0), digest.readUInt32BE(4), digest.readUInt32BE(8), digest.readUInt32BE(12)];
 }
 
-/** Four 32-bit words from 32 hex digits of `hex` starting at `offset`. */
+/** Four 32-bit words from 32 lowercase hex digits of `hex` starting at `offset`. */
 function hexWords(hex: string, offset: number): number[] {
   return [
-    Number.parseInt(hex.slice(offset, offset + 8), 16),
-    Number.parseInt(hex.slice(offset + 8, offset + 16), 16),
-    Number.parseInt(hex.slice(offset + 16, offset + 24), 16),
-    Number.parseInt(hex.slice(offset + 24, offset + 32), 16),
+    hexWord(hex, offset),
+    hexWord(hex, offset + 8),
+    hexWord(hex, offset + 16),
+    hexWord(hex, offset + 24),
   ];
+}
+
+function hexWord(hex: string, offset: number): number {
+  let value = 0;
+  for (let index = offset; index < offset + 8; index += 1) {
+    const code = hex.charCodeAt(index);
+    // '0'-'9' are 48-57, 'a'-'f' are 97-102.
+    value = (value << 4) | (code <= 57 ? code - 48 : code - 87);
+  }
+  return value >>> 0;
 }
