@@ -15,6 +15,7 @@ const productRules: Record<string, (target: string) => boolean> = {
   storage: (target) => target === 'core',
   scheduler: (target) => target === 'core',
   'salesforce-emulator': () => false,
+  'test-postgres': () => false,
   connector: (target) => target === 'core',
 };
 

@@ -1,9 +1,8 @@
-import { randomBytes } from 'node:crypto';
 import { PGlite } from '@electric-sql/pglite';
 import knexModule from 'knex';
 import type { Knex } from 'knex';
 import ClientPgLite from 'knex-pglite';
-import pg from 'pg';
+import { createScratchDatabase, postgresSuiteTitle, skipPostgres } from '@accessledger/test-postgres';
 import { schedulerMigrationSource } from '../migrations/index.js';
 
 /**
@@ -11,28 +10,9 @@ import { schedulerMigrationSource } from '../migrations/index.js';
  * or an in-memory PGlite (the embedded setup), both migrated.
  */
 
-export const adminUrl = process.env['TEST_DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const inCi = process.env['CI'] === 'true';
-
-async function probePostgres(): Promise<string | null> {
-  const client = new pg.Client({ connectionString: adminUrl, connectionTimeoutMillis: 3_000 });
-  try {
-    await client.connect();
-    await client.query('SELECT 1');
-    return null;
-  } catch (error) {
-    return error instanceof Error ? error.message : String(error);
-  } finally {
-    await client.end().catch(() => undefined);
-  }
-}
-
-export const postgresUnreachable: string | null = await probePostgres();
-/** Skip the Postgres suite only outside CI; in CI an unreachable Postgres fails it. */
-export const skipPostgres = postgresUnreachable !== null && !inCi;
-export const postgresTitle = skipPostgres
-  ? `PostgresRunCoordinator on pg (skipped: Postgres unreachable at ${adminUrl}: ${postgresUnreachable})`
-  : 'PostgresRunCoordinator on pg';
+/** The Postgres suite's title, with the reason when it is skipped (outside CI only). */
+export const postgresTitle = postgresSuiteTitle('PostgresRunCoordinator on pg');
+export { skipPostgres };
 
 export const migratorConfig: Knex.MigratorConfig = {
   migrationSource: schedulerMigrationSource,
@@ -46,19 +26,10 @@ export interface TestDatabase {
 }
 
 export async function createPostgresDatabase(): Promise<TestDatabase> {
-  if (postgresUnreachable !== null) {
-    throw new Error(
-      `Postgres is unreachable at ${adminUrl} (${postgresUnreachable}) and CI=true requires it. ` +
-        'Start Postgres 15 or set TEST_DATABASE_URL.',
-    );
-  }
-  const name = `accessledger_sched_${randomBytes(6).toString('hex')}`;
-  await adminQuery(`CREATE DATABASE ${name}`);
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
+  const scratch = await createScratchDatabase('accessledger_sched');
   const pools: Knex[] = [];
   const connect = (): Knex => {
-    const knex = knexModule.knex({ client: 'pg', connection: url.toString(), pool: { min: 0, max: 4 } });
+    const knex = knexModule.knex({ client: 'pg', connection: scratch.url, pool: { min: 0, max: 4 } });
     pools.push(knex);
     return knex;
   };
@@ -67,7 +38,7 @@ export async function createPostgresDatabase(): Promise<TestDatabase> {
     connect,
     dispose: async () => {
       await Promise.all(pools.map((knex) => knex.destroy()));
-      await adminQuery(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await scratch.drop();
     },
   };
 }
@@ -88,14 +59,4 @@ export async function createPgliteDatabase(): Promise<TestDatabase> {
       if (!pglite.closed) await pglite.close();
     },
   };
-}
-
-async function adminQuery(sql: string): Promise<void> {
-  const client = new pg.Client({ connectionString: adminUrl });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
 }
