@@ -44,23 +44,24 @@ export class CurrentVersions {
     const versions = new CurrentVersions(Number(counted.rows[0]?.count ?? 0));
     let after: string | null = null;
     for (;;) {
-      // One row per page, the hashes concatenated as hex: far cheaper for both drivers than thousands
-      // of rows. Ordered by the uuid column itself, so that each page is a range of the current-key index.
-      const page: { rows: { hashes: string | null }[] } = await trx.raw(
-        `SELECT string_agg(replace(p.key_hash::text, '-', '') || replace(p.content_hash::text, '-', ''), ''
-                             ORDER BY p.key_hash) AS hashes
-           FROM (SELECT v.key_hash, v.content_hash FROM ${kind.table} v
-                 WHERE v.connection_id = ? AND v.valid_to_snapshot_id IS NULL ${after === null ? '' : 'AND v.key_hash > ?::uuid'}
-                 ORDER BY v.key_hash LIMIT ${Math.trunc(pageRows)}) p`,
+      // One row per page, the hashes concatenated as bytes (key then content, 32 bytes per version): far
+      // cheaper for both drivers than thousands of rows. Ordered by the uuid column itself, so that each
+      // page is a range of the current-key index.
+      const page: { rows: { hashes: Uint8Array | null }[] } = await trx.raw(
+        `SELECT string_agg(uuid_send(p.key_hash) || uuid_send(p.content_hash), ''::bytea ORDER BY p.key_hash) AS hashes
+         FROM (SELECT v.key_hash, v.content_hash FROM ${kind.table} v
+               WHERE v.connection_id = ? AND v.valid_to_snapshot_id IS NULL ${after === null ? '' : 'AND v.key_hash > ?::uuid'}
+               ORDER BY v.key_hash LIMIT ${Math.trunc(pageRows)}) p`,
         after === null ? [connectionId] : [connectionId, after],
       );
-      const hashes = page.rows[0]?.hashes ?? '';
-      for (let offset = 0; offset + 64 <= hashes.length; offset += 64) {
-        versions.add(hexWords(hashes, offset + 32), hexWords(hashes, offset));
+      const hashes = page.rows[0]?.hashes ?? new Uint8Array(0);
+      const view = new DataView(hashes.buffer, hashes.byteOffset, hashes.byteLength);
+      for (let offset = 0; offset + 32 <= hashes.byteLength; offset += 32) {
+        versions.add(viewWords(view, offset + 16), viewWords(view, offset));
       }
-      if (hashes.length < pageRows * 64) return versions;
-      // Each entry is key (32 hex digits) then content; the last entry's key is where the next page starts.
-      after = hashes.slice(hashes.length - 64, hashes.length - 32);
+      if (hashes.byteLength < pageRows * 32) return versions;
+      // The last version's key is where the next page starts.
+      after = Buffer.from(hashes.buffer, hashes.byteOffset + hashes.byteLength - 32, 16).toString('hex');
     }
   }
 
@@ -127,22 +128,11 @@ function bufferWords(digest: Buffer): number[] {
   return [digest.readUInt32BE(0), digest.readUInt32BE(4), digest.readUInt32BE(8), digest.readUInt32BE(12)];
 }
 
-/** Four 32-bit words from 32 lowercase hex digits of `hex` starting at `offset`. */
-function hexWords(hex: string, offset: number): number[] {
+function viewWords(view: DataView, offset: number): number[] {
   return [
-    hexWord(hex, offset),
-    hexWord(hex, offset + 8),
-    hexWord(hex, offset + 16),
-    hexWord(hex, offset + 24),
+    view.getUint32(offset),
+    view.getUint32(offset + 4),
+    view.getUint32(offset + 8),
+    view.getUint32(offset + 12),
   ];
-}
-
-function hexWord(hex: string, offset: number): number {
-  let value = 0;
-  for (let index = offset; index < offset + 8; index += 1) {
-    const code = hex.charCodeAt(index);
-    // '0'-'9' are 48-57, 'a'-'f' are 97-102.
-    value = (value << 4) | (code <= 57 ? code - 48 : code - 87);
-  }
-  return value >>> 0;
 }
