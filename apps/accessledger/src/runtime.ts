@@ -17,6 +17,7 @@ import { NotFoundError } from '@accessledger/core';
 import type { Knex } from 'knex';
 import path from 'node:path';
 import { createConnectorRegistry } from './composition.js';
+import { migrateAll } from './migrations.js';
 
 /** Everything a command needs: the database and its stores, the connector registry, a logger. */
 export interface Runtime {
@@ -43,7 +44,8 @@ export interface RuntimeOptions {
 
 export async function openRuntime(options: RuntimeOptions): Promise<Runtime> {
   const config = databaseConfigFromEnv(options.env);
-  const database = await openDatabase(config, { migrate: options.migrate ?? false });
+  const database = await openDatabase(config);
+  if (options.migrate) await migrateAll(database.knex);
   const logger =
     options.logger ?? createLogger({ name: 'accessledger', level: options.env['LOG_LEVEL'] ?? 'warn' });
   // The embedded setup keeps its generated key beside its data folder, so the two travel together.

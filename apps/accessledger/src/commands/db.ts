@@ -1,6 +1,7 @@
-import { checkSchema, databaseConfigFromEnv, migrateLatest, openDatabase } from '@accessledger/storage';
+import { databaseConfigFromEnv, openDatabase } from '@accessledger/storage';
 import type { Command } from 'commander';
 import type { CliIo } from '../cli.js';
+import { migrateAll, schemaStatus } from '../migrations.js';
 
 /** `accessledger db migrate | status`: the database behind DATABASE_URL, or the embedded one. */
 export function registerDbCommands(program: Command, io: CliIo): void {
@@ -13,8 +14,8 @@ export function registerDbCommands(program: Command, io: CliIo): void {
     .action(async () => {
       const database = await openDatabase(databaseConfigFromEnv(io.env));
       try {
-        const applied = await migrateLatest(database.knex);
-        const status = await checkSchema(database.knex);
+        const applied = await migrateAll(database.knex);
+        const status = await schemaStatus(database.knex);
         io.stdout.write(
           applied.length === 0
             ? `Database ${database.description} is up to date at ${status.databaseVersion ?? '(empty)'}.\n`
@@ -30,7 +31,7 @@ export function registerDbCommands(program: Command, io: CliIo): void {
     .action(async () => {
       const database = await openDatabase(databaseConfigFromEnv(io.env));
       try {
-        const status = await checkSchema(database.knex);
+        const status = await schemaStatus(database.knex);
         io.stdout.write(
           `Database: ${database.description}\nSchema:   ${status.databaseVersion ?? '(empty)'}\nCode:     ${status.codeVersion}\n` +
             (status.pending.length === 0

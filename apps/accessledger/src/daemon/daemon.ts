@@ -5,7 +5,6 @@ import {
   InProcessRunCoordinator,
   PostgresRunCoordinator,
   Scheduler,
-  schedulerMigrationSource,
   type RunCoordinator,
 } from '@accessledger/scheduler';
 import type { Connection } from '@accessledger/storage';
@@ -29,20 +28,14 @@ export interface RunningDaemon {
   stop(graceMs: number): Promise<void>;
 }
 
-/** The table the scheduler's own migrations are recorded in, apart from storage's. */
-export const SCHEDULER_MIGRATIONS_TABLE = 'accessledger_scheduler_migrations';
-
 /**
  * The scheduler app: one `sync:<connection>` job per connection with a sync
  * schedule, leases in Postgres so that replicas run each fire once, and a
- * local HTTP port with /healthz and Prometheus /metrics.
+ * local HTTP port with /healthz and Prometheus /metrics. The runtime must
+ * have been opened with `migrate: true` (the leases table is a migration).
  */
 export async function startDaemon(runtime: Runtime, options: DaemonOptions): Promise<RunningDaemon> {
   const { knex, engine } = runtime.database;
-  await knex.migrate.latest({
-    migrationSource: schedulerMigrationSource,
-    tableName: SCHEDULER_MIGRATIONS_TABLE,
-  });
   // The embedded database opens in one process only, and has one connection that a sync holds
   // for its whole stream: leases there would wait on the sync they guard, and two syncs on each other.
   const coordinator: RunCoordinator =
