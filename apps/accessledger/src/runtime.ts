@@ -1,4 +1,4 @@
-import { createLogger, type ConnectorRegistry, type Logger } from '@accessledger/core';
+import { createLogger, type Connector, type ConnectorRegistry, type Logger } from '@accessledger/core';
 import {
   ConnectionStore,
   databaseConfigFromEnv,
@@ -31,6 +31,8 @@ export interface Runtime {
   /** A connection's encrypted credentials; the key is loaded on first use. */
   credentialsOf(connection: Connection, knex?: Knex): DatabaseCredentialStore;
   connectionNamed(name: string): Promise<Connection>;
+  /** The connector for a connection, built by its plugin from the stored config. */
+  connectorOf(connection: Connection): Connector;
   close(): Promise<void>;
 }
 
@@ -53,6 +55,7 @@ export async function openRuntime(options: RuntimeOptions): Promise<Runtime> {
     config.engine === 'pglite' && config.dataDir
       ? path.join(path.dirname(config.dataDir), 'secret.key')
       : undefined;
+  const registry = options.registry ?? createConnectorRegistry();
   let box: SecretBox | undefined;
   const connections = new ConnectionStore(database.knex);
   const runs = new SyncRunStore(database.knex);
@@ -68,7 +71,7 @@ export async function openRuntime(options: RuntimeOptions): Promise<Runtime> {
     runs,
     snapshots: new KnexSnapshotStore(database.knex),
     writer: new SnapshotWriter(database),
-    registry: options.registry ?? createConnectorRegistry(),
+    registry,
     logger,
     credentialsOf(connection, knex = database.knex) {
       box ??= loadSecretBox({ engine: database.engine, env: options.env, ...(keyFile ? { keyFile } : {}) });
@@ -83,6 +86,13 @@ export async function openRuntime(options: RuntimeOptions): Promise<Runtime> {
         );
       }
       return connection;
+    },
+    connectorOf(connection) {
+      return registry.createConnector({
+        name: connection.name,
+        connectorId: connection.connectorId,
+        config: connection.config,
+      });
     },
     close: () => database.close(),
   };

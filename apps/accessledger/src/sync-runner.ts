@@ -40,11 +40,7 @@ export async function syncConnection(
   logger.info({ runId: run.id }, 'sync started');
   let credentials: RunCredentialStore | undefined;
   try {
-    const connector = runtime.registry.createConnector({
-      name: connection.name,
-      connectorId: connection.connectorId,
-      config: connection.config,
-    });
+    const connector = runtime.connectorOf(connection);
     credentials = await RunCredentialStore.load(runtime.credentialsOf(connection));
     const ctx: RunContext = {
       signal: options.signal,

@@ -40,11 +40,7 @@ async function withConnector<T>(
   const runtime = await openRuntime({ env: io.env });
   try {
     const connection = await runtime.connectionNamed(name);
-    const connector = runtime.registry.createConnector({
-      name,
-      connectorId: connection.connectorId,
-      config: connection.config,
-    });
+    const connector = runtime.connectorOf(connection);
     const ctx = createRunContext({ credentials: runtime.credentialsOf(connection), logger: runtime.logger });
     return await work(runtime, connection.id, connector, ctx);
   } finally {

@@ -185,11 +185,7 @@ export function registerConnectionCommands(program: Command, io: CliIo): void {
       const runtime = await openRuntime({ env: io.env });
       try {
         const connection = await runtime.connectionNamed(name);
-        const connector = runtime.registry.createConnector({
-          name,
-          connectorId: connection.connectorId,
-          config: connection.config,
-        });
+        const connector = runtime.connectorOf(connection);
         const report = await connector.validate(
           createRunContext({ credentials: runtime.credentialsOf(connection), logger: runtime.logger }),
         );

@@ -1,5 +1,4 @@
-import { ConflictError, InvalidInputError } from '@accessledger/core';
-import { CredentialNames } from '@accessledger/connector-salesforce';
+import { InvalidInputError } from '@accessledger/core';
 import {
   generateOrg,
   startEmulator,
@@ -8,7 +7,8 @@ import {
 } from '@accessledger/salesforce-emulator';
 import type { Command } from 'commander';
 import type { CliIo } from '../cli.js';
-import { openRuntime, type Runtime } from '../runtime.js';
+import { connectToEmulatedOrg } from '../emulated-connection.js';
+import { openRuntime } from '../runtime.js';
 import { syncConnection } from '../sync-runner.js';
 import { describeOutcome } from './sync.js';
 
@@ -48,13 +48,7 @@ export function registerDemoCommand(program: Command, io: CliIo): void {
         io.stdout.write(
           `Emulated Salesforce org ${org.organizationId} on ${emulator.baseUrl}; database: ${runtime.database.description}\n`,
         );
-        const connection = await upsertDemoConnection(
-          runtime,
-          options.name,
-          emulator.baseUrl,
-          emulator.connectedApp.clientId,
-          emulator.connectedApp.clientSecret,
-        );
+        const connection = await connectToEmulatedOrg(runtime, options.name, emulator);
         const first = await syncConnection(runtime, connection, { signal: controller.signal });
         io.stdout.write(describeOutcome(options.name, first));
 
@@ -89,29 +83,6 @@ function orgSize(options: DemoOptions): { preset: PresetName } | { users: number
   if (!preset)
     throw new InvalidInputError(`--preset must be one of ${PRESETS.join(', ')}, not "${options.preset}".`);
   return { preset };
-}
-
-/** The emulator's port changes from run to run: keep the connection pointed at this run's org. */
-async function upsertDemoConnection(
-  runtime: Runtime,
-  name: string,
-  baseUrl: string,
-  clientId: string,
-  clientSecret: string,
-) {
-  const config = { domain: baseUrl, allowCustomHosts: true, auth: { flow: 'client-credentials', clientId } };
-  runtime.registry.parseConfig({ name, connectorId: 'salesforce', config });
-  const existing = await runtime.connections.getByName(name);
-  if (existing && existing.connectorId !== 'salesforce') {
-    throw new ConflictError(
-      `Connection "${name}" exists and is not a Salesforce connection: pick another --name.`,
-    );
-  }
-  const connection = existing
-    ? await runtime.connections.update(existing.id, { config })
-    : await runtime.connections.create({ connectorId: 'salesforce', name, config });
-  await runtime.credentialsOf(connection).set(CredentialNames.clientSecret, clientSecret);
-  return connection;
 }
 
 /** A day in the life of an org: someone is given a permission set, someone leaves. */

@@ -1,11 +1,11 @@
 import 'reflect-metadata';
-import { CredentialNames } from '@accessledger/connector-salesforce';
 import { generateOrg, startEmulator, type EmulatorHandle } from '@accessledger/salesforce-emulator';
 import type { RunSucceeded } from '@accessledger/scheduler';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connectToEmulatedOrg } from '../emulated-connection.js';
 import { openRuntime, type Runtime } from '../runtime.js';
 import { startDaemon, type RunningDaemon } from './daemon.js';
 
@@ -30,19 +30,7 @@ beforeAll(async () => {
     env: { ACCESSLEDGER_DATA_DIR: join(dataRoot, 'db'), LOG_LEVEL: 'silent' },
     migrate: true,
   });
-  const connection = await runtime.connections.create({
-    connectorId: 'salesforce',
-    name: 'acme',
-    config: {
-      domain: emulator.baseUrl,
-      allowCustomHosts: true,
-      auth: { flow: 'client-credentials', clientId: emulator.connectedApp.clientId },
-    },
-    schedule: { sync: '* * * * * *' },
-  });
-  await runtime
-    .credentialsOf(connection)
-    .set(CredentialNames.clientSecret, emulator.connectedApp.clientSecret);
+  await connectToEmulatedOrg(runtime, 'acme', emulator, { sync: '* * * * * *' });
   daemon = await startDaemon(runtime, {
     host: '127.0.0.1',
     port: 0,

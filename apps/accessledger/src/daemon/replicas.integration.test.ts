@@ -1,5 +1,4 @@
 import 'reflect-metadata';
-import { CredentialNames } from '@accessledger/connector-salesforce';
 import { generateOrg, startEmulator, type EmulatorHandle } from '@accessledger/salesforce-emulator';
 import type { RunSucceeded } from '@accessledger/scheduler';
 import {
@@ -10,6 +9,7 @@ import {
 } from '@accessledger/test-postgres';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connectToEmulatedOrg } from '../emulated-connection.js';
 import { openRuntime, type Runtime } from '../runtime.js';
 import { startDaemon, type RunningDaemon } from './daemon.js';
 
@@ -30,19 +30,7 @@ describe.skipIf(skipPostgres)(postgresSuiteTitle('daemon replicas sharing one Po
     };
     for (let replica = 0; replica < 2; replica += 1) runtimes.push(await openRuntime({ env, migrate: true }));
     const [first] = runtimes as [Runtime];
-    const connection = await first.connections.create({
-      connectorId: 'salesforce',
-      name: 'acme',
-      config: {
-        domain: emulator.baseUrl,
-        allowCustomHosts: true,
-        auth: { flow: 'client-credentials', clientId: emulator.connectedApp.clientId },
-      },
-      schedule: { sync: '*/2 * * * * *' },
-    });
-    await first
-      .credentialsOf(connection)
-      .set(CredentialNames.clientSecret, emulator.connectedApp.clientSecret);
+    await connectToEmulatedOrg(first, 'acme', emulator, { sync: '*/2 * * * * *' });
     for (const runtime of runtimes) {
       const daemon = await startDaemon(runtime, {
         host: '127.0.0.1',
