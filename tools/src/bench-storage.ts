@@ -4,34 +4,26 @@
  * second snapshot, the storage used after 30 snapshots with 1% churn each, and
  * the latency of as-of queries.
  *
- *   npx tsx tools/src/bench-storage.ts [--engine pg|pglite] [--accounts 50000] [--snapshots 30]
+ *   npm run bench:storage -- [--engine pg|pglite] [--accounts 50000] [--snapshots 30]
  *
  * pg uses DATABASE_URL's server (default postgres://postgres@127.0.0.1:5432/postgres) and creates and
  * drops a database of its own; pglite writes to a temporary folder on disk.
  */
-import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { EntitlementRef, SyncItem } from '@accessledger/core';
-import type { Database } from '@accessledger/storage';
-
-// Workspace packages resolve to their TypeScript sources only under the `@accessledger/source`
-// condition; `npx tsx` alone would look for an unbuilt dist, so re-run under the condition.
-const SOURCE_CONDITION = '--conditions=@accessledger/source';
-if (
-  !process.execArgv.includes(SOURCE_CONDITION) &&
-  !process.env['NODE_OPTIONS']?.includes('@accessledger/source')
-) {
-  const rerun = spawnSync(process.execPath, [SOURCE_CONDITION, '--import', 'tsx', ...process.argv.slice(1)], {
-    stdio: 'inherit',
-  });
-  process.exit(rerun.status ?? 1);
-}
-const { ConnectionStore, SnapshotWriter, SyncRunStore, VersionedTables, Tables, openDatabase } =
-  await import('@accessledger/storage');
+import {
+  ConnectionStore,
+  openDatabase,
+  SnapshotWriter,
+  SyncRunStore,
+  Tables,
+  VersionedTables,
+  type Database,
+} from '@accessledger/storage';
 
 const { values: options } = parseArgs({
   options: {

@@ -82,9 +82,30 @@ export async function openDatabase(
   return database;
 }
 
+/**
+ * Knex prints connection failures to the console on its own; they also reach
+ * the caller as errors whose message says what to do, so they are not printed
+ * twice. Other warnings and deprecations still are.
+ */
+const knexLog: Knex.Config['log'] = {
+  warn: (message: unknown) => {
+    if (typeof message === 'string' && message.startsWith('Acquire connection error')) return;
+    console.warn(message);
+  },
+  deprecate: (method: string, alternative: string) =>
+    console.warn(`knex: ${method} is deprecated, use ${alternative}`),
+  error: () => undefined,
+  debug: () => undefined,
+};
+
 function openPostgres(url: string, poolMax = 10): Database {
   const description = redactUrl(url);
-  const knex = knexModule.knex({ client: 'pg', connection: url, pool: { min: 0, max: poolMax } });
+  const knex = knexModule.knex({
+    client: 'pg',
+    connection: url,
+    pool: { min: 0, max: poolMax },
+    log: knexLog,
+  });
   return { knex, engine: 'pg', description, close: () => knex.destroy() };
 }
 
@@ -96,6 +117,7 @@ function openEmbedded(dataDir: string | null): Database {
     dialect: 'postgres',
     // knex-pglite accepts a function returning the instance, so that we own its lifecycle.
     connection: () => ({ pglite }) as object,
+    log: knexLog,
   });
   return {
     knex,

@@ -1,5 +1,4 @@
-import { randomBytes } from 'node:crypto';
-import pg from 'pg';
+import { createScratchDatabase, postgresSuiteTitle, skipPostgres } from '@accessledger/test-postgres';
 import { afterAll, beforeAll, describe } from 'vitest';
 import { openDatabase } from '../src/database.js';
 import type { Database, Engine } from '../src/database.js';
@@ -9,24 +8,6 @@ import type { Database, Engine } from '../src/database.js';
  * variant runs when Postgres answers, fails in CI when it does not, and is
  * skipped with its reason in the title elsewhere.
  */
-
-export const adminUrl = process.env['TEST_DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const inCi = process.env['CI'] === 'true';
-
-async function probePostgres(): Promise<string | null> {
-  const client = new pg.Client({ connectionString: adminUrl, connectionTimeoutMillis: 3_000 });
-  try {
-    await client.connect();
-    await client.query('SELECT 1');
-    return null;
-  } catch (error) {
-    return error instanceof Error ? error.message : String(error);
-  } finally {
-    await client.end().catch(() => undefined);
-  }
-}
-
-export const postgresUnreachable: string | null = await probePostgres();
 
 export interface EngineCase {
   readonly engine: Engine;
@@ -38,11 +19,8 @@ export const engineCases: readonly EngineCase[] = [
   { engine: 'pglite', skip: false, title: 'pglite' },
   {
     engine: 'pg',
-    skip: postgresUnreachable !== null && !inCi,
-    title:
-      postgresUnreachable !== null && !inCi
-        ? `pg (skipped: Postgres unreachable at ${adminUrl}: ${postgresUnreachable})`
-        : 'pg',
+    skip: skipPostgres,
+    title: postgresSuiteTitle('pg'),
   },
 ];
 
@@ -63,35 +41,16 @@ export async function createTestDatabase(
     const db = await openDatabase({ engine: 'pglite', dataDir: null }, { migrate });
     return { db, url: null, dispose: () => db.close() };
   }
-  if (postgresUnreachable !== null) {
-    throw new Error(
-      `Postgres is unreachable at ${adminUrl} (${postgresUnreachable}); CI=true requires it. ` +
-        'Start Postgres or set TEST_DATABASE_URL.',
-    );
-  }
-  const name = `accessledger_test_${randomBytes(6).toString('hex')}`;
-  await adminQuery(`CREATE DATABASE ${name}`);
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  const db = await openDatabase({ engine: 'pg', url: url.toString() }, { migrate });
+  const scratch = await createScratchDatabase('accessledger_test');
+  const db = await openDatabase({ engine: 'pg', url: scratch.url }, { migrate });
   return {
     db,
-    url: url.toString(),
+    url: scratch.url,
     dispose: async () => {
       await db.close();
-      await adminQuery(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await scratch.drop();
     },
   };
-}
-
-export async function adminQuery(sql: string): Promise<void> {
-  const client = new pg.Client({ connectionString: adminUrl });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
 }
 
 /** Registers one describe block per engine, each with its own database for the whole block. */
