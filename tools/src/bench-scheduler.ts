@@ -6,36 +6,21 @@
  * Run: npm run bench:scheduler
  * (TEST_DATABASE_URL to point elsewhere; the condition resolves @accessledger/core to its sources)
  */
-import { randomBytes } from 'node:crypto';
 import knexModule from 'knex';
 import type { Knex } from 'knex';
-import pg from 'pg';
+import { createScratchDatabase } from '@accessledger/test-postgres';
 import { PostgresRunCoordinator, schedulerMigrationSource } from '@accessledger/scheduler';
 
-const adminUrl = process.env['TEST_DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const fires = 2_000;
-
-async function admin(sql: string): Promise<void> {
-  const client = new pg.Client({ connectionString: adminUrl });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
 
 function percentile(sorted: number[], p: number): string {
   return (sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? 0).toFixed(2);
 }
 
 async function main(): Promise<void> {
-  const name = `accessledger_sched_bench_${randomBytes(4).toString('hex')}`;
-  await admin(`CREATE DATABASE ${name}`);
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
+  const scratch = await createScratchDatabase('accessledger_sched_bench');
   const pools: Knex[] = [0, 1, 2].map(() =>
-    knexModule.knex({ client: 'pg', connection: url.toString(), pool: { min: 1, max: 2 } }),
+    knexModule.knex({ client: 'pg', connection: scratch.url, pool: { min: 1, max: 2 } }),
   );
   try {
     await pools[0]!.migrate.latest({
@@ -88,7 +73,7 @@ async function main(): Promise<void> {
     );
   } finally {
     await Promise.all(pools.map((knex) => knex.destroy()));
-    await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await scratch.drop();
   }
 }
 

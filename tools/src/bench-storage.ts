@@ -6,14 +6,14 @@
  *
  *   npm run bench:storage -- [--engine pg|pglite] [--accounts 50000] [--snapshots 30]
  *
- * pg uses DATABASE_URL's server (default postgres://postgres@127.0.0.1:5432/postgres) and creates and
+ * pg uses TEST_DATABASE_URL's server (default postgres://postgres@127.0.0.1:5432/postgres) and creates and
  * drops a database of its own; pglite writes to a temporary folder on disk.
  */
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { createScratchDatabase } from '@accessledger/test-postgres';
 import type { EntitlementRef, SyncItem } from '@accessledger/core';
 import {
   ConnectionStore,
@@ -161,20 +161,13 @@ async function* syntheticOrg(round: number): AsyncIterable<SyncItem> {
 
 async function openBenchDatabase(): Promise<{ db: Database; cleanup: () => Promise<void> }> {
   if (engine === 'pg') {
-    const serverUrl = process.env['DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-    const name = `accessledger_bench_${randomBytes(4).toString('hex')}`;
-    const server = await openDatabase({ engine: 'pg', url: serverUrl });
-    const admin = (sql: string) => server.knex.raw(sql);
-    await admin(`CREATE DATABASE ${name}`);
-    const url = new URL(serverUrl);
-    url.pathname = `/${name}`;
-    const db = await openDatabase({ engine: 'pg', url: url.toString() }, { migrate: true });
+    const scratch = await createScratchDatabase('accessledger_bench');
+    const db = await openDatabase({ engine: 'pg', url: scratch.url }, { migrate: true });
     return {
       db,
       cleanup: async () => {
         await db.close();
-        await admin(`DROP DATABASE ${name} WITH (FORCE)`);
-        await server.close();
+        await scratch.drop();
       },
     };
   }

@@ -4,57 +4,21 @@ import {
   ConnectorRegistry,
   createRunContext,
   InMemoryCredentialStore,
-  type RunContext,
 } from '@accessledger/core';
 import { collectSync, describeConnectorConformance } from '@accessledger/core/testing';
 import { generateOrg, startEmulator, type EmulatorHandle } from '@accessledger/salesforce-emulator';
 import { container } from 'tsyringe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { OAuthSalesforceClientFactory } from './client-factory.js';
-import { salesforceConfigSchema, type SalesforceConfigInput } from './config.js';
-import { SalesforceConnector } from './connector.js';
 import { CredentialNames } from './http/grants.js';
+import { configFor, connectorFor, contextFor } from '../test/emulated-org.js';
 import { registerSalesforceConnector } from './plugin.js';
 
 let emulator: EmulatorHandle;
-const fastRetries = { retries: 6, baseDelayMs: 5, maxDelayMs: 40 };
 
 beforeAll(async () => {
   emulator = await startEmulator({ org: generateOrg({ seed: 11, preset: 'tiny' }) });
 });
 afterAll(async () => emulator.close());
-
-function configFor(
-  handle: EmulatorHandle,
-  extra: Partial<SalesforceConfigInput> = {},
-): SalesforceConfigInput {
-  return {
-    domain: handle.baseUrl,
-    allowCustomHosts: true,
-    auth: { flow: 'client-credentials', clientId: handle.connectedApp.clientId },
-    ...extra,
-  };
-}
-
-function contextFor(handle: EmulatorHandle, signal: AbortSignal = new AbortController().signal): RunContext {
-  return createRunContext({
-    signal,
-    credentials: new InMemoryCredentialStore({
-      [CredentialNames.clientSecret]: handle.connectedApp.clientSecret,
-      [CredentialNames.privateKey]: handle.connectedApp.privateKeyPem,
-    }),
-  });
-}
-
-function connectorFor(
-  handle: EmulatorHandle,
-  extra: Partial<SalesforceConfigInput> = {},
-): SalesforceConnector {
-  const config = salesforceConfigSchema.parse(configFor(handle, extra));
-  const clients = new OAuthSalesforceClientFactory(config);
-  clients.retry = fastRetries;
-  return new SalesforceConnector(config, clients);
-}
 
 describeConnectorConformance({
   name: 'salesforce (emulated tiny org)',

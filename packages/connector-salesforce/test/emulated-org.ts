@@ -41,6 +41,7 @@ export function contextFor(
     signal,
     credentials: new InMemoryCredentialStore({
       [CredentialNames.clientSecret]: handle.connectedApp.clientSecret,
+      [CredentialNames.privateKey]: handle.connectedApp.privateKeyPem,
     }),
   });
 }
