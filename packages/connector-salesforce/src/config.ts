@@ -27,7 +27,7 @@ const authSchema = z.discriminatedUnion(
   ],
   {
     error:
-      'auth.flow must be "jwt-bearer" (server-to-server), "client-credentials" (My Domain + run-as user) or "refresh-token" (after `accessledger connect`).',
+      'auth.flow must be "jwt-bearer" (server-to-server), "client-credentials" (My Domain + run-as user) or "refresh-token" (a stored refresh token).',
   },
 );
 

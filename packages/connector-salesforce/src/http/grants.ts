@@ -85,7 +85,7 @@ export function sessionGrantFor(
         const refreshToken = await requireSecret(
           credentials,
           CredentialNames.refreshToken,
-          'run `accessledger connect` to authorize the connection.',
+          'store one with `accessledger connections add … --secret refreshToken=@file` (the interactive `connect` flow is not built yet).',
         );
         const clientSecret = await credentials.get(CredentialNames.clientSecret);
         const token = await requestToken(
