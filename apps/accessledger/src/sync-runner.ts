@@ -3,6 +3,7 @@ import {
   isAccessLedgerError,
   throwIfAborted,
   toErrorInfo,
+  type ApiCallUsage,
   type Logger,
   type Progress,
   type RunContext,
@@ -39,6 +40,8 @@ export async function syncConnection(
   const run = await runtime.runs.start({ connectionId: connection.id, kind: 'sync' });
   logger.info({ runId: run.id }, 'sync started');
   let credentials: RunCredentialStore | undefined;
+  // The connector's last word on the API calls of this run, stored with the run.
+  let usage: ApiCallUsage | null = null;
   try {
     const connector = runtime.connectorOf(connection);
     credentials = await RunCredentialStore.load(runtime.credentialsOf(connection));
@@ -46,13 +49,19 @@ export async function syncConnection(
       signal: options.signal,
       logger,
       credentials,
-      progress: { report: (progress) => options.onProgress?.(progress) },
+      progress: {
+        report: (progress) => {
+          if (progress.usage) usage = progress.usage;
+          options.onProgress?.(progress);
+        },
+      },
     };
     const { snapshot } = await runtime.writer.write({
       connectionId: connection.id,
       runId: run.id,
       items: connector.sync(ctx),
       signal: options.signal,
+      apiUsage: () => usage,
     });
     const finished = (await runtime.runs.get(run.id)) ?? run;
     const durationMs = Math.round(performance.now() - started);

@@ -5,6 +5,7 @@ import {
   type DeprovisionAction,
   type Deprovisioner,
   type OpResult,
+  type Progress,
   type ProvisionOp,
   type Provisioner,
   type RunContext,
@@ -63,7 +64,15 @@ export class SalesforceConnector implements Syncer, ActivitySource, Provisioner,
 
   async *sync(ctx: RunContext): AsyncGenerator<SyncItem, void, undefined> {
     const { client } = this.clients.connect(ctx);
-    for await (const item of syncOrg(client, { concurrency: this.config.concurrency }, ctx)) {
+    // Every progress report carries the run's API calls so far, for the run record.
+    const progress = {
+      report: (report: Progress) => ctx.progress.report({ ...report, usage: client.callUsage }),
+    };
+    for await (const item of syncOrg(
+      client,
+      { concurrency: this.config.concurrency },
+      { ...ctx, progress },
+    )) {
       yield item;
     }
   }

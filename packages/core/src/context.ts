@@ -15,6 +15,15 @@ export interface Progress {
   readonly done?: number;
   readonly total?: number;
   readonly message?: string;
+  /** The application's API calls so far in this run, when the connector knows them. */
+  readonly usage?: ApiCallUsage;
+}
+
+/** Calls made by a run, and the application's daily budget as last reported. */
+export interface ApiCallUsage {
+  readonly requests: number;
+  readonly dailyUsed?: number;
+  readonly dailyMax?: number;
 }
 
 /**

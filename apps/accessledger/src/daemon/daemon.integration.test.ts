@@ -61,6 +61,14 @@ describe('the daemon on the embedded database', () => {
     expect(metrics).toMatch(/^accessledger_job_last_success_timestamp_seconds\{job="sync:acme"\} \d+/m);
     expect(metrics).toContain('accessledger_jobs_scheduled 1');
     expect((await fetch(`${daemon.url}/nope`)).status).toBe(404);
+
+    // The run record carries the Salesforce calls the sync made and the org's daily budget.
+    const connection = await runtime.connectionNamed('acme');
+    const run = (await runtime.runs.list(connection.id, { limit: 20 })).find(
+      (candidate) => candidate.status === 'succeeded',
+    );
+    expect(run?.apiUsage?.requests).toBeGreaterThan(3);
+    expect(run?.apiUsage?.dailyMax).toBe(emulator.org.apiUsage.limit);
   });
 
   it('aborts a run in flight on stop, records it as aborted and keeps the previous snapshot as the latest', async () => {

@@ -3,6 +3,7 @@ import {
   RateLimitedError,
   throwIfAborted,
   TransientError,
+  type ApiCallUsage,
   type Logger,
 } from '@accessledger/core';
 import axios, { type AxiosError, type AxiosInstance, type AxiosResponse } from 'axios';
@@ -77,6 +78,7 @@ export interface RequestSpec {
 export class SalesforceClient {
   private readonly http: AxiosInstance;
   private usage: ApiUsage | null = null;
+  private requestsSent = 0;
   private readonly minRemaining: number;
 
   constructor(private readonly options: SalesforceClientOptions) {
@@ -85,6 +87,11 @@ export class SalesforceClient {
       timeout: options.timeoutMs ?? 120_000,
       validateStatus: (status) => status >= 200 && status < 300,
       maxRedirects: 0,
+    });
+    // Counted in an interceptor so that the retries axios-retry sends are counted too.
+    this.http.interceptors.request.use((config) => {
+      this.requestsSent += 1;
+      return config;
     });
     const policy = options.retry ?? defaultRetryPolicy;
     axiosRetry(this.http, {
@@ -110,6 +117,14 @@ export class SalesforceClient {
   /** API usage from the last response's Sforce-Limit-Info header. */
   get apiUsage(): ApiUsage | null {
     return this.usage;
+  }
+
+  /** HTTP requests this client sent (retries included: each counts against the org's budget), with the budget. */
+  get callUsage(): ApiCallUsage {
+    return {
+      requests: this.requestsSent,
+      ...(this.usage ? { dailyUsed: this.usage.used, dailyMax: this.usage.limit } : {}),
+    };
   }
 
   async request<T>(spec: RequestSpec, signal: AbortSignal): Promise<AxiosResponse<T>> {
