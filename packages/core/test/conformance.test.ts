@@ -25,21 +25,25 @@ describeConnectorConformance({
   grantFixture: fixture,
 });
 
+function directGrant(accountExternalId: string, type: string, externalId: string): SyncItem {
+  return {
+    kind: 'grant',
+    grant: {
+      accountExternalId,
+      entitlement: { type, externalId },
+      via: null,
+      grantedAt: null,
+      expiresAt: null,
+      attributes: {},
+    },
+  };
+}
+
 /** Emits a grant of an entitlement that the sync never emits. */
 class DanglingGrantConnector extends InMemoryConnector {
   protected override *items(): Iterable<SyncItem> {
     yield* super.items();
-    yield {
-      kind: 'grant',
-      grant: {
-        accountExternalId: 'u1',
-        entitlement: { type: 'group', externalId: 'g-ghost' },
-        via: null,
-        grantedAt: null,
-        expiresAt: null,
-        attributes: {},
-      },
-    };
+    yield directGrant('u1', 'group', 'g-ghost');
   }
 }
 
@@ -69,17 +73,7 @@ class AbortIgnoringConnector extends InMemoryConnector {
 class DoubleProfileConnector extends InMemoryConnector {
   protected override *items(): Iterable<SyncItem> {
     yield* super.items();
-    yield {
-      kind: 'grant',
-      grant: {
-        accountExternalId: 'u1',
-        entitlement: { type: 'profile', externalId: 'p-standard' },
-        via: null,
-        grantedAt: null,
-        expiresAt: null,
-        attributes: {},
-      },
-    };
+    yield directGrant('u1', 'profile', 'p-standard');
   }
 }
 
