@@ -45,6 +45,58 @@ export interface GrantOptions {
 
 const NOTHING: AccessPlan = { steps: [] };
 
+/** The row that links a user to an entitlement: an assignment, a license seat, a group membership. */
+interface HoldingLink {
+  readonly sobject: 'PermissionSetAssignment' | 'UserPackageLicense' | 'GroupMember';
+  readonly userField: string;
+  readonly targetField: string;
+}
+
+const LINKS = {
+  permissionSet: {
+    sobject: 'PermissionSetAssignment',
+    userField: 'AssigneeId',
+    targetField: 'PermissionSetId',
+  },
+  permissionSetGroup: {
+    sobject: 'PermissionSetAssignment',
+    userField: 'AssigneeId',
+    targetField: 'PermissionSetGroupId',
+  },
+  packageLicense: { sobject: 'UserPackageLicense', userField: 'UserId', targetField: 'PackageLicenseId' },
+  publicGroup: { sobject: 'GroupMember', userField: 'UserOrGroupId', targetField: 'GroupId' },
+} as const satisfies Record<string, HoldingLink>;
+
+/** The user's link row to the target, if the user holds it directly. */
+function findHolding(
+  ctx: PlanContext,
+  link: HoldingLink,
+  userId: string,
+  targetId: string,
+  fields: readonly string[] = ['Id'],
+): Promise<QueriedRecord | undefined> {
+  return findRow(
+    ctx.client,
+    link.sobject,
+    fields,
+    where.and(where.eq(link.userField, soqlId(userId)), where.eq(link.targetField, soqlId(targetId))),
+    ctx.signal,
+  );
+}
+
+/** Deletes the user's link row to the target; nothing when there is none. */
+async function revokeHolding(
+  ctx: PlanContext,
+  link: HoldingLink,
+  userId: string,
+  targetId: string,
+  description: string,
+): Promise<AccessPlan> {
+  const held = await findHolding(ctx, link, userId, targetId);
+  if (!held) return NOTHING;
+  return { steps: [deleteRecordStep(ctx.client, link.sobject, text(held, 'Id') ?? '', description)] };
+}
+
 /** Plans a grant of one entitlement to one user, after reading what the user holds. */
 export async function planGrant(
   ctx: PlanContext,
@@ -91,19 +143,29 @@ export async function planRevoke(
     case EntitlementTypes.permissionSet:
       return revokePermissionSet(ctx, userId, targetId);
     case EntitlementTypes.permissionSetGroup:
-      return revokeAssignment(ctx, userId, where.eq('PermissionSetGroupId', soqlId(targetId)), {
-        what: `permission set group ${targetId}`,
-      });
+      return revokeHolding(
+        ctx,
+        LINKS.permissionSetGroup,
+        userId,
+        targetId,
+        `Remove permission set group ${targetId} from user ${userId}`,
+      );
     case EntitlementTypes.packageLicense:
-      return revokeRow(ctx, 'UserPackageLicense', `package license seat of ${targetId}`, [
-        where.eq('UserId', soqlId(userId)),
-        where.eq('PackageLicenseId', soqlId(targetId)),
-      ]);
+      return revokeHolding(
+        ctx,
+        LINKS.packageLicense,
+        userId,
+        targetId,
+        `Remove the package license seat of ${targetId}`,
+      );
     case EntitlementTypes.publicGroup:
-      return revokeRow(ctx, 'GroupMember', `membership of public group ${targetId}`, [
-        where.eq('UserOrGroupId', soqlId(userId)),
-        where.eq('GroupId', soqlId(targetId)),
-      ]);
+      return revokeHolding(
+        ctx,
+        LINKS.publicGroup,
+        userId,
+        targetId,
+        `Remove the membership of public group ${targetId}`,
+      );
     default:
       throw userLicenseUnsupported('revoked');
   }
@@ -217,16 +279,7 @@ async function grantPermissionSet(
   const label = text(permissionSet, 'Label') ?? text(permissionSet, 'Name') ?? permissionSetId;
   const held = options.newUser
     ? undefined
-    : await findRow(
-        ctx.client,
-        'PermissionSetAssignment',
-        ['Id', 'ExpirationDate'],
-        where.and(
-          where.eq('AssigneeId', soqlId(userId)),
-          where.eq('PermissionSetId', soqlId(permissionSetId)),
-        ),
-        ctx.signal,
-      );
+    : await findHolding(ctx, LINKS.permissionSet, userId, permissionSetId, ['Id', 'ExpirationDate']);
   if (held) return updateExpiration(ctx, held, options.expiresAt, `permission set ${label}`, userId);
   const description = `Assign permission set ${label} to user ${userId}`;
   // SCIM has no expiration date on a membership: a time-limited assignment is written through REST.
@@ -290,13 +343,7 @@ async function revokePermissionSet(
   );
   refuseUnassignable(permissionSet, permissionSetId, 'revoked');
   const label = text(permissionSet, 'Label') ?? permissionSetId;
-  const held = await findRow(
-    ctx.client,
-    'PermissionSetAssignment',
-    ['Id'],
-    where.and(where.eq('AssigneeId', soqlId(userId)), where.eq('PermissionSetId', soqlId(permissionSetId))),
-    ctx.signal,
-  );
+  const held = await findHolding(ctx, LINKS.permissionSet, userId, permissionSetId);
   if (!held) {
     return { steps: [], summary: `User ${userId} holds no direct assignment of permission set ${label}.` };
   }
@@ -326,13 +373,7 @@ async function grantPermissionSetGroup(
   const label = text(group, 'MasterLabel') ?? groupId;
   const held = options.newUser
     ? undefined
-    : await findRow(
-        ctx.client,
-        'PermissionSetAssignment',
-        ['Id', 'ExpirationDate'],
-        where.and(where.eq('AssigneeId', soqlId(userId)), where.eq('PermissionSetGroupId', soqlId(groupId))),
-        ctx.signal,
-      );
+    : await findHolding(ctx, LINKS.permissionSetGroup, userId, groupId, ['Id', 'ExpirationDate']);
   if (held) return updateExpiration(ctx, held, options.expiresAt, `permission set group ${label}`, userId);
   return {
     steps: [
@@ -344,43 +385,6 @@ async function grantPermissionSetGroup(
       ),
     ],
   };
-}
-
-async function revokeAssignment(
-  ctx: PlanContext,
-  userId: string,
-  condition: ReturnType<typeof where.eq>,
-  labels: { readonly what: string },
-): Promise<AccessPlan> {
-  const held = await findRow(
-    ctx.client,
-    'PermissionSetAssignment',
-    ['Id'],
-    where.and(where.eq('AssigneeId', soqlId(userId)), condition),
-    ctx.signal,
-  );
-  if (!held) return NOTHING;
-  return {
-    steps: [
-      deleteRecordStep(
-        ctx.client,
-        'PermissionSetAssignment',
-        text(held, 'Id') ?? '',
-        `Remove ${labels.what} from user ${userId}`,
-      ),
-    ],
-  };
-}
-
-async function revokeRow(
-  ctx: PlanContext,
-  sobject: 'UserPackageLicense' | 'GroupMember',
-  what: string,
-  conditions: readonly ReturnType<typeof where.eq>[],
-): Promise<AccessPlan> {
-  const held = await findRow(ctx.client, sobject, ['Id'], where.and(...conditions), ctx.signal);
-  if (!held) return NOTHING;
-  return { steps: [deleteRecordStep(ctx.client, sobject, text(held, 'Id') ?? '', `Remove the ${what}`)] };
 }
 
 function seatsText(license: QueriedRecord): string {
@@ -404,16 +408,7 @@ async function grantPackageLicense(
     'package license',
   );
   const namespace = text(license, 'NamespacePrefix') ?? licenseId;
-  if (!options.newUser) {
-    const held = await findRow(
-      ctx.client,
-      'UserPackageLicense',
-      ['Id'],
-      where.and(where.eq('UserId', soqlId(userId)), where.eq('PackageLicenseId', soqlId(licenseId))),
-      ctx.signal,
-    );
-    if (held) return NOTHING;
-  }
+  if (!options.newUser && (await findHolding(ctx, LINKS.packageLicense, userId, licenseId))) return NOTHING;
   const full = (): ConflictError =>
     new ConflictError(
       `The ${namespace} package license has no free seat (${seatsText(license)}): free a seat (revoke it from someone) or buy more licenses before granting it to user ${userId}.`,
@@ -460,16 +455,7 @@ async function grantPublicGroup(
       `Group ${groupId} is of type ${type ?? 'unknown'}, not a public group (Type Regular): Salesforce maintains role and organization groups itself; grant the role instead.`,
     );
   }
-  if (!options.newUser) {
-    const held = await findRow(
-      ctx.client,
-      'GroupMember',
-      ['Id'],
-      where.and(where.eq('UserOrGroupId', soqlId(userId)), where.eq('GroupId', soqlId(groupId))),
-      ctx.signal,
-    );
-    if (held) return NOTHING;
-  }
+  if (!options.newUser && (await findHolding(ctx, LINKS.publicGroup, userId, groupId))) return NOTHING;
   return {
     steps: [
       createRecordStep(
