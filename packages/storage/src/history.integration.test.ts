@@ -133,4 +133,17 @@ describeEachEngine('KnexSnapshotStore', (database) => {
       snapshot(history, 0).takenAt,
     );
   });
+
+  it('finds current accounts by id or username and entitlements by id or name', async () => {
+    const history = await seed();
+    expect(await store().findCurrentAccounts(history.connectionId, 'BOB@acme.com')).toEqual(['005BOB']);
+    expect(await store().findCurrentAccounts(history.connectionId, '005BOB')).toEqual(['005BOB']);
+    expect(await store().findCurrentAccounts(history.connectionId, 'nobody@acme.com')).toEqual([]);
+    expect(
+      await store().findCurrentEntitlements(history.connectionId, 'permission_set', 'Data Steward'),
+    ).toEqual([{ externalId: '0PSDATASTEWARD', name: 'Data Steward' }]);
+    expect(await store().findCurrentEntitlements(history.connectionId, 'profile', 'Data Steward')).toEqual(
+      [],
+    );
+  });
 });

@@ -49,6 +49,14 @@ export interface SnapshotStore {
   accountTimeline(connectionId: number, accountExternalId: string): Promise<TimelineEvent[]>;
   /** The grants an account holds in the connection's latest snapshot, direct and via groups. */
   currentGrants(connectionId: number, accountExternalId: string): Promise<HeldGrant[]>;
+  /** External ids of current accounts whose id is `idOrUsername` or whose username matches it case-insensitively. */
+  findCurrentAccounts(connectionId: number, idOrUsername: string): Promise<string[]>;
+  /** Current entitlements of a type whose id or exact name is `idOrName`. */
+  findCurrentEntitlements(
+    connectionId: number,
+    type: string,
+    idOrName: string,
+  ): Promise<{ externalId: string; name: string }[]>;
 }
 
 /** `SnapshotStore` over Knex (Postgres or the embedded engine). */
@@ -139,6 +147,28 @@ export class KnexSnapshotStore implements SnapshotStore {
       [connectionId, accountExternalId],
     );
     return result.rows.map(toTimelineEvent);
+  }
+
+  async findCurrentAccounts(connectionId: number, idOrUsername: string): Promise<string[]> {
+    const rows = await this.knex(Views.currentAccounts)
+      .where({ connection_id: connectionId })
+      .andWhere((query) =>
+        query.where('external_id', idOrUsername).orWhereRaw('lower(username) = lower(?)', [idOrUsername]),
+      )
+      .select<{ external_id: string }[]>('external_id');
+    return rows.map((row) => row.external_id);
+  }
+
+  async findCurrentEntitlements(
+    connectionId: number,
+    type: string,
+    idOrName: string,
+  ): Promise<{ externalId: string; name: string }[]> {
+    const rows = await this.knex(Views.currentEntitlements)
+      .where({ connection_id: connectionId, type })
+      .andWhere((query) => query.where('external_id', idOrName).orWhere('name', idOrName))
+      .select<{ external_id: string; name: string }[]>('external_id', 'name');
+    return rows.map((row) => ({ externalId: row.external_id, name: row.name }));
   }
 
   async currentGrants(connectionId: number, accountExternalId: string): Promise<HeldGrant[]> {
