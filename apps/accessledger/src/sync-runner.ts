@@ -8,12 +8,11 @@ import {
   type Progress,
   type RunContext,
 } from '@accessledger/core';
-import type { Connection, Snapshot, SyncRun } from '@accessledger/storage';
+import type { Connection, Snapshot } from '@accessledger/storage';
 import { RunCredentialStore } from './run-credentials.js';
 import type { Runtime } from './runtime.js';
 
 export interface SyncOutcome {
-  readonly run: SyncRun;
   readonly snapshot: Snapshot;
   readonly durationMs: number;
 }
@@ -63,13 +62,12 @@ export async function syncConnection(
       signal: options.signal,
       apiUsage: () => usage,
     });
-    const finished = (await runtime.runs.get(run.id)) ?? run;
     const durationMs = Math.round(performance.now() - started);
     logger.info(
       { runId: run.id, snapshotId: snapshot.id, durationMs, counts: snapshot.counts },
       'sync succeeded',
     );
-    return { run: finished, snapshot, durationMs };
+    return { snapshot, durationMs };
   } catch (error) {
     // The writer records what fails inside it; what failed before it (config, credentials, an early abort) is recorded here.
     const current = await runtime.runs.get(run.id);

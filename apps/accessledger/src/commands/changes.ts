@@ -3,9 +3,11 @@ import {
   isDeprovisioner,
   isProvisioner,
   UnsupportedError,
+  type Connector,
   type DeprovisionAction,
   type OpResult,
   type ProvisionOp,
+  type RunContext,
 } from '@accessledger/core';
 import type { Command } from 'commander';
 import type { CliIo } from '../cli.js';
@@ -30,12 +32,7 @@ function printResult(io: CliIo, result: OpResult): void {
 async function withConnector<T>(
   io: CliIo,
   name: string,
-  work: (
-    runtime: Runtime,
-    connectionId: number,
-    connector: ReturnType<Runtime['registry']['createConnector']>,
-    ctx: ReturnType<typeof createRunContext>,
-  ) => Promise<T>,
+  work: (runtime: Runtime, connectionId: number, connector: Connector, ctx: RunContext) => Promise<T>,
 ): Promise<T> {
   const runtime = await openRuntime({ env: io.env });
   try {
