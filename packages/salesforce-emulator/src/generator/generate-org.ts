@@ -3,6 +3,7 @@ import { EmulatedOrg } from '../org/emulated-org.js';
 import { SeededRandom } from '../org/prng.js';
 import type { OrgStore } from '../org/store.js';
 import { countUsedLicenses, generateAccessCatalog } from './catalog.js';
+import { NAMESPACES } from './names.js';
 import { generatePeople } from './people.js';
 import { PRESETS, shapeForUsers } from './presets.js';
 import type { OrgShape, PresetName } from './presets.js';
@@ -251,20 +252,8 @@ function generatePackageLicenses(
   activeUserIds: readonly string[],
   referenceDate: Date,
 ): void {
-  const namespaces = [
-    'sbqq',
-    'dsfs',
-    'pi',
-    'et4ae5',
-    'fferpcore',
-    'litify',
-    'mkto',
-    'zkmulti',
-    'gong',
-    'sfbase',
-  ];
   for (let index = 0; index < shape.packageLicenses; index++) {
-    const namespace = `${namespaces[index % namespaces.length] ?? 'pkg'}${index >= namespaces.length ? index : ''}`;
+    const namespace = `${NAMESPACES[index % NAMESPACES.length] ?? 'pkg'}${index >= NAMESPACES.length ? index : ''}`;
     const unlimited = index % 4 === 3;
     const seats = Math.max(2, Math.round(activeUserIds.length * (0.05 + random.next() * 0.25)));
     const used = unlimited ? Math.round(seats / 2) : seats - (index % 2 === 0 ? 0 : random.int(1, 3));
