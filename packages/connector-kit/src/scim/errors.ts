@@ -39,12 +39,14 @@ const INVALID_INPUT_TYPES = new Set([
   'mutability',
   'sensitive',
   'invalidCursor',
+  'invalidVers',
 ]);
 
 /**
  * Maps a SCIM error answer onto core's vocabulary: `scimType` first
- * (RFC 7644 Table 9; `uniqueness` is a conflict, `invalidVers` a stale
- * ETag), then the HTTP status.
+ * (RFC 7644 Table 9: `uniqueness` is a conflict; `invalidVers` is an
+ * unsupported protocol version, not a stale ETag), then the HTTP status
+ * (412: the ETag in If-Match is stale, RFC 7644 §3.14).
  */
 export function mapScimError(
   httpStatus: number,
@@ -60,7 +62,7 @@ export function mapScimError(
   if (scimType === 'uniqueness') {
     return new ConflictError(`${message}. A resource with that unique value already exists.`, details);
   }
-  if (scimType === 'invalidVers' || httpStatus === 412) {
+  if (httpStatus === 412) {
     return new ConflictError(`${message}. The resource changed since it was read: read it again.`, details);
   }
   // RFC 9865 §2.3: an expired cursor means starting the read again.
