@@ -27,3 +27,5 @@ export { mapScimError, parseScimError } from './scim/errors.js';
 export type { ScimErrorBody } from './scim/errors.js';
 export { pageByCursor, pageByIndex } from './scim/paging.js';
 export type { PagingOptions, ScimListResponse } from './scim/paging.js';
+export { expandGroupNesting } from './groups/nesting.js';
+export type { GroupNestingEdge } from './groups/nesting.js';
