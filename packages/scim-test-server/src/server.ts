@@ -20,6 +20,11 @@ export interface ScimServerOptions extends Partial<ScimServerSettings> {
   readonly port?: number;
   /** Runs before a list is served: tests add or delete resources between pages here. */
   readonly beforeList?: (kind: ResourceKind, query: URLSearchParams, store: ScimStore) => void;
+  /**
+   * Runs before a POST, PUT, PATCH or DELETE is applied (`id` undefined for
+   * POST): tests change the resource here to play a concurrent writer.
+   */
+  readonly beforeWrite?: (method: string, kind: ResourceKind, id: string | undefined, store: ScimStore) => void;
 }
 
 export interface ReceivedRequest {
@@ -215,6 +220,7 @@ export async function startScimServer(options: ScimServerOptions = {}): Promise<
     if (id === undefined) {
       if (method === 'GET') return list(kind, url.searchParams);
       if (method === 'POST') {
+        options.beforeWrite?.(method, kind, undefined, store);
         const created = store.create(kind, attributesOf(body, kind));
         return withEtag(201, created, { Location: locationOf(created) });
       }
@@ -228,6 +234,7 @@ export async function startScimServer(options: ScimServerOptions = {}): Promise<
       }
       return withEtag(200, current);
     }
+    options.beforeWrite?.(method, kind, id, store);
     checkPrecondition(request, current);
     if (method === 'PUT') return withEtag(200, store.replace(kind, id, attributesOf(body, kind)));
     if (method === 'PATCH') {
