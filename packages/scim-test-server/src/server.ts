@@ -346,7 +346,8 @@ export async function startScimServer(options: ScimServerOptions = {}): Promise<
       schemas,
       id: resource.id,
       ...attributes,
-      ...(resource.kind === 'User' && settings.groups ? { groups: store.groupsOfUser(resource.id) } : {}),
+      // A user's groups are shown even by a provider without a Groups endpoint (RFC 7643 §4.1.2: readOnly).
+      ...(resource.kind === 'User' ? groupsAttribute(store.groupsOfUser(resource.id)) : {}),
       meta: {
         resourceType: resource.kind,
         created: resource.created,
@@ -396,6 +397,10 @@ interface Answer {
   readonly body: unknown;
   readonly headers?: Readonly<Record<string, string>>;
   readonly json?: string;
+}
+
+function groupsAttribute(groups: readonly unknown[]): Record<string, unknown> {
+  return groups.length > 0 ? { groups } : {};
 }
 
 function ok(body: unknown): Answer {
