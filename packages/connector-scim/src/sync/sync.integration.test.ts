@@ -1,10 +1,6 @@
 import { AuthError, type Account, type Grant } from '@accessledger/core';
 import { collectSync } from '@accessledger/core/testing';
-import {
-  ENTERPRISE_SCHEMA,
-  type ScimServerHandle,
-  type ScimServerOptions,
-} from '@accessledger/scim-test-server';
+import type { ScimServerHandle, ScimServerOptions } from '@accessledger/scim-test-server';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   configFor,
