@@ -1,6 +1,5 @@
 import {
   throwIfAborted,
-  type ActivitySource,
   type ConnectorManifest,
   type DeprovisionAction,
   type Deprovisioner,
@@ -24,7 +23,8 @@ import { ScimClientFactoryToken, ScimConfigToken } from './tokens.js';
 
 /**
  * A connector for any SCIM 2.0 service provider (RFC 7643/7644). Every run
- * discovers what the provider supports first, then uses only that.
+ * discovers what the provider supports first, then uses only that. It is no
+ * ActivitySource: SCIM has no standard last-login attribute.
  */
 @injectable()
 export class ScimConnector implements Syncer, Provisioner, Deprovisioner {
@@ -61,6 +61,3 @@ export class ScimConnector implements Syncer, Provisioner, Deprovisioner {
     return new ScimProvisioning(client, await discoverProvider(client, ctx.signal), this.config);
   }
 }
-
-// SCIM has no standard last-login attribute: the connector is not an ActivitySource.
-export type NotAnActivitySource = Exclude<keyof ActivitySource, keyof ScimConnector>;

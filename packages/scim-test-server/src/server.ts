@@ -24,7 +24,12 @@ export interface ScimServerOptions extends Partial<ScimServerSettings> {
    * Runs before a POST, PUT, PATCH or DELETE is applied (`id` undefined for
    * POST): tests change the resource here to play a concurrent writer.
    */
-  readonly beforeWrite?: (method: string, kind: ResourceKind, id: string | undefined, store: ScimStore) => void;
+  readonly beforeWrite?: (
+    method: string,
+    kind: ResourceKind,
+    id: string | undefined,
+    store: ScimStore,
+  ) => void;
 }
 
 export interface ReceivedRequest {
@@ -203,6 +208,9 @@ export async function startScimServer(options: ScimServerOptions = {}): Promise<
     const [resource, id, extra] = parts;
     if (extra !== undefined) throw new ScimProtocolError(404, `Nothing at ${url.pathname}`);
     const base = `${origin}${settings.basePath}`;
+    if (!settings.discovery && (resource === 'ResourceTypes' || resource === 'Schemas')) {
+      throw new ScimProtocolError(404, `Nothing at ${url.pathname}`);
+    }
     if (method === 'GET' && id === undefined) {
       if (resource === 'ServiceProviderConfig') return ok(serviceProviderConfig(settings, base));
       if (resource === 'ResourceTypes') return ok(listOf(resourceTypes(settings, base)));

@@ -35,6 +35,8 @@ export interface ScimServerSettings {
   readonly cursor: boolean;
   /** The Groups resource type. */
   readonly groups: boolean;
+  /** `/ResourceTypes` and `/Schemas` (RFC 7644 §4); false answers them with 404, as some providers do. */
+  readonly discovery: boolean;
   /** The enterprise User extension (RFC 7643 §4.3). */
   readonly enterprise: boolean;
   /** Refuse a second group with the same displayName with 409 uniqueness (some providers do). */
@@ -58,6 +60,7 @@ export const defaultSettings: ScimServerSettings = {
   requireIfMatch: false,
   cursor: false,
   groups: true,
+  discovery: true,
   enterprise: true,
   uniqueGroupNames: false,
   rateLimit: null,

@@ -1,4 +1,4 @@
-import { throwIfAborted, TransientError } from '@accessledger/core';
+import { throwIfAborted, TransientError, UnsupportedError } from '@accessledger/core';
 
 /** A ListResponse (RFC 7644 §3.4.2), with RFC 9865's `nextCursor`. */
 export interface ScimListResponse<R> {
@@ -42,17 +42,25 @@ export async function* pageByIndex<R>(
 ): AsyncGenerator<R[], void, undefined> {
   const seen = new Set<string>();
   const maxPasses = options.maxPasses ?? 2;
+  let total: number | undefined;
   for (let pass = 1; pass <= maxPasses; pass += 1) {
     let startIndex = 1;
-    let total: number | undefined;
     let changed = false;
+    total = undefined;
     for (;;) {
       throwIfAborted(options.signal);
       const page = await fetchPage(startIndex, options.pageSize);
       const resources = page.Resources ?? [];
+      // Some providers send numbers as strings; one that ignores startIndex would hand out page 1 forever.
+      if (page.startIndex !== undefined && Number(page.startIndex) !== startIndex && resources.length > 0) {
+        throw new UnsupportedError(
+          `The provider answered startIndex ${startIndex} with the page at ${page.startIndex}: it does not page by index, so not every resource can be read.`,
+        );
+      }
       if (page.totalResults !== undefined) {
-        if (total !== undefined && page.totalResults !== total) changed = true;
-        total = page.totalResults;
+        const reported = Number(page.totalResults);
+        if (total !== undefined && reported !== total) changed = true;
+        total = reported;
         options.onTotal?.(total);
       }
       const fresh = resources.filter((resource) => {
@@ -67,6 +75,12 @@ export async function* pageByIndex<R>(
       if (total !== undefined && startIndex > total) break;
     }
     if (!changed && seen.size >= (total ?? 0)) return;
+  }
+  if (total !== undefined && seen.size < total) {
+    // A partial read would look like access that vanished: refuse it rather than report less.
+    throw new TransientError(
+      `The provider said ${total} resources but ${seen.size} could be read in ${maxPasses} passes; the list kept changing or its totalResults is wrong. Try again later.`,
+    );
   }
 }
 

@@ -138,14 +138,41 @@ describe('pageByIndex (RFC 7644 §3.4.2.4)', () => {
     expect(new Set(read)).toEqual(new Set(['a', 'b', 'c', 'd', 'e']));
   });
 
-  it('stops at an empty page even when totalResults says more', async () => {
+  it('refuses to end short: an empty page while totalResults says more fails the read instead of hiding the rest', async () => {
+    const read: string[] = [];
+    const pages = pageByIndex(
+      async (startIndex) => ({ totalResults: 10, Resources: startIndex === 1 ? [{ id: 'x' }] : [] }),
+      { pageSize: 5, signal, idOf: (resource) => resource.id },
+    );
+    await expect(
+      (async () => {
+        for await (const page of pages) read.push(...page.map((resource) => resource.id));
+      })(),
+    ).rejects.toBeInstanceOf(TransientError);
+    expect(read).toEqual(['x']);
+  });
+
+  it('refuses a provider that ignores startIndex and hands out the first page again', async () => {
+    const pages = pageByIndex(
+      async () => ({ totalResults: 4, startIndex: 1, Resources: [{ id: 'a' }, { id: 'b' }] }),
+      { pageSize: 2, signal, idOf: (resource) => resource.id },
+    );
+    await expect(collect(pages)).rejects.toBeInstanceOf(UnsupportedError);
+  });
+
+  it('reads to an empty page when the provider sends no totalResults, and takes numbers sent as strings', async () => {
+    const ids = ['a', 'b', 'c'];
     const read = await collect(
       pageByIndex(
-        async (startIndex) => ({ totalResults: 10, Resources: startIndex === 1 ? [{ id: 'x' }] : [] }),
-        { pageSize: 5, signal, idOf: (resource) => resource.id, maxPasses: 1 },
+        async (startIndex, count) =>
+          ({
+            startIndex: String(startIndex),
+            Resources: ids.slice(startIndex - 1, startIndex - 1 + count).map((id) => ({ id })),
+          }) as unknown as ScimListResponse<{ id: string }>,
+        { pageSize: 2, signal, idOf: (resource) => resource.id },
       ),
     );
-    expect(read).toEqual(['x']);
+    expect(read).toEqual(ids);
   });
 });
 

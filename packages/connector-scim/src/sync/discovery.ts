@@ -50,9 +50,9 @@ interface SchemaDefinition {
 /**
  * Discovery first: ServiceProviderConfig (RFC 7644 §4; Salesforce documents
  * the plural `ServiceProviderConfigs`, so that is tried when the singular is
- * absent), then ResourceTypes and Schemas. A provider without the last two is
- * taken to have Users and Groups with every core attribute: the conservative
- * reading reports access rather than hide it.
+ * absent), then ResourceTypes and Schemas. A provider without them is taken
+ * to have Users with every core attribute, and Groups if `/Groups` answers:
+ * the conservative reading reports access rather than hide it.
  */
 export async function discoverProvider(
   client: ScimClient,
@@ -67,6 +67,8 @@ export async function discoverProvider(
   const types = await client.discover<ListOf<ResourceType>>('ResourceTypes', signal);
   const schemas = await client.discover<ListOf<SchemaDefinition>>('Schemas', signal);
   const typeList = types?.Resources ?? null;
+  // Without ResourceTypes, whether Groups exist is asked of Groups itself (one resource).
+  const groupsProbe = typeList === null ? await client.discover<unknown>('Groups?count=1', signal) : null;
   const userType = typeList?.find((type) => type.schema === ScimSchemas.user || type.id === 'User');
   const groupType = typeList?.find((type) => type.schema === ScimSchemas.group || type.id === 'Group');
   const userSchema = schemas?.Resources?.find((schema) => schema.id === ScimSchemas.user);
@@ -83,7 +85,14 @@ export async function discoverProvider(
     sort: config?.sort?.supported === true,
     cursor: config?.pagination?.cursor === true,
     usersEndpoint: endpointOf(userType, 'Users'),
-    groupsEndpoint: typeList === null ? 'Groups' : groupType ? endpointOf(groupType, 'Groups') : null,
+    groupsEndpoint:
+      typeList === null
+        ? groupsProbe === null
+          ? null
+          : 'Groups'
+        : groupType
+          ? endpointOf(groupType, 'Groups')
+          : null,
     userRoles: userAttributes === undefined || userAttributes.includes('roles'),
     userEntitlements: userAttributes === undefined || userAttributes.includes('entitlements'),
     configPath: config === null ? 'none' : configPath,

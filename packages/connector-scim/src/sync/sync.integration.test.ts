@@ -157,6 +157,21 @@ describe('SCIM sync: discovery and paging', () => {
     expect(queries.every((query) => query.get('startIndex') === null)).toBe(true);
   });
 
+  it('without ResourceTypes and Schemas, finds Groups by asking /Groups, and reads them', async () => {
+    const { server: handle, people } = await provider({ discovery: false });
+    const sync = await syncOf(handle);
+    expect(grantsOf(sync.grants, people.grace)).toContain(`group:${people.platform}`);
+    await handle.close();
+    const withoutGroups = await provider({ discovery: false, groups: false });
+    const bare = await syncOf(withoutGroups.server);
+    expect(bare.accounts).toHaveLength(3);
+    expect(
+      withoutGroups.server.requests
+        .filter((request) => request.path === '/Groups')
+        .map((request) => request.status),
+    ).toEqual([404]);
+  });
+
   it('validates: discovery says what the provider supports', async () => {
     const { server: handle } = await provider({ patch: false, filter: false, etag: false, maxResults: 5 });
     const report = await connectorFor(configFor(handle)).validate(contextFor(credentialsFor(handle)));
