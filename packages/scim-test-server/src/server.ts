@@ -283,18 +283,25 @@ export async function startScimServer(options: ScimServerOptions = {}): Promise<
       throw new ScimProtocolError(501, 'Filtering is not supported by this service provider.');
     }
     const filter = filterText === null ? undefined : parseFilter(filterText);
-    let matched = [...store.table(kind).values()]
-      .map(render)
-      .filter((resource) => !filter || matches(resource, filter));
     const sortBy = query.get('sortBy');
-    if (sortBy !== null && settings.sort) {
-      const descending = query.get('sortOrder') === 'descending';
-      matched = matched.sort((left, right) => {
-        const a = String(valuesAt(left, sortBy)[0] ?? '');
-        const b = String(valuesAt(right, sortBy)[0] ?? '');
-        return descending ? b.localeCompare(a) : a.localeCompare(b);
-      });
+    const sorting = sortBy !== null && settings.sort;
+    const stored = [...store.table(kind).values()];
+    // Only a filter or a sort needs every resource rendered; otherwise only the page is.
+    let matched: Record<string, unknown>[] | null = null;
+    if (filter || sorting) {
+      matched = stored.map(render).filter((resource) => !filter || matches(resource, filter));
+      if (sortBy !== null && sorting) {
+        const descending = query.get('sortOrder') === 'descending';
+        matched.sort((left, right) => {
+          const a = String(valuesAt(left, sortBy)[0] ?? '');
+          const b = String(valuesAt(right, sortBy)[0] ?? '');
+          return descending ? b.localeCompare(a) : a.localeCompare(b);
+        });
+      }
     }
+    const total = matched === null ? stored.length : matched.length;
+    const slice = (from: number, to: number): Record<string, unknown>[] =>
+      matched === null ? stored.slice(from, to).map(render) : matched.slice(from, to);
     const countParameter = query.get('count');
     const asked = countParameter === null ? settings.maxResults : Number.parseInt(countParameter, 10);
     // RFC 7644 §3.4.2.4: a negative count is 0; the provider may send fewer than asked.
@@ -311,18 +318,16 @@ export async function startScimServer(options: ScimServerOptions = {}): Promise<
       // RFC 7644 §3.4.2.4: a startIndex under 1 is taken as 1.
       startIndex = Number.isNaN(parsed) || parsed < 1 ? 1 : parsed;
     }
-    const page = matched
-      .slice(startIndex - 1, startIndex - 1 + count)
-      .map((resource) => project(resource, query));
+    const page = slice(startIndex - 1, startIndex - 1 + count).map((resource) => project(resource, query));
     const response: Record<string, unknown> = {
       schemas: ['urn:ietf:params:scim:api:messages:2.0:ListResponse'],
-      totalResults: matched.length,
+      totalResults: total,
       itemsPerPage: page.length,
       Resources: page,
     };
     if (cursorParameter !== null && settings.cursor) {
       const next = startIndex - 1 + page.length;
-      if (next < matched.length) response['nextCursor'] = encodeCursor(next + 1);
+      if (next < total) response['nextCursor'] = encodeCursor(next + 1);
     } else {
       response['startIndex'] = startIndex;
     }

@@ -38,6 +38,8 @@ export class ScimStore {
   readonly users = new Map<string, StoredResource>();
   readonly groups = new Map<string, StoredResource>();
   private clock = Date.UTC(2026, 0, 1);
+  /** Member id → ids of the groups it is directly in; rebuilt after any change. */
+  private parents: Map<string, string[]> | null = null;
 
   constructor(private readonly uniqueGroupNames: boolean = false) {}
 
@@ -69,6 +71,7 @@ export class ScimStore {
       lastModified: at,
     };
     this.table(kind).set(resource.id, resource);
+    this.parents = null;
     return resource;
   }
 
@@ -91,6 +94,7 @@ export class ScimStore {
   delete(kind: ResourceKind, id: string): void {
     this.get(kind, id);
     this.table(kind).delete(id);
+    this.parents = null;
     // A deleted user or group stops being a member anywhere.
     for (const group of this.groups.values()) {
       const members = membersOf(group);
@@ -103,6 +107,7 @@ export class ScimStore {
   }
 
   private touch(resource: StoredResource): void {
+    this.parents = null;
     resource.version += 1;
     resource.lastModified = this.now();
   }
@@ -172,22 +177,33 @@ export class ScimStore {
     );
   }
 
+  private parentsOf(memberId: string): readonly string[] {
+    if (this.parents === null) {
+      const parents = new Map<string, string[]>();
+      for (const group of this.groups.values()) {
+        for (const member of membersOf(group)) {
+          const list = parents.get(member.value) ?? [];
+          list.push(group.id);
+          parents.set(member.value, list);
+        }
+      }
+      this.parents = parents;
+    }
+    return this.parents.get(memberId) ?? [];
+  }
+
   /** A user's groups: direct ones and those reached through nesting, `type` saying which (RFC 7643 §4.1.2). */
   groupsOfUser(userId: string): { value: string; display: string; type: 'direct' | 'indirect' }[] {
     const found = new Map<string, 'direct' | 'indirect'>();
-    const queue: { id: string; type: 'direct' | 'indirect' }[] = [];
-    for (const group of this.groups.values()) {
-      if (membersOf(group).some((member) => member.value === userId))
-        queue.push({ id: group.id, type: 'direct' });
-    }
+    const queue: { id: string; type: 'direct' | 'indirect' }[] = this.parentsOf(userId).map((id) => ({
+      id,
+      type: 'direct',
+    }));
     while (queue.length > 0) {
       const next = queue.shift();
       if (!next || found.has(next.id)) continue;
       found.set(next.id, next.type);
-      for (const parent of this.groups.values()) {
-        if (membersOf(parent).some((member) => member.value === next.id))
-          queue.push({ id: parent.id, type: 'indirect' });
-      }
+      for (const parent of this.parentsOf(next.id)) queue.push({ id: parent, type: 'indirect' });
     }
     return [...found].map(([id, type]) => ({
       value: id,

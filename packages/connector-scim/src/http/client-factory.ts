@@ -2,6 +2,7 @@ import {
   clientCredentialsGrant,
   FixedSessionProvider,
   HttpClient,
+  SCIM_MEDIA_TYPE,
   SingleFlightSessionProvider,
   type RetryPolicy,
   type SessionProvider,
@@ -90,7 +91,11 @@ export class HttpScimClientFactory implements ScimClientFactory {
     const http = new HttpClient<ScimSession>({
       ...scimHttpOptions(`the SCIM service at ${new URL(this.config.baseUrl).host}`),
       sessions: sessionsFor(this.config.auth, ctx.credentials, this.config.timeoutMs),
-      authorize: (session) => ({ baseUrl: this.config.baseUrl, headers: session.headers }),
+      // RFC 7644 §3.1: SCIM's own media type, and plain JSON for providers that only speak that.
+      authorize: (session) => ({
+        baseUrl: this.config.baseUrl,
+        headers: { accept: `${SCIM_MEDIA_TYPE}, application/json`, ...session.headers },
+      }),
       logger: ctx.logger,
       timeoutMs: this.config.timeoutMs,
       ...(this.retry ? { retry: this.retry } : {}),
