@@ -3,10 +3,11 @@ import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 /**
- * Dependencies point one way: apps -> scheduler, storage, connectors -> core.
+ * Dependencies point one way: apps -> scheduler, storage, connectors -> kit -> core.
  * Connectors never import storage or the scheduler; storage and the scheduler
- * never import a connector; core imports no workspace package. Test files may
- * also use the emulator and core's testing kit.
+ * never import a connector; the connector kit imports only core; core imports
+ * no workspace package. Test files may also use the emulators, the SCIM test
+ * server and core's testing kit.
  */
 const workspaceRoot = join(import.meta.dirname, '..', '..');
 
@@ -16,11 +17,13 @@ const productRules: Record<string, (target: string) => boolean> = {
   scheduler: (target) => target === 'core',
   'salesforce-emulator': () => false,
   'test-postgres': () => false,
-  connector: (target) => target === 'core',
+  'scim-test-server': () => false,
+  'connector-kit': (target) => target === 'core',
+  connector: (target) => target === 'core' || target === 'connector-kit',
 };
 
 function ruleFor(dir: string): ((target: string) => boolean) | undefined {
-  if (dir.startsWith('connector-')) return productRules['connector'];
+  if (dir !== 'connector-kit' && dir.startsWith('connector-')) return productRules['connector'];
   return productRules[dir];
 }
 
@@ -78,5 +81,14 @@ describe('workspace dependency direction', () => {
     expect(rule?.('storage')).toBe(false);
     expect(rule?.('scheduler')).toBe(false);
     expect(ruleFor('storage')?.('connector-salesforce')).toBe(false);
+  });
+
+  it('lets connectors use the kit, and the kit nothing but core', () => {
+    expect(ruleFor('connector-scim')?.('connector-kit')).toBe(true);
+    expect(ruleFor('connector-kit')?.('core')).toBe(true);
+    expect(ruleFor('connector-kit')?.('connector-salesforce')).toBe(false);
+    expect(ruleFor('connector-kit')?.('storage')).toBe(false);
+    expect(ruleFor('core')?.('connector-kit')).toBe(false);
+    expect(ruleFor('connector-scim')?.('scim-test-server')).toBe(false);
   });
 });

@@ -1,4 +1,5 @@
 import { registerSalesforceConnector } from '@accessledger/connector-salesforce';
+import { registerScimConnector } from '@accessledger/connector-scim';
 import { ConnectorRegistry } from '@accessledger/core';
 import { container as rootContainer, type DependencyContainer } from 'tsyringe';
 
@@ -9,6 +10,7 @@ import { container as rootContainer, type DependencyContainer } from 'tsyringe';
 export function createAppContainer(): DependencyContainer {
   const container = rootContainer.createChildContainer();
   registerSalesforceConnector(container);
+  registerScimConnector(container);
   return container;
 }
 
