@@ -19,7 +19,7 @@ export class OutputSink {
   }
 
   /** Resolves with the first match of `pattern` in the output; rejects after `timeoutMs`. */
-  async waitFor(pattern: RegExp, timeoutMs = 20_000): Promise<string> {
+  async waitFor(pattern: RegExp, timeoutMs = 60_000): Promise<string> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const match = pattern.exec(this.text);

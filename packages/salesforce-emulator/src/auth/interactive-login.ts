@@ -178,7 +178,9 @@ export function deviceVerification(
     clientId: device.clientId,
     scopes: device.scopes,
     deviceCode: device.deviceCode,
-    prompts: new Set(),
+    // The person typed a code from some device: always show what it will be allowed to do. Salesforce's
+    // article does not say whether an earlier approval skips this page; showing it is the cautious choice.
+    prompts: new Set(['consent']),
   });
 }
 
