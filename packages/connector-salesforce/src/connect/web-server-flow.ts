@@ -21,7 +21,12 @@ export interface PkcePair {
 /** 32 random bytes, base64url: a 43-character verifier, the shortest RFC 7636 allows and enough entropy. */
 export function createPkcePair(): PkcePair {
   const verifier = randomBytes(32).toString('base64url');
-  return { verifier, challenge: createHash('sha256').update(verifier, 'ascii').digest('base64url') };
+  return { verifier, challenge: s256Challenge(verifier) };
+}
+
+/** BASE64URL(SHA256(ASCII(verifier))), unpadded (RFC 7636 §4.2, `S256`). */
+export function s256Challenge(verifier: string): string {
+  return createHash('sha256').update(verifier, 'ascii').digest('base64url');
 }
 
 /** An unguessable `state` that ties the callback to this login (RFC 6749 §10.12). */
