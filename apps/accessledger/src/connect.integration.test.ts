@@ -61,7 +61,7 @@ async function answerDeviceCode(userCode: string, decision: 'allow' | 'deny'): P
   ).text();
 }
 
-async function connectWithDevice(name: string, clientId: string, secretEnv: string): Promise<void> {
+async function connectWithDevice(name: string, clientId: string, secretEnv: string): Promise<string> {
   const run = startCli(
     [
       'connect',
@@ -83,6 +83,7 @@ async function connectWithDevice(name: string, clientId: string, secretEnv: stri
   expect(await answerDeviceCode(userCode, 'allow')).toContain('connected');
   expect(await run.exitCode).toBe(0);
   expect(run.stdout.value).toContain('Connection is ready');
+  return run.stdout.value;
 }
 
 async function storedRefreshToken(name: string): Promise<string> {
@@ -179,6 +180,15 @@ describe('the refresh token over the life of a connection', { timeout: 120_000 }
     expect((await refreshGrant(first, rotatingApp)).body.error).toBe('invalid_grant');
     expect((await cli('sync', 'rotating')).code).toBe(0);
     expect(await storedRefreshToken('rotating')).not.toBe(second);
+  });
+
+  it('connecting an existing connection again stores the new token and revokes the one it replaces', async () => {
+    await connectWithDevice('again', app.clientId, 'SF_CLIENT_SECRET');
+    const first = await storedRefreshToken('again');
+    const output = await connectWithDevice('again', app.clientId, 'SF_CLIENT_SECRET');
+    expect(output).toContain('Previous login: revoked the refresh token.');
+    expect(await storedRefreshToken('again')).not.toBe(first);
+    expect((await refreshGrant(first, app)).body.error).toBe('invalid_grant');
   });
 
   it('fails the sync with AUTH_FAILED and "run `accessledger connect <name>` again" once the token is revoked', async () => {

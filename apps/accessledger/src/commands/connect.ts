@@ -85,36 +85,21 @@ export function registerConnectCommand(program: Command, io: CliIo): void {
         }
       }
       const runtime = await openRuntime({ env: io.env, migrate: true });
-      const controller = new AbortController();
-      const interrupt = (): void =>
-        controller.abort(
-          new AbortedError('Cancelled (Ctrl-C) before Salesforce answered: nothing was stored.'),
-        );
-      const timer = setTimeout(
-        () =>
-          controller.abort(
-            new AbortedError(
-              `No answer from Salesforce within ${timeoutSeconds} s (the browser was not completed): nothing was stored. Run the command again, or raise --timeout.`,
-            ),
-          ),
-        timeoutSeconds * 1000,
-      );
-      process.once('SIGINT', interrupt);
-      process.once('SIGTERM', interrupt);
       try {
         const plan = await planConnection(runtime, name, options);
         const clientSecret = secrets.get(CredentialNames.clientSecret) ?? plan.storedClientSecret;
-        const loginUrl = plan.loginUrl;
-        const session = options.device
-          ? await deviceLogin(io, loginUrl, plan.clientId, controller.signal)
-          : await browserLogin(io, {
-              loginUrl,
-              clientId: plan.clientId,
-              port,
-              open: options.open,
-              signal: controller.signal,
-              ...(clientSecret !== undefined ? { clientSecret } : {}),
-            });
+        const session = await untilAnswered(timeoutSeconds, (signal) =>
+          options.device
+            ? deviceLogin(io, plan.loginUrl, plan.clientId, signal)
+            : browserLogin(io, {
+                loginUrl: plan.loginUrl,
+                clientId: plan.clientId,
+                port,
+                open: options.open,
+                signal,
+                ...(clientSecret !== undefined ? { clientSecret } : {}),
+              }),
+        );
         const connection = await storeConnection(
           runtime,
           name,
@@ -136,17 +121,46 @@ export function registerConnectCommand(program: Command, io: CliIo): void {
           );
         io.stdout.write(formatValidationReport(report));
         if (!report.ok) throw new CliExit(1);
-      } catch (error) {
-        throw controller.signal.aborted && controller.signal.reason instanceof Error
-          ? controller.signal.reason
-          : error;
       } finally {
-        clearTimeout(timer);
-        process.off('SIGINT', interrupt);
-        process.off('SIGTERM', interrupt);
         await runtime.close();
       }
     });
+}
+
+/**
+ * Runs the login with a signal that Ctrl-C, SIGTERM or the deadline abort; an abort's reason (which
+ * says nothing was stored) replaces whatever error the login then failed with. Only the login is
+ * bounded: once Salesforce has answered, storing and validating run to their end.
+ */
+async function untilAnswered<T>(
+  timeoutSeconds: number,
+  login: (signal: AbortSignal) => Promise<T>,
+): Promise<T> {
+  const controller = new AbortController();
+  const interrupt = (): void =>
+    controller.abort(new AbortedError('Cancelled (Ctrl-C) before Salesforce answered: nothing was stored.'));
+  const timer = setTimeout(
+    () =>
+      controller.abort(
+        new AbortedError(
+          `No answer from Salesforce within ${timeoutSeconds} s (the browser was not completed): nothing was stored. Run the command again, or raise --timeout.`,
+        ),
+      ),
+    timeoutSeconds * 1000,
+  );
+  process.once('SIGINT', interrupt);
+  process.once('SIGTERM', interrupt);
+  try {
+    return await login(controller.signal);
+  } catch (error) {
+    throw controller.signal.aborted && controller.signal.reason instanceof Error
+      ? controller.signal.reason
+      : error;
+  } finally {
+    clearTimeout(timer);
+    process.off('SIGINT', interrupt);
+    process.off('SIGTERM', interrupt);
+  }
 }
 
 interface ConnectionPlan {
