@@ -8,11 +8,13 @@ import { chromium, type Browser } from 'playwright-core';
  * cannot pass without having run them (`.ci/run` installs the package).
  */
 
-const CANDIDATES = [process.env['CHROMIUM_PATH'], '/usr/bin/chromium', '/usr/bin/chromium-browser'];
+/** `CHROMIUM_PATH` when set (and then only it), else where Debian's and Ubuntu's packages put it. */
+const CANDIDATES: readonly string[] = process.env['CHROMIUM_PATH']
+  ? [process.env['CHROMIUM_PATH']]
+  : ['/usr/bin/chromium', '/usr/bin/chromium-browser'];
 
 function findChromium(): string | undefined {
   for (const candidate of CANDIDATES) {
-    if (candidate === undefined || candidate === '') continue;
     try {
       accessSync(candidate, constants.X_OK);
       return candidate;
@@ -33,7 +35,7 @@ export const skipBrowser: boolean = chromiumPath === undefined && !inCi;
 /** A suite title that says why it was skipped, when it is. */
 export function browserSuiteTitle(title: string): string {
   return skipBrowser
-    ? `${title} (skipped: no Chromium at ${CANDIDATES.filter(Boolean).join(', ')}; apt-get install -y chromium, or set CHROMIUM_PATH)`
+    ? `${title} (skipped: no Chromium at ${CANDIDATES.join(', ')}; apt-get install -y chromium, or set CHROMIUM_PATH)`
     : title;
 }
 
@@ -41,7 +43,7 @@ export function browserSuiteTitle(title: string): string {
 export async function launchChromium(): Promise<Browser> {
   if (chromiumPath === undefined) {
     throw new Error(
-      'No Chromium found (CHROMIUM_PATH, /usr/bin/chromium, /usr/bin/chromium-browser); CI=true requires it. Install it with `apt-get install -y chromium`.',
+      `No Chromium at ${CANDIDATES.join(', ')}; CI=true requires it. Install it with \`apt-get install -y chromium\`.`,
     );
   }
   return chromium.launch({ executablePath: chromiumPath, headless: true });

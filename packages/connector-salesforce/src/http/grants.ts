@@ -50,7 +50,7 @@ export function sessionGrantFor(
         const privateKeyPem = await requireSecret(
           credentials,
           CredentialNames.privateKey,
-          'store the PEM private key whose certificate is uploaded to the connected app.',
+          `store the PEM private key whose certificate is uploaded to the connected app: \`accessledger connections update ${connectionName} --secret privateKey=@server.key\`.`,
         );
         const audience =
           domain.kind === 'custom' || domain.kind === 'production' || domain.kind === 'sandbox'
@@ -76,7 +76,7 @@ export function sessionGrantFor(
         const clientSecret = await requireSecret(
           credentials,
           CredentialNames.clientSecret,
-          "store the connected app's consumer secret.",
+          `store the connected app's Consumer Secret: \`accessledger connections update ${connectionName} --secret clientSecret=env:SF_CLIENT_SECRET\`.`,
         );
         const token = await requestToken(
           options,
