@@ -108,6 +108,9 @@ export async function postOAuthForm(
     {
       headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
       validateStatus: () => true,
+      // A form here carries a secret (client secret, refresh token, code verifier): never re-send it
+      // to wherever a redirect points.
+      maxRedirects: 0,
       timeout: options.timeoutMs ?? 30_000,
       signal,
     },
