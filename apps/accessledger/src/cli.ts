@@ -1,6 +1,7 @@
 import { isAccessLedgerError } from '@accessledger/core';
 import { Command, CommanderError } from 'commander';
 import { registerChangeCommands } from './commands/changes.js';
+import { registerConnectCommand } from './commands/connect.js';
 import { registerConnectionCommands } from './commands/connections.js';
 import { registerDaemonCommand } from './commands/daemon.js';
 import { registerDbCommands } from './commands/db.js';
@@ -32,6 +33,7 @@ export function buildProgram(io: CliIo): Command {
       writeErr: (text) => io.stderr.write(text),
     });
   registerDemoCommand(program, io);
+  registerConnectCommand(program, io);
   registerConnectionCommands(program, io);
   registerSyncCommand(program, io);
   registerDaemonCommand(program, io);

@@ -1,3 +1,5 @@
+import type { ValidationReport } from '@accessledger/core';
+
 /** Plain aligned columns for terminal output. */
 export function table(
   headers: readonly string[],
@@ -24,4 +26,19 @@ export function isoMinute(date: Date | null | undefined): string {
         .replace(/:\d\d\.\d{3}Z$/, 'Z')
         .replace('T', ' ')
     : '';
+}
+
+/** A validation report, one line per check with its fix, then whether the connection is ready. */
+export function formatValidationReport(report: ValidationReport): string {
+  const lines = report.checks.map(
+    (check) =>
+      `${check.ok ? 'ok  ' : 'FAIL'} ${check.name}: ${check.message}${!check.ok && check.fix ? `\n     fix: ${check.fix}` : ''}\n`,
+  );
+  const identity = Object.entries(report.identity)
+    .map(([key, value]) => `${key}=${value}`)
+    .join(' ');
+  return (
+    lines.join('') +
+    `${report.ok ? 'Connection is ready' : 'Connection is NOT ready'}${identity ? ` (${identity})` : ''}.\n`
+  );
 }

@@ -15,6 +15,7 @@ import {
 } from '@accessledger/storage';
 import { NotFoundError } from '@accessledger/core';
 import type { Knex } from 'knex';
+import { chmodSync, constants, copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { createConnectorRegistry } from './composition.js';
 import { migrateAll } from './migrations.js';
@@ -30,6 +31,8 @@ export interface Runtime {
   readonly logger: Logger;
   /** A connection's encrypted credentials; the key is loaded on first use. */
   credentialsOf(connection: Connection, knex?: Knex): DatabaseCredentialStore;
+  /** The key that seals credentials: its fingerprint and where it comes from (never the key). */
+  secretKey(): { readonly fingerprint: string; readonly source: string };
   connectionNamed(name: string): Promise<Connection>;
   /** The connector for a connection, built by its plugin from the stored config. */
   connectorOf(connection: Connection): Connector;
@@ -50,11 +53,7 @@ export async function openRuntime(options: RuntimeOptions): Promise<Runtime> {
   if (options.migrate) await migrateAll(database.knex);
   const logger =
     options.logger ?? createLogger({ name: 'accessledger', level: options.env['LOG_LEVEL'] ?? 'warn' });
-  // The embedded setup keeps its generated key beside its data folder, so the two travel together.
-  const keyFile =
-    config.engine === 'pglite' && config.dataDir
-      ? path.join(path.dirname(config.dataDir), 'secret.key')
-      : undefined;
+  const keyFile = config.engine === 'pglite' && config.dataDir ? embeddedKeyFile(config.dataDir) : undefined;
   const registry = options.registry ?? createConnectorRegistry();
   let box: SecretBox | undefined;
   const connections = new ConnectionStore(database.knex);
@@ -65,6 +64,8 @@ export async function openRuntime(options: RuntimeOptions): Promise<Runtime> {
     const abandoned = await runs.failAbandoned(new Date());
     if (abandoned > 0) logger.warn({ abandoned }, 'marked runs of a process that died as failed');
   }
+  const secretBox = (): SecretBox =>
+    (box ??= loadSecretBox({ engine: database.engine, env: options.env, ...(keyFile ? { keyFile } : {}) }));
   return {
     database,
     connections,
@@ -74,8 +75,10 @@ export async function openRuntime(options: RuntimeOptions): Promise<Runtime> {
     registry,
     logger,
     credentialsOf(connection, knex = database.knex) {
-      box ??= loadSecretBox({ engine: database.engine, env: options.env, ...(keyFile ? { keyFile } : {}) });
-      return new DatabaseCredentialStore(knex, connection.id, box, logger);
+      return new DatabaseCredentialStore(knex, connection.id, secretBox(), logger);
+    },
+    secretKey() {
+      return { fingerprint: secretBox().fingerprint, source: secretKeySource(options.env, keyFile) };
     },
     async connectionNamed(name) {
       const connection = await connections.getByName(name);
@@ -96,4 +99,30 @@ export async function openRuntime(options: RuntimeOptions): Promise<Runtime> {
     },
     close: () => database.close(),
   };
+}
+
+/**
+ * The embedded setup's generated key lives inside its data folder, so two data folders never share a
+ * key and a folder carries its key when it is moved. A key file left beside the folder by an older
+ * version (`.accessledger/secret.key` next to `.accessledger/db`) is copied in once, so credentials
+ * stored with it stay readable.
+ */
+export function embeddedKeyFile(dataDir: string): string {
+  const keyFile = path.join(dataDir, 'secret.key');
+  const legacy = path.join(path.dirname(dataDir), 'secret.key');
+  if (!existsSync(keyFile) && existsSync(legacy)) {
+    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+    copyFileSync(legacy, keyFile, constants.COPYFILE_EXCL);
+    chmodSync(keyFile, 0o600);
+  }
+  return keyFile;
+}
+
+/** Where the credential key comes from, for `db status` and `connections show`. */
+export function secretKeySource(
+  env: Readonly<Record<string, string | undefined>>,
+  keyFile: string | undefined,
+): string {
+  if (env['ACCESSLEDGER_SECRET_KEY']?.trim()) return 'ACCESSLEDGER_SECRET_KEY';
+  return keyFile === undefined ? 'none (set ACCESSLEDGER_SECRET_KEY)' : `key file ${keyFile}`;
 }

@@ -5,7 +5,7 @@ import { SalesforceClient } from './http/client.js';
 import { sessionGrantFor } from './http/grants.js';
 import type { RetryPolicy } from './http/retry.js';
 import { SingleFlightSessionProvider, type SessionProvider } from './http/session.js';
-import { SalesforceConfigToken } from './tokens.js';
+import { SalesforceConfigToken, SalesforceConnectionNameToken } from './tokens.js';
 
 /** A client and the session provider behind it (validate reads the session's identity URL). */
 export interface SalesforceConnection {
@@ -30,11 +30,17 @@ export class OAuthSalesforceClientFactory implements SalesforceClientFactory {
   /** Retry tuning; tests shorten the delays. */
   retry: RetryPolicy | undefined;
 
-  constructor(@inject(SalesforceConfigToken) private readonly config: SalesforceConfig) {}
+  constructor(
+    @inject(SalesforceConfigToken) private readonly config: SalesforceConfig,
+    /** Named in the message that asks a person to connect again. */
+    @inject(SalesforceConnectionNameToken) private readonly connectionName = '<connection>',
+  ) {}
 
   connect(ctx: RunContext): SalesforceConnection {
     const sessions = new SingleFlightSessionProvider(
-      sessionGrantFor(this.config.auth, orgDomainOf(this.config), ctx.credentials),
+      sessionGrantFor(this.config.auth, orgDomainOf(this.config), ctx.credentials, {
+        connectionName: this.connectionName,
+      }),
     );
     const client = new SalesforceClient({
       sessions,

@@ -2,6 +2,7 @@ import {
   type ActivityRecord,
   type ActivitySource,
   type ConnectorManifest,
+  type CredentialRevoker,
   type DeprovisionAction,
   type Deprovisioner,
   type OpResult,
@@ -15,7 +16,9 @@ import {
 } from '@accessledger/core';
 import { inject, injectable } from 'tsyringe';
 import type { SalesforceClientFactory } from './client-factory.js';
-import type { SalesforceConfig } from './config.js';
+import { orgDomainOf, type SalesforceConfig } from './config.js';
+import { revokeToken } from './connect/revoke.js';
+import { CredentialNames } from './http/grants.js';
 import type { DeprovisionContext } from './deprovision/deactivate.js';
 import { deprovision } from './deprovision/deprovision.js';
 import { provision } from './provision/provision.js';
@@ -47,7 +50,9 @@ export { salesforceManifest } from './manifest.js';
  * ```
  */
 @injectable()
-export class SalesforceConnector implements Syncer, ActivitySource, Provisioner, Deprovisioner {
+export class SalesforceConnector
+  implements Syncer, ActivitySource, Provisioner, Deprovisioner, CredentialRevoker
+{
   readonly manifest: ConnectorManifest = salesforceManifest;
   private readonly scim: ScimSupport;
 
@@ -95,6 +100,24 @@ export class SalesforceConnector implements Syncer, ActivitySource, Provisioner,
       useScim: () => scim.enabled(client, ctx.signal),
       integrationUserId: async () => userIdFromIdentityUrl((await sessions.current(ctx.signal)).identityUrl),
     };
+  }
+
+  /**
+   * Revokes the stored refresh token at Salesforce, which also ends every session issued from it. JWT
+   * bearer and client credentials keep no long-lived token at Salesforce: nothing to revoke.
+   */
+  async revokeCredentials(ctx: RunContext): Promise<string | undefined> {
+    if (this.config.auth.flow !== 'refresh-token') return undefined;
+    const refreshToken = await ctx.credentials.get(CredentialNames.refreshToken);
+    if (!refreshToken) return undefined;
+    const outcome = await revokeToken(
+      { loginUrl: orgDomainOf(this.config).loginUrl },
+      refreshToken,
+      ctx.signal,
+    );
+    return outcome === 'revoked'
+      ? 'the refresh token'
+      : 'nothing: Salesforce said the refresh token was already revoked or expired';
   }
 
   async *activity(ctx: RunContext, since?: Date): AsyncGenerator<ActivityRecord, void, undefined> {

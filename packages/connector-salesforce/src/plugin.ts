@@ -3,7 +3,11 @@ import type { DependencyContainer } from 'tsyringe';
 import { OAuthSalesforceClientFactory } from './client-factory.js';
 import { salesforceConfigSchema, type SalesforceConfig } from './config.js';
 import { SalesforceConnector } from './connector.js';
-import { SalesforceClientFactoryToken, SalesforceConfigToken } from './tokens.js';
+import {
+  SalesforceClientFactoryToken,
+  SalesforceConfigToken,
+  SalesforceConnectionNameToken,
+} from './tokens.js';
 
 /**
  * The Salesforce connector plugin. `create` registers the connection's
@@ -25,8 +29,9 @@ export const salesforcePlugin = defineConnectorPlugin<SalesforceConfig>({
   id: 'salesforce',
   displayName: 'Salesforce',
   configSchema: salesforceConfigSchema,
-  create(config, container) {
+  create(config, container, connection) {
     container.register(SalesforceConfigToken, { useValue: config });
+    container.register(SalesforceConnectionNameToken, { useValue: connection.name });
     if (!container.isRegistered(SalesforceClientFactoryToken, true)) {
       container.register(SalesforceClientFactoryToken, { useClass: OAuthSalesforceClientFactory });
     }

@@ -11,3 +11,8 @@ export const SalesforceConfigToken: InjectionToken<SalesforceConfig> = Symbol(
 export const SalesforceClientFactoryToken: InjectionToken<SalesforceClientFactory> = Symbol(
   'accessledger.salesforce.ClientFactory',
 );
+
+/** The name of the connection being served, for messages that tell a person what to run. */
+export const SalesforceConnectionNameToken: InjectionToken<string> = Symbol(
+  'accessledger.salesforce.ConnectionName',
+);

@@ -74,8 +74,17 @@ export interface ActivitySource {
   activity(ctx: RunContext, since?: Date): AsyncIterable<ActivityRecord>;
 }
 
+/**
+ * Gives up a connection's long-lived credentials at the application (an OAuth refresh token is revoked
+ * there) before accessledger deletes its copy, so a removed connection leaves no working token behind.
+ */
+export interface CredentialRevoker {
+  /** Says what was revoked, e.g. "the refresh token"; `undefined` when nothing needed revoking. Throws when revocation failed. */
+  revokeCredentials(ctx: RunContext): Promise<string | undefined>;
+}
+
 /** A connector: a Syncer that may also implement any of the optional capabilities. */
-export type Connector = Syncer & Partial<Provisioner & Deprovisioner & ActivitySource>;
+export type Connector = Syncer & Partial<Provisioner & Deprovisioner & ActivitySource & CredentialRevoker>;
 
 export function isProvisioner(connector: Syncer): connector is Syncer & Provisioner {
   return typeof (connector as Partial<Provisioner>).provision === 'function';
@@ -83,6 +92,10 @@ export function isProvisioner(connector: Syncer): connector is Syncer & Provisio
 
 export function isDeprovisioner(connector: Syncer): connector is Syncer & Deprovisioner {
   return typeof (connector as Partial<Deprovisioner>).deprovision === 'function';
+}
+
+export function isCredentialRevoker(connector: Syncer): connector is Syncer & CredentialRevoker {
+  return typeof (connector as Partial<CredentialRevoker>).revokeCredentials === 'function';
 }
 
 export function isActivitySource(connector: Syncer): connector is Syncer & ActivitySource {

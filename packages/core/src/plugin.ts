@@ -24,9 +24,10 @@ export interface ConnectorPlugin<TConfig = unknown> {
   readonly configSchema: z.ZodType<TConfig>;
   /**
    * Builds a connector for one connection. `container` is a child of the app's
-   * container: the plugin may register its own classes in it.
+   * container: the plugin may register its own classes in it. `connection`
+   * names the connection, for messages that tell a person what to run.
    */
-  create(config: TConfig, container: DependencyContainer): Connector;
+  create(config: TConfig, container: DependencyContainer, connection: { readonly name: string }): Connector;
 }
 
 /** The token every connector plugin is registered under; the registry resolves all of them. */
@@ -116,7 +117,9 @@ export class ConnectorRegistry {
   createConnector(connection: ConnectionConfig): Connector {
     const plugin = this.get(connection.connectorId);
     const config = this.parseConfig(connection);
-    const connector = plugin.create(config, this.container.createChildContainer());
+    const connector = plugin.create(config, this.container.createChildContainer(), {
+      name: connection.name,
+    });
     if (connector.manifest.id !== plugin.id) {
       throw new InvalidInputError(
         `Connector plugin "${plugin.id}" built a connector whose manifest id is "${connector.manifest.id}": they must match.`,

@@ -1,3 +1,4 @@
+import { chmodSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { FaultSettings } from './faults/fault-controller.js';
 import { generateOrg } from './generator/generate-org.js';
@@ -6,7 +7,10 @@ import { startEmulator } from './http/server.js';
 
 const USAGE = `accessledger-emulator [--preset tiny|demo|large | --users N] [--seed N] [--port N]
                       [--latency MS] [--error-rate 0..1] [--drop-rate 0..1] [--lock-rate 0..1]
-                      [--api-limit N] [--no-scim]`;
+                      [--api-limit N] [--no-scim] [--password P] [--auth-file PATH]
+
+Prints what you need to try each OAuth flow against the emulated org. With --auth-file it writes
+that (including the JWT bearer private key) to PATH with mode 0600 instead of printing the secrets.`;
 
 function numberOption(name: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
@@ -28,6 +32,8 @@ async function main(): Promise<void> {
       'lock-rate': { type: 'string' },
       'api-limit': { type: 'string' },
       'no-scim': { type: 'boolean', default: false },
+      password: { type: 'string' },
+      'auth-file': { type: 'string' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -59,21 +65,64 @@ async function main(): Promise<void> {
       : {}),
   };
   if (values['no-scim'] === true) org.settings.scimEnabled = false;
-  const emulator = await startEmulator({ org, faults, port: numberOption('port', values.port) ?? 0 });
+  const emulator = await startEmulator({
+    org,
+    faults,
+    port: numberOption('port', values.port) ?? 0,
+    ...(values.password !== undefined ? { loginPassword: values.password } : {}),
+  });
   console.log(`Salesforce emulator listening on ${emulator.baseUrl}`);
   console.log(
     `  org:            ${org.organizationId} (${org.store.count('User')} users, generated in ${Math.round(performance.now() - started)} ms)`,
   );
-  console.log(`  admin username: ${emulator.adminUsername}`);
-  console.log(`  client id:      ${emulator.connectedApp.clientId}`);
-  console.log(`  client secret:  ${emulator.connectedApp.clientSecret}`);
-  console.log(`  redirect URIs:  ${emulator.connectedApp.redirectUris.join(', ')}`);
-  console.log(`  token URL:      ${emulator.baseUrl}/services/oauth2/token`);
+  const guide = authGuide(emulator);
+  const authFile = values['auth-file'];
+  if (authFile === undefined) {
+    console.log(guide);
+  } else {
+    writeFileSync(authFile, `${guide}\n`, { mode: 0o600 });
+    chmodSync(authFile, 0o600);
+    console.log(
+      `  how to log in:  written to ${authFile} (mode 0600: it holds the secrets and the JWT private key)`,
+    );
+  }
   const stop = (): void => {
     void emulator.close().then(() => process.exit(0));
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
+}
+
+/** Everything a person needs to try each auth flow against this emulator, secrets included. */
+function authGuide(emulator: Awaited<ReturnType<typeof startEmulator>>): string {
+  const app = emulator.connectedApp;
+  const base = emulator.baseUrl;
+  return [
+    '',
+    'Connected app (Consumer Key / Secret)',
+    `  client id:      ${app.clientId}`,
+    `  client secret:  ${app.clientSecret}`,
+    `  callback URLs:  ${app.redirectUris.join(', ')}`,
+    `  scopes:         ${app.app.scopes.join(' ')}`,
+    '',
+    'Browser login (web server flow with PKCE, e.g. `accessledger connect`)',
+    `  authorize URL:  ${base}/services/oauth2/authorize`,
+    `  username:       ${emulator.adminUsername} (any active user of the org works)`,
+    `  password:       ${emulator.loginPassword}`,
+    `  try:            npx accessledger connect emulated --domain ${base} --allow-custom-hosts \\`,
+    `                    --client-id ${app.clientId} --secret clientSecret=env:SF_CLIENT_SECRET`,
+    '',
+    'Device flow (no browser on this machine)',
+    `  token URL:      POST ${base}/services/oauth2/token response_type=device_code&client_id=…`,
+    `  verification:   ${base}/setup/connect (log in as above, enter the user code, Allow)`,
+    `  try:            npx accessledger connect emulated --device --domain ${base} --allow-custom-hosts --client-id ${app.clientId}`,
+    '',
+    'Client credentials (run-as user: the admin)',
+    `  token URL:      POST ${base}/services/oauth2/token grant_type=client_credentials`,
+    '',
+    `JWT bearer (aud ${base}, sub ${emulator.adminUsername}, iss the client id), signed with this key:`,
+    app.privateKeyPem.trim(),
+  ].join('\n');
 }
 
 main().catch((error: unknown) => {

@@ -1,11 +1,11 @@
-import { InvalidInputError, type JsonObject } from '@accessledger/core';
-import { ConnectionStore, type ConnectionSchedule } from '@accessledger/storage';
+import { InvalidInputError, isCredentialRevoker, type JsonObject } from '@accessledger/core';
+import { ConnectionStore, type Connection, type ConnectionSchedule } from '@accessledger/storage';
 import type { Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import { CliExit, type CliIo } from '../cli.js';
-import { isoMinute, table } from '../format.js';
+import { formatValidationReport, isoMinute, table } from '../format.js';
 import { assertValidSchedule } from '../daemon/daemon.js';
-import { openRuntime } from '../runtime.js';
+import { openRuntime, type Runtime } from '../runtime.js';
 import { createRunContext } from '@accessledger/core';
 
 /**
@@ -165,14 +165,92 @@ export function registerConnectionCommands(program: Command, io: CliIo): void {
 
   connections
     .command('remove <name>')
-    .description('Remove a connection, its credentials and its whole history.')
+    .description(
+      'Remove a connection, its credentials and its whole history; its refresh token is revoked at the application first.',
+    )
     .requiredOption('--yes', 'confirm that the history goes too')
     .action(async (name: string) => {
       const runtime = await openRuntime({ env: io.env });
       try {
         const connection = await runtime.connectionNamed(name);
+        await revokeBeforeRemoving(io, runtime, connection);
         await runtime.connections.delete(connection.id);
         io.stdout.write(`Removed connection "${name}" and its history.\n`);
+      } finally {
+        await runtime.close();
+      }
+    });
+
+  connections
+    .command('update <name>')
+    .description(
+      "Replace a connection's config (checked against its connector first) and/or some of its credentials; its history stays.",
+    )
+    .option('--config <json>', 'the new non-secret configuration as JSON (replaces the old one)')
+    .option('--config-file <path>', 'the new non-secret configuration from a JSON file')
+    .option('--secret <name=env:VAR|name=@file>', 'a credential to store or replace, repeatable', collect, [])
+    .action(async (name: string, options: { config?: string; configFile?: string; secret: string[] }) => {
+      const replacesConfig = options.config !== undefined || options.configFile !== undefined;
+      if (!replacesConfig && options.secret.length === 0) {
+        throw new InvalidInputError(
+          `Nothing to update: give --config, --config-file and/or --secret, e.g. \`accessledger connections update ${name} --secret clientSecret=env:SF_CLIENT_SECRET\`.`,
+        );
+      }
+      const config = replacesConfig ? parseConfig(options.config, options.configFile) : undefined;
+      const secrets = options.secret.map((spec) => readSecretSpec(spec, io.env));
+      const runtime = await openRuntime({ env: io.env, migrate: true });
+      try {
+        const connection = await runtime.connectionNamed(name);
+        if (config !== undefined) {
+          runtime.registry.parseConfig({ name, connectorId: connection.connectorId, config });
+        }
+        // Config and credentials change together or not at all; the connection keeps its id and history.
+        await runtime.database.knex.transaction(async (trx) => {
+          const updated =
+            config !== undefined
+              ? await new ConnectionStore(trx).update(connection.id, { config })
+              : connection;
+          const credentials = runtime.credentialsOf(updated, trx);
+          for (const [secretName, value] of secrets) await credentials.set(secretName, value);
+        });
+        const changed = [
+          ...(config !== undefined ? ['config'] : []),
+          ...secrets.map(([secretName]) => `credential ${secretName}`),
+        ];
+        io.stdout.write(`Updated "${name}": ${changed.join(', ')}. Its history is kept.\n`);
+      } finally {
+        await runtime.close();
+      }
+    });
+
+  connections
+    .command('show <name>')
+    .description(
+      'Show a connection: config, which credentials are stored (never their values), key, schedule, last run.',
+    )
+    .action(async (name: string) => {
+      const runtime = await openRuntime({ env: io.env });
+      try {
+        const connection = await runtime.connectionNamed(name);
+        const names = await runtime.credentialsOf(connection).names();
+        const key = names.length > 0 ? runtime.secretKey() : undefined;
+        const [lastRun] = await runtime.runs.list(connection.id, { limit: 1 });
+        const schedule = Object.entries(connection.schedule ?? {})
+          .map(([job, cron]) => `${job} "${String(cron)}"`)
+          .join(', ');
+        io.stdout.write(
+          `Connection "${connection.name}" (${connection.connectorId}, id ${connection.id})\n` +
+            `  config:       ${JSON.stringify(connection.config)}\n` +
+            `  credentials:  ${names.length > 0 ? names.join(', ') : 'none'}\n` +
+            (key ? `  key:          fingerprint ${key.fingerprint} (${key.source})\n` : '') +
+            `  schedule:     ${schedule || 'not scheduled'}\n` +
+            `  last run:     ${
+              lastRun
+                ? `#${lastRun.id} ${lastRun.kind} ${lastRun.status} ${isoMinute(lastRun.startedAt)}` +
+                  (lastRun.error ? ` (${lastRun.error.code}: ${lastRun.error.message})` : '')
+                : 'never'
+            }\n`,
+        );
       } finally {
         await runtime.close();
       }
@@ -189,20 +267,32 @@ export function registerConnectionCommands(program: Command, io: CliIo): void {
         const report = await connector.validate(
           createRunContext({ credentials: runtime.credentialsOf(connection), logger: runtime.logger }),
         );
-        for (const check of report.checks) {
-          io.stdout.write(
-            `${check.ok ? 'ok  ' : 'FAIL'} ${check.name}: ${check.message}${!check.ok && check.fix ? `\n     fix: ${check.fix}` : ''}\n`,
-          );
-        }
-        const identity = Object.entries(report.identity)
-          .map(([key, value]) => `${key}=${value}`)
-          .join(' ');
-        io.stdout.write(
-          `${report.ok ? 'Connection is ready' : 'Connection is NOT ready'}${identity ? ` (${identity})` : ''}.\n`,
-        );
+        io.stdout.write(formatValidationReport(report));
         if (!report.ok) throw new CliExit(1);
       } finally {
         await runtime.close();
       }
     });
+}
+
+/**
+ * Revokes what the connection holds at the application (a Salesforce refresh token) before its copy is
+ * deleted; says so when that failed, because the token then still works there until revoked by hand.
+ */
+async function revokeBeforeRemoving(io: CliIo, runtime: Runtime, connection: Connection): Promise<void> {
+  try {
+    const connector = runtime.connectorOf(connection);
+    if (!isCredentialRevoker(connector)) return;
+    const revoked = await connector.revokeCredentials(
+      createRunContext({ credentials: runtime.credentialsOf(connection), logger: runtime.logger }),
+    );
+    if (revoked !== undefined)
+      io.stdout.write(`Revoked ${revoked} of "${connection.name}" at the application.\n`);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    io.stderr.write(
+      `Warning: revoking the credentials of "${connection.name}" at the application failed (${reason}). ` +
+        'They may still work there: revoke them by hand (Salesforce: Setup > Connected Apps OAuth Usage > the app > Revoke).\n',
+    );
+  }
 }

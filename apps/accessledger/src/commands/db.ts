@@ -1,7 +1,9 @@
-import { databaseConfigFromEnv, openDatabase } from '@accessledger/storage';
+import { databaseConfigFromEnv, loadSecretBox, openDatabase } from '@accessledger/storage';
+import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import type { CliIo } from '../cli.js';
 import { migrateAll, schemaStatus } from '../migrations.js';
+import { embeddedKeyFile, secretKeySource } from '../runtime.js';
 
 /** `accessledger db migrate | status`: the database behind DATABASE_URL, or the embedded one. */
 export function registerDbCommands(program: Command, io: CliIo): void {
@@ -27,13 +29,19 @@ export function registerDbCommands(program: Command, io: CliIo): void {
     });
 
   db.command('status')
-    .description('Show the schema version of the database and of this code, and pending migrations.')
+    .description(
+      'Show the schema version of the database and of this code, pending migrations, and where the credential key is.',
+    )
     .action(async () => {
-      const database = await openDatabase(databaseConfigFromEnv(io.env));
+      const config = databaseConfigFromEnv(io.env);
+      const database = await openDatabase(config);
       try {
         const status = await schemaStatus(database.knex);
+        const keyFile =
+          config.engine === 'pglite' && config.dataDir ? embeddedKeyFile(config.dataDir) : undefined;
         io.stdout.write(
           `Database: ${database.description}\nSchema:   ${status.databaseVersion ?? '(empty)'}\nCode:     ${status.codeVersion}\n` +
+            `Key:      ${describeKey(io.env, database.engine, keyFile)}\n` +
             (status.pending.length === 0
               ? 'No pending migrations.\n'
               : `Pending:  ${status.pending.join(', ')}\nRun \`accessledger db migrate\` to apply them.\n`),
@@ -42,4 +50,21 @@ export function registerDbCommands(program: Command, io: CliIo): void {
         await database.close();
       }
     });
+}
+
+/** Where the credential key is and its fingerprint; never creates a key file. */
+function describeKey(
+  env: Readonly<Record<string, string | undefined>>,
+  engine: 'pg' | 'pglite',
+  keyFile: string | undefined,
+): string {
+  const source = secretKeySource(env, keyFile);
+  const configured = Boolean(env['ACCESSLEDGER_SECRET_KEY']?.trim());
+  if (!configured && (keyFile === undefined || !existsSync(keyFile))) {
+    return engine === 'pg' || keyFile === undefined
+      ? 'ACCESSLEDGER_SECRET_KEY is not set (required with DATABASE_URL to store credentials)'
+      : `${source} (created when the first credential is stored)`;
+  }
+  const box = loadSecretBox({ engine, env, ...(keyFile ? { keyFile } : {}) });
+  return `${source}, fingerprint ${box.fingerprint}`;
 }

@@ -240,7 +240,8 @@ export interface components {
     schemas: {
         TokenRequest: {
             /** @enum {string} */
-            grant_type: "authorization_code" | "refresh_token" | "client_credentials" | "urn:ietf:params:oauth:grant-type:jwt-bearer";
+            grant_type: "authorization_code" | "refresh_token" | "client_credentials" | "urn:ietf:params:oauth:grant-type:jwt-bearer" | "device";
+            /** @description The authorization code, or the device code when grant_type is device. */
             code?: string;
             code_verifier?: string;
             redirect_uri?: string;
@@ -249,6 +250,22 @@ export interface components {
             client_secret?: string;
             assertion?: string;
             format?: string;
+        };
+        /** @description The device flow's first request, to the token endpoint (Salesforce Help "OAuth 2.0 Device Flow for IoT Integration"). */
+        DeviceAuthorizationRequest: {
+            /** @enum {string} */
+            response_type: "device_code";
+            client_id: string;
+            scope?: string;
+        };
+        DeviceAuthorizationResponse: {
+            device_code: string;
+            user_code: string;
+            verification_uri: string;
+            /** @description Seconds to wait between polls. */
+            interval?: number;
+            /** @description Not in Salesforce's example answer; RFC 8628 requires it. */
+            expires_in?: number;
         };
         TokenResponse: {
             access_token: string;

@@ -1,4 +1,4 @@
-import { AuthError, type CredentialStore } from '@accessledger/core';
+import { AuthError, isAccessLedgerError, type CredentialStore } from '@accessledger/core';
 import type { OrgDomain } from '../domains.js';
 import {
   requestToken,
@@ -36,16 +36,21 @@ export function sessionGrantFor(
   settings: AuthSettings,
   domain: OrgDomain,
   credentials: CredentialStore,
-  endpoint: Omit<TokenEndpointOptions, 'loginUrl'> = {},
+  grantOptions: Omit<TokenEndpointOptions, 'loginUrl'> & {
+    /** The connection, named in the message that asks a person to log in again. */
+    readonly connectionName?: string;
+  } = {},
 ): SessionGrant {
+  const { connectionName = '<connection>', ...endpoint } = grantOptions;
   const options: TokenEndpointOptions = { ...endpoint, loginUrl: domain.loginUrl };
+  const connectAgain = `run \`accessledger connect ${connectionName}\` again`;
   switch (settings.flow) {
     case 'jwt-bearer':
       return async (signal) => {
         const privateKeyPem = await requireSecret(
           credentials,
           CredentialNames.privateKey,
-          'store the PEM private key whose certificate is uploaded to the connected app.',
+          `store the PEM private key whose certificate is uploaded to the connected app: \`accessledger connections update ${connectionName} --secret privateKey=@server.key\`.`,
         );
         const audience =
           domain.kind === 'custom' || domain.kind === 'production' || domain.kind === 'sandbox'
@@ -71,7 +76,7 @@ export function sessionGrantFor(
         const clientSecret = await requireSecret(
           credentials,
           CredentialNames.clientSecret,
-          "store the connected app's consumer secret.",
+          `store the connected app's Consumer Secret: \`accessledger connections update ${connectionName} --secret clientSecret=env:SF_CLIENT_SECRET\`.`,
         );
         const token = await requestToken(
           options,
@@ -85,7 +90,7 @@ export function sessionGrantFor(
         const refreshToken = await requireSecret(
           credentials,
           CredentialNames.refreshToken,
-          'store one with `accessledger connections add … --secret refreshToken=@file` (the interactive `connect` flow is not built yet).',
+          `${connectAgain} to log in and store one.`,
         );
         const clientSecret = await credentials.get(CredentialNames.clientSecret);
         const token = await requestToken(
@@ -97,7 +102,18 @@ export function sessionGrantFor(
             ...(clientSecret ? { client_secret: clientSecret } : {}),
           },
           signal,
-        );
+        ).catch((error: unknown) => {
+          // invalid_grant on a refresh grant: the token was revoked, expired under the app's refresh token
+          // policy, or spent by rotation (Salesforce Help "OAuth 2.0 Refresh Token Flow for Renewed Sessions").
+          if (isAccessLedgerError(error) && error.details.upstreamCode === 'invalid_grant') {
+            throw new AuthError(
+              `Salesforce no longer accepts the stored refresh token (invalid_grant): it was revoked or has expired; ${connectAgain}.`,
+              error.details,
+              { cause: error },
+            );
+          }
+          throw error;
+        });
         // Apps with refresh token rotation hand out a new one: keep it, the old one is spent.
         if (token.refresh_token && token.refresh_token !== refreshToken) {
           await credentials.set(CredentialNames.refreshToken, token.refresh_token);

@@ -89,21 +89,42 @@ export interface TokenEndpointOptions {
   readonly timeoutMs?: number;
 }
 
+/**
+ * POSTs a form to one of the login host's OAuth endpoints (`token`, `revoke`) and returns the status and
+ * body unread; every OAuth request goes through here.
+ */
+export async function postOAuthForm(
+  options: TokenEndpointOptions,
+  endpoint: 'token' | 'revoke',
+  form: Readonly<Record<string, unknown>>,
+  signal: AbortSignal,
+): Promise<{ readonly status: number; readonly data: unknown }> {
+  const http = options.http ?? axios.create();
+  const body = new URLSearchParams();
+  for (const [key, value] of Object.entries(form)) if (typeof value === 'string') body.set(key, value);
+  const response = await http.post<unknown>(
+    `${options.loginUrl}/services/oauth2/${endpoint}`,
+    body.toString(),
+    {
+      headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+      validateStatus: () => true,
+      // A form here carries a secret (client secret, refresh token, code verifier): never re-send it
+      // to wherever a redirect points.
+      maxRedirects: 0,
+      timeout: options.timeoutMs ?? 30_000,
+      signal,
+    },
+  );
+  return { status: response.status, data: response.data };
+}
+
 /** POSTs a grant to `/services/oauth2/token` and maps failures onto core's errors. */
 export async function requestToken(
   options: TokenEndpointOptions,
   form: TokenRequest,
   signal: AbortSignal,
 ): Promise<TokenResponse> {
-  const http = options.http ?? axios.create();
-  const body = new URLSearchParams();
-  for (const [key, value] of Object.entries(form)) if (typeof value === 'string') body.set(key, value);
-  const response = await http.post<unknown>(`${options.loginUrl}/services/oauth2/token`, body.toString(), {
-    headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
-    validateStatus: () => true,
-    timeout: options.timeoutMs ?? 30_000,
-    signal,
-  });
+  const response = await postOAuthForm(options, 'token', form, signal);
   if (response.status !== 200) throw mapOAuthError(response.data, response.status);
   const token = response.data as Partial<TokenResponse>;
   if (

@@ -1,4 +1,10 @@
 import type { EmulatorRequest, EmulatorResponse } from '../http/types.js';
+import {
+  beginBrowserLogin,
+  completeAuthorization,
+  promptsOf,
+  type PendingAuthorization,
+} from './interactive-login.js';
 import { authorizeErrorPage, formParameters, redirectWith } from './responses.js';
 import { loginRefusal, orgUserByUsername } from './server-context.js';
 import type { AuthorizationServerContext } from './server-context.js';
@@ -7,9 +13,10 @@ import type { ConnectedApp } from './types.js';
 /**
  * `GET /services/oauth2/authorize` for the web server flow (`response_type=code`).
  *
- * The emulator has no login page: it approves at once as the `login_hint` user when that names a user
- * of the org, else as the configured default user, and redirects to the callback with `code` and `state`.
- * Errors follow Salesforce Help "OAuth 2.0 Authorization Errors": an unknown client or an unregistered
+ * A valid request shows the login page, then the "Allow Access?" page listing the scopes; Allow sends
+ * `code` and `state` to the callback, Deny sends `error=access_denied` (see `interactive-login.ts`).
+ * With `authorize: 'auto-approve'` no page is shown: it approves at once as the `login_hint` user when
+ * that names a user of the org, else as the configured default user. Errors follow Salesforce Help "OAuth 2.0 Authorization Errors": an unknown client or an unregistered
  * callback is shown, never redirected (the callback cannot be trusted); every other error is sent to the
  * callback as `error` and `error_description` with `state`.
  */
@@ -35,6 +42,17 @@ export function authorize(context: AuthorizationServerContext, request: Emulator
   const scopes = requestedScopes(parameters.get('scope'), app);
   if (scopes === undefined) return fail('invalid_scope', 'the requested scope is not allowed');
 
+  const authorization: PendingAuthorization = {
+    kind: 'web-server',
+    clientId: app.clientId,
+    redirectUri,
+    scopes,
+    codeChallenge,
+    state,
+    prompts: promptsOf(parameters.get('prompt')),
+  };
+  if (context.authorizeMode === 'login-page') return beginBrowserLogin(context, request, authorization);
+
   const loginHint = parameters.get('login_hint');
   const user =
     (loginHint !== null ? orgUserByUsername(context, loginHint) : undefined) ??
@@ -49,19 +67,14 @@ export function authorize(context: AuthorizationServerContext, request: Emulator
   const refusal = loginRefusal(user);
   // A disabled user never gets past Salesforce's login page, so the app hears nothing back.
   if (refusal !== undefined) return authorizeErrorPage(403, 'login_failed', `${user.username}: ${refusal}`);
-
-  const code = context.codes.issue({
-    clientId: app.clientId,
-    userId: user.id,
-    redirectUri,
-    scopes,
-    codeChallenge,
-  });
-  return redirectWith(redirectUri, { code, state });
+  return completeAuthorization(context, undefined, authorization, user);
 }
 
 /** The scopes asked for, or every scope of the app when none are; undefined when one is not the app's. */
-function requestedScopes(scopeParameter: string | null, app: ConnectedApp): readonly string[] | undefined {
+export function requestedScopes(
+  scopeParameter: string | null,
+  app: ConnectedApp,
+): readonly string[] | undefined {
   if (scopeParameter === null || scopeParameter.trim() === '') return app.scopes;
   const requested = [...new Set(scopeParameter.trim().split(/\s+/))];
   const allowed = new Set(app.scopes);

@@ -58,6 +58,7 @@ export class ConnectedAppRegistry {
       clientCredentialsRunAsUsername: definition.clientCredentialsRunAsUsername,
       refreshTokenPolicy: policy,
       rotateRefreshTokens: definition.rotateRefreshTokens ?? false,
+      enableDeviceFlow: definition.enableDeviceFlow ?? false,
     };
     if (definition.certificate !== undefined) {
       this.publicKeysByClientId.set(clientId, rsaPublicKeyFrom(definition.certificate, definition.name));

@@ -1,7 +1,10 @@
 import type { EmulatorRequest, EmulatorResponse } from '../http/types.js';
 import { AuthorizationCodeStore } from './authorization-codes.js';
 import { authorize } from './authorize-endpoint.js';
+import { randomBytes } from 'node:crypto';
 import { ConnectedAppRegistry } from './connected-apps.js';
+import { DeviceAuthorizationStore } from './device-flow.js';
+import { BrowserLogins, deviceVerification, submitConsent, submitLogin } from './interactive-login.js';
 import { identity, revoke, userInfo } from './identity-endpoints.js';
 import { bearerToken, invalidSession, notFound } from './responses.js';
 import type { AuthorizationServerContext } from './server-context.js';
@@ -11,12 +14,13 @@ import type { AuthenticationResult, OAuthServerOptions, SessionExpiryCause } fro
 
 const TWO_HOURS_MS = 2 * 60 * 60 * 1000;
 const FIFTEEN_MINUTES_MS = 15 * 60 * 1000;
+const TEN_MINUTES_MS = 10 * 60 * 1000;
 
 /**
  * The emulated org's OAuth 2.0 authorization server and session store.
  *
  * @example
- * const auth = new OAuthServer({ directory, orgId: '00D000000000001EAA', defaultUsername: 'admin@example.org' });
+ * const auth = new OAuthServer({ directory, orgId: '00D000000000001EAA', defaultUsername: 'admin@example.org', loginPassword: 'test-Passw0rd' });
  * const { app, privateKeyPem } = auth.apps.registerWithKeyPair({ name: 'accessledger', callbackUrls: ['http://localhost:1717/cb'] });
  * // in the router:
  * if (OAuthServer.handles(request.path)) return auth.handle(request);
@@ -24,8 +28,11 @@ const FIFTEEN_MINUTES_MS = 15 * 60 * 1000;
  * if (!result.ok) return result.response;
  */
 export class OAuthServer {
-  /** Path prefixes the server routes to `handle`: `/services/oauth2/` and `/id/`. */
-  static readonly pathPrefixes: readonly string[] = ['/services/oauth2/', '/id/'];
+  /** Path prefixes the server routes to `handle`: `/services/oauth2/`, `/id/` and the device flow's `/setup/connect`. */
+  static readonly pathPrefixes: readonly string[] = ['/services/oauth2/', '/id/', '/setup/connect'];
+
+  /** The password every active org user logs in with on the emulator's login page. */
+  readonly loginPassword: string;
 
   readonly apps: ConnectedAppRegistry;
   private readonly sessions: SessionStore;
@@ -49,6 +56,10 @@ export class OAuthServer {
     this.apps = apps ?? new ConnectedAppRegistry();
     this.instanceUrl = options.instanceUrl;
     const clock = options.clock ?? { now: () => Date.now() };
+    const deviceIntervalSeconds = options.deviceFlowIntervalSeconds ?? 5;
+    if (!(deviceIntervalSeconds > 0))
+      throw new Error('deviceFlowIntervalSeconds must be a positive number of seconds.');
+    this.loginPassword = options.loginPassword ?? randomBytes(9).toString('base64url');
     this.sessions = new SessionStore(clock, sessionTimeoutMs);
     this.context = {
       orgId: options.orgId,
@@ -58,6 +69,14 @@ export class OAuthServer {
       codes: new AuthorizationCodeStore(clock, authorizationCodeTtlMs),
       clock,
       defaultUsername: options.defaultUsername,
+      authorizeMode: options.authorize ?? 'login-page',
+      loginPassword: this.loginPassword,
+      logins: new BrowserLogins(clock, authorizationCodeTtlMs),
+      devices: new DeviceAuthorizationStore(
+        clock,
+        options.deviceCodeTtlMs ?? TEN_MINUTES_MS,
+        deviceIntervalSeconds * 1000,
+      ),
       extraJwtAudiences: options.extraJwtAudiences ?? [],
       instanceUrlFor: (request) => this.instanceUrl ?? request.baseUrl,
     };
@@ -68,11 +87,20 @@ export class OAuthServer {
     return OAuthServer.pathPrefixes.some((prefix) => path.startsWith(prefix));
   }
 
-  /** Serves `/services/oauth2/{authorize,token,revoke,userinfo}` and `/id/{orgId}/{userId}`. */
+  /**
+   * Serves `/services/oauth2/{authorize,token,revoke,userinfo}`, `/id/{orgId}/{userId}`, the login and
+   * consent forms (`/services/oauth2/{login,consent}`) and the device flow's verification page `/setup/connect`.
+   */
   handle(request: EmulatorRequest): EmulatorResponse {
     const path = request.path.replace(/\/+$/, '');
     if (path.startsWith('/id/')) return identity(this.context, request);
     switch (path) {
+      case '/setup/connect':
+        return deviceVerification(this.context, request);
+      case '/services/oauth2/login':
+        return submitLogin(this.context, request);
+      case '/services/oauth2/consent':
+        return submitConsent(this.context, request);
       case '/services/oauth2/authorize':
         return authorize(this.context, request);
       case '/services/oauth2/token':

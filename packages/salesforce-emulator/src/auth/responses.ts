@@ -11,7 +11,7 @@ export function oauthError(status: number, error: string, description: string): 
 }
 
 /** A successful token endpoint answer. */
-export function tokenIssued(body: Readonly<Record<string, string>>): EmulatorResponse {
+export function tokenIssued(body: Readonly<Record<string, string | number>>): EmulatorResponse {
   return { status: 200, headers: JSON_NO_STORE, body };
 }
 
@@ -93,7 +93,7 @@ export function bearerToken(authorizationHeader: string | undefined): string | u
   return match?.[1];
 }
 
-function escapeHtml(text: string): string {
+export function escapeHtml(text: string): string {
   return text
     .replaceAll('&', '&amp;')
     .replaceAll('<', '&lt;')

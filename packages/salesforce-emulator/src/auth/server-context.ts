@@ -2,6 +2,8 @@ import { createHmac } from 'node:crypto';
 import type { EmulatorRequest, EmulatorResponse } from '../http/types.js';
 import type { AuthorizationCodeStore } from './authorization-codes.js';
 import type { ConnectedAppRegistry } from './connected-apps.js';
+import type { DeviceAuthorizationStore } from './device-flow.js';
+import type { BrowserLogins } from './interactive-login.js';
 import { tokenIssued } from './responses.js';
 import type { SessionStore } from './session-store.js';
 import type { AuthClock, AuthUser, AuthUserDirectory, ConnectedApp, OAuthGrantType } from './types.js';
@@ -15,6 +17,11 @@ export interface AuthorizationServerContext {
   readonly codes: AuthorizationCodeStore;
   readonly clock: AuthClock;
   readonly defaultUsername: string;
+  readonly authorizeMode: 'login-page' | 'auto-approve';
+  /** The password of every org user on the login page. */
+  readonly loginPassword: string;
+  readonly logins: BrowserLogins;
+  readonly devices: DeviceAuthorizationStore;
   readonly extraJwtAudiences: readonly string[];
   instanceUrlFor(request: EmulatorRequest): string;
 }

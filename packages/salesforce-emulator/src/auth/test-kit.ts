@@ -112,6 +112,7 @@ export class FakeDirectory implements AuthUserDirectory {
 }
 
 export const ADMIN_ID = '0055e00001AdminAAA';
+export const LOGIN_PASSWORD = 'test-Passw0rd!';
 export const INTEGRATION_ID = '0055e00002IntegAAA';
 
 export function newServer(overrides: Partial<OAuthServerOptions> = {}): {
@@ -127,6 +128,9 @@ export function newServer(overrides: Partial<OAuthServerOptions> = {}): {
     directory,
     orgId: ORG_ID,
     defaultUsername: 'admin@acme.example',
+    // The token-exchange tests skip the browser; the login page has tests of its own.
+    authorize: 'auto-approve',
+    loginPassword: LOGIN_PASSWORD,
     clock,
     ...overrides,
   });

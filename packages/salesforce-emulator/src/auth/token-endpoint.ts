@@ -1,5 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { EmulatorRequest, EmulatorResponse } from '../http/types.js';
+import { deviceAuthorizationRequest, deviceGrant } from './device-flow.js';
 import { jwtBearerGrant } from './jwt-bearer.js';
 import { formParameters, oauthError } from './responses.js';
 import {
@@ -19,6 +20,10 @@ import type { ConnectedApp } from './types.js';
 export function token(context: AuthorizationServerContext, request: EmulatorRequest): EmulatorResponse {
   if (request.method !== 'POST') return oauthError(400, 'invalid_request', 'must use HTTP POST');
   const parameters = formParameters(request);
+  // The device flow's first request goes to the token endpoint too, with a response_type instead of a grant.
+  if (parameters.get('grant_type') === null && parameters.get('response_type') === 'device_code') {
+    return deviceAuthorizationRequest(context, request, parameters);
+  }
   switch (parameters.get('grant_type')) {
     case 'authorization_code':
       return authorizationCodeGrant(context, request, parameters);
@@ -28,6 +33,8 @@ export function token(context: AuthorizationServerContext, request: EmulatorRequ
       return jwtBearerGrant(context, request, parameters);
     case 'client_credentials':
       return clientCredentialsGrant(context, request, parameters);
+    case 'device':
+      return deviceGrant(context, request, parameters);
     default:
       return oauthError(400, 'unsupported_grant_type', 'grant type not supported');
   }

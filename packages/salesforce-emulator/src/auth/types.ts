@@ -66,6 +66,8 @@ export interface ConnectedAppDefinition {
   readonly refreshTokenPolicy?: RefreshTokenPolicy;
   /** "Enable Refresh Token Rotation": each refresh grant returns a new refresh token and invalidates the old one. Default false. */
   readonly rotateRefreshTokens?: boolean;
+  /** "Enable for Device Flow" (Salesforce Help "OAuth 2.0 Device Flow for IoT Integration"). Default false. */
+  readonly enableDeviceFlow?: boolean;
 }
 
 /** A registered connected app, defaults applied. */
@@ -83,6 +85,7 @@ export interface ConnectedApp {
   readonly clientCredentialsRunAsUsername: string | undefined;
   readonly refreshTokenPolicy: RefreshTokenPolicy;
   readonly rotateRefreshTokens: boolean;
+  readonly enableDeviceFlow: boolean;
 }
 
 /** A connected app registered with a freshly generated RSA key pair, for tests and the demo. */
@@ -98,7 +101,8 @@ export type OAuthGrantType =
   | 'authorization_code'
   | 'refresh_token'
   | 'urn:ietf:params:oauth:grant-type:jwt-bearer'
-  | 'client_credentials';
+  | 'client_credentials'
+  | 'device';
 
 /** A live access token and who it acts for. */
 export interface Session {
@@ -126,8 +130,21 @@ export interface OAuthServerOptions {
   readonly directory: AuthUserDirectory;
   /** 18-character Organization Id of the emulated org. */
   readonly orgId: string;
-  /** Who the login-less authorize endpoint approves as when no known `login_hint` is given. */
+  /** Who `authorize: 'auto-approve'` approves as when no known `login_hint` is given. */
   readonly defaultUsername: string;
+  /**
+   * How `/services/oauth2/authorize` signs the user in. `login-page` (the default) does what Salesforce
+   * does: a login page (username, password), then an "Allow Access?" page listing the scopes.
+   * `auto-approve` shows no page and approves at once as the `login_hint` user, else `defaultUsername`:
+   * for tests that exercise the token exchange without a browser.
+   */
+  readonly authorize?: 'login-page' | 'auto-approve';
+  /** The password every active user of the org logs in with on the login page; default a random one (see `OAuthServer.loginPassword`). */
+  readonly loginPassword?: string;
+  /** Seconds a device flow client is told to wait between polls. Default 5. */
+  readonly deviceFlowIntervalSeconds?: number;
+  /** Lifetime of a device flow user code. Default 10 minutes. */
+  readonly deviceCodeTtlMs?: number;
   /** `instance_url` in token responses; default: the base URL the request reached. */
   readonly instanceUrl?: string;
   /** Session timeout, sliding on use. Default 2 hours (Salesforce's default session timeout). */

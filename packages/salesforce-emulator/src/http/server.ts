@@ -25,6 +25,16 @@ export interface StartEmulatorOptions {
   readonly sessionTimeoutMs?: number;
   /** `instance_url` in token responses; default the emulator's own base URL. */
   readonly instanceUrl?: string;
+  /**
+   * `login-page` (default): /services/oauth2/authorize shows a login page and an "Allow Access?" page,
+   * as Salesforce does. `auto-approve`: it approves at once as `login_hint` or the admin, for tests
+   * that exchange a code without driving a browser.
+   */
+  readonly authorize?: 'login-page' | 'auto-approve';
+  /** The password every active user logs in with on the login page; default a random one (`EmulatorHandle.loginPassword`). */
+  readonly loginPassword?: string;
+  /** Seconds device flow clients are told to wait between polls; default 5. */
+  readonly deviceFlowIntervalSeconds?: number;
 }
 
 /** The connected app registered in the served org, with the key that signs its JWT bearer assertions. */
@@ -47,6 +57,8 @@ export interface EmulatorHandle {
   readonly auth: OAuthServer;
   readonly connectedApp: EmulatorConnectedApp;
   readonly adminUsername: string;
+  /** What every active user types on the login page (with their username). */
+  readonly loginPassword: string;
   close(): Promise<void>;
 }
 
@@ -125,6 +137,11 @@ export async function startEmulator(options: StartEmulatorOptions = {}): Promise
     defaultUsername: org.adminUsername,
     ...(options.sessionTimeoutMs !== undefined ? { sessionTimeoutMs: options.sessionTimeoutMs } : {}),
     ...(options.instanceUrl !== undefined ? { instanceUrl: options.instanceUrl } : {}),
+    ...(options.authorize !== undefined ? { authorize: options.authorize } : {}),
+    ...(options.loginPassword !== undefined ? { loginPassword: options.loginPassword } : {}),
+    ...(options.deviceFlowIntervalSeconds !== undefined
+      ? { deviceFlowIntervalSeconds: options.deviceFlowIntervalSeconds }
+      : {}),
   });
   const registered = auth.apps.registerWithKeyPair({
     name: org.connectedApp.name,
@@ -133,6 +150,7 @@ export async function startEmulator(options: StartEmulatorOptions = {}): Promise
     callbackUrls: org.connectedApp.redirectUris,
     scopes: ['api', 'refresh_token', 'id', 'openid', 'full'],
     clientCredentialsRunAsUsername: org.connectedApp.runAsUsername,
+    enableDeviceFlow: true,
   });
   faults.attach({
     setDailyApiLimit: (limit) => {
@@ -200,6 +218,7 @@ export async function startEmulator(options: StartEmulatorOptions = {}): Promise
     faults,
     auth,
     adminUsername: org.adminUsername,
+    loginPassword: auth.loginPassword,
     connectedApp: {
       clientId: registered.app.clientId,
       clientSecret: registered.app.clientSecret,

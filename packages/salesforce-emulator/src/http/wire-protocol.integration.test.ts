@@ -8,7 +8,7 @@ import type { EmulatorHandle } from './server.js';
 let emulator: EmulatorHandle;
 
 beforeAll(async () => {
-  emulator = await startEmulator({ org: generateOrg({ seed: 41, users: 5000 }) });
+  emulator = await startEmulator({ org: generateOrg({ seed: 41, users: 5000 }), authorize: 'auto-approve' });
 });
 afterAll(async () => {
   await emulator.close();
