@@ -274,7 +274,9 @@ describe('derived group members and user kinds in generated orgs (Object Referen
     ]) {
       expect(nestedTypes).toContain(pair);
     }
-    const parents = new Map(org.find('UserRole').map((role) => [role['Id'], role['ParentRoleId']]));
+    const parents = new Map<unknown, unknown>(
+      org.find('UserRole').map((role) => [role['Id'], role['ParentRoleId']]),
+    );
     const depth = (id: unknown): number => (id === null || id === undefined ? 0 : 1 + depth(parents.get(id)));
     expect(Math.max(...[...parents.keys()].map(depth))).toBeGreaterThanOrEqual(4);
     const portalRoles = org.find('UserRole', { PortalType: 'Partner' });
@@ -288,8 +290,10 @@ describe('derived group members and user kinds in generated orgs (Object Referen
 
   it('has users of every kind with the license each really uses; Automated Process takes no seat', () => {
     const org = freshOrg();
-    const profiles = new Map(org.find('Profile').map((profile) => [profile['Id'], profile]));
-    const licenses = new Map(org.find('UserLicense').map((license) => [license['Id'], license]));
+    const profiles = new Map<unknown, Row>(org.find('Profile').map((profile) => [profile['Id'], profile]));
+    const licenses = new Map<unknown, Row>(
+      org.find('UserLicense').map((license) => [license['Id'], license]),
+    );
     const licenseOf = (user: Row) => licenses.get(profiles.get(user['ProfileId'])?.['UserLicenseId']);
     const users = org.find('User');
     const types = new Set(users.map((user) => user['UserType']));
