@@ -145,7 +145,6 @@ export async function loadCatalog(
   progress: ProgressReporter,
 ): Promise<LoadedCatalog> {
   const all = (soql: string) => () => queryAll(client, soql, signal);
-  const memberListed = where.in('Type', [...MEMBER_LISTED_GROUP_TYPES]);
   const tasks = {
     permissionSetDescribe: () => client.describe('PermissionSet', signal),
     mutingPermissionSetDescribe: () => client.describe('MutingPermissionSet', signal),

@@ -80,6 +80,17 @@ describe('a sync of the demo org', () => {
     );
     const custom = clean.accounts.find((account) => typeof account.attributes['Cost_Center__c'] === 'string');
     expect(custom).toBeDefined();
+    // Each documented kind is there, with UserType kept beside it (Object Reference "User": UserType).
+    const kinds = new Map<unknown, Set<unknown>>();
+    for (const account of clean.accounts) {
+      const kind = account.attributes['kind'];
+      kinds.set(kind, (kinds.get(kind) ?? new Set()).add(account.accountType));
+    }
+    expect(kinds.get('system')).toEqual(new Set(['AutomatedProcess']));
+    expect(kinds.get('guest')).toEqual(new Set(['Guest']));
+    expect(kinds.get('external')).toEqual(new Set(['PowerPartner', 'CspLitePortal']));
+    expect(kinds.get('integration')).toEqual(new Set(['Standard']));
+    expect(kinds.get('human')).toEqual(new Set(['Standard', 'CsnOnly']));
   });
 
   it('emits exactly the entitlements of the org', () => {

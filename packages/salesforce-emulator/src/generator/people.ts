@@ -290,6 +290,7 @@ function assignPermissionSetLicense(input: PeopleInput, userId: string, licenseI
   const used = Number(license.UsedLicenses) + 1;
   store.updateRaw(license, 'PermissionSetLicense', {
     UsedLicenses: used,
-    TotalLicenses: Math.max(used, Number(license.TotalLicenses)),
+    // Orgs buy seats ahead of need: one stays free.
+    TotalLicenses: Math.max(used + 1, Number(license.TotalLicenses)),
   });
 }
