@@ -7,7 +7,8 @@ import {
   type EntitlementRef,
 } from '@accessledger/core';
 import type { SalesforceClient } from '../http/client.js';
-import { sameId } from '../salesforce-id.js';
+import { SalesforceEntitlementTypes } from '../manifest.js';
+import { keyPrefix, sameId } from '../salesforce-id.js';
 import { id as soqlId, where } from '../soql.js';
 import { count, flag, text, type QueriedRecord } from '../sync/fields.js';
 import { entitlementIdOf, findRow, requireRecord, requireUser } from './lookups.js';
@@ -47,7 +48,8 @@ const NOTHING: AccessPlan = { steps: [] };
 
 /** The row that links a user to an entitlement: an assignment, a license seat, a group membership. */
 interface HoldingLink {
-  readonly sobject: 'PermissionSetAssignment' | 'UserPackageLicense' | 'GroupMember';
+  readonly sobject:
+    'PermissionSetAssignment' | 'UserPackageLicense' | 'PermissionSetLicenseAssign' | 'GroupMember';
   readonly userField: string;
   readonly targetField: string;
 }
@@ -64,6 +66,11 @@ const LINKS = {
     targetField: 'PermissionSetGroupId',
   },
   packageLicense: { sobject: 'UserPackageLicense', userField: 'UserId', targetField: 'PackageLicenseId' },
+  permissionSetLicense: {
+    sobject: 'PermissionSetLicenseAssign',
+    userField: 'AssigneeId',
+    targetField: 'PermissionSetLicenseId',
+  },
   publicGroup: { sobject: 'GroupMember', userField: 'UserOrGroupId', targetField: 'GroupId' },
 } as const satisfies Record<string, HoldingLink>;
 
@@ -120,7 +127,11 @@ export async function planGrant(
     case EntitlementTypes.packageLicense:
       return grantPackageLicense(ctx, userId, targetId, options);
     case EntitlementTypes.publicGroup:
-      return grantPublicGroup(ctx, userId, targetId, options);
+      return grantGroupMembership(ctx, userId, targetId, options, 'Regular');
+    case SalesforceEntitlementTypes.queue:
+      return grantGroupMembership(ctx, userId, targetId, options, 'Queue');
+    case SalesforceEntitlementTypes.permissionSetLicense:
+      return grantPermissionSetLicense(ctx, userId, targetId, options);
     default:
       throw userLicenseUnsupported('granted');
   }
@@ -165,6 +176,22 @@ export async function planRevoke(
         userId,
         targetId,
         `Remove the membership of public group ${targetId}`,
+      );
+    case SalesforceEntitlementTypes.queue:
+      return revokeHolding(
+        ctx,
+        LINKS.publicGroup,
+        userId,
+        targetId,
+        `Remove the membership of queue ${targetId}`,
+      );
+    case SalesforceEntitlementTypes.permissionSetLicense:
+      return revokeHolding(
+        ctx,
+        LINKS.permissionSetLicense,
+        userId,
+        targetId,
+        `Remove the seat of permission set license ${targetId}`,
       );
     default:
       throw userLicenseUnsupported('revoked');
@@ -240,7 +267,37 @@ const PERMISSION_SET_FIELDS = [
   'IsOwnedByProfile',
   'ProfileId',
   'PermissionSetGroupId',
+  'LicenseId',
 ];
+
+/**
+ * A permission set whose LicenseId is a permission set license (0PL…) can be
+ * assigned only to a user who holds that license (Object Reference
+ * "PermissionSet": LicenseId; "PermissionSetLicenseAssign"). The grant is
+ * refused with the license to grant first, rather than taking a seat unasked.
+ */
+async function requirePermissionSetLicense(
+  ctx: PlanContext,
+  permissionSet: QueriedRecord,
+  userId: string,
+  options: GrantOptions,
+): Promise<void> {
+  const licenseId = text(permissionSet, 'LicenseId');
+  if (!licenseId || keyPrefix(licenseId) !== '0PL') return;
+  if (!options.newUser && (await findHolding(ctx, LINKS.permissionSetLicense, userId, licenseId))) return;
+  const license = await requireRecord(
+    ctx.client,
+    'PermissionSetLicense',
+    licenseId,
+    ['MasterLabel'],
+    ctx.signal,
+    'permission set license',
+  );
+  const label = text(permissionSet, 'Label') ?? text(permissionSet, 'Name') ?? '';
+  throw new InvalidInputError(
+    `Permission set ${label} requires the permission set license ${text(license, 'MasterLabel') ?? licenseId}, which user ${userId} does not hold: grant permission_set_license ${licenseId} first, then the permission set.`,
+  );
+}
 
 /** Profile-owned and group-aggregate permission sets cannot be assigned directly (Object Reference: "PermissionSetAssignment"). */
 function refuseUnassignable(permissionSet: QueriedRecord, permissionSetId: string, verb: string): void {
@@ -277,6 +334,7 @@ async function grantPermissionSet(
   );
   refuseUnassignable(permissionSet, permissionSetId, 'granted');
   const label = text(permissionSet, 'Label') ?? text(permissionSet, 'Name') ?? permissionSetId;
+  await requirePermissionSetLicense(ctx, permissionSet, userId, options);
   const held = options.newUser
     ? undefined
     : await findHolding(ctx, LINKS.permissionSet, userId, permissionSetId, ['Id', 'ExpirationDate']);
@@ -423,36 +481,45 @@ async function grantPackageLicense(
     { UserId: userId, PackageLicenseId: licenseId },
     `Assign a seat of the ${namespace} package license to user ${userId}`,
   );
+  return { steps: [seatStep(create, full)] };
+}
+
+/** A seat's create, whose LICENSE_LIMIT_EXCEEDED (another grant took the last seat since it was read) says so. */
+function seatStep(create: WriteStep, full: () => ConflictError): WriteStep {
   return {
-    steps: [
-      {
-        call: create.call,
-        async perform(signal) {
-          try {
-            return await create.perform(signal);
-          } catch (error) {
-            // Another grant may have taken the last seat since it was read.
-            if (isAccessLedgerError(error) && error.details.upstreamCode === 'LICENSE_LIMIT_EXCEEDED')
-              throw full();
-            throw error;
-          }
-        },
-      },
-    ],
+    call: create.call,
+    async perform(signal) {
+      try {
+        return await create.perform(signal);
+      } catch (error) {
+        if (isAccessLedgerError(error) && error.details.upstreamCode === 'LICENSE_LIMIT_EXCEEDED')
+          throw full();
+        throw error;
+      }
+    },
   };
 }
 
-async function grantPublicGroup(
+/** A membership of a public group (Type Regular) or a queue (Type Queue): a GroupMember row. */
+async function grantGroupMembership(
   ctx: PlanContext,
   userId: string,
   groupId: string,
   options: GrantOptions,
+  wanted: 'Regular' | 'Queue',
 ): Promise<AccessPlan> {
   const group = await requireRecord(ctx.client, 'Group', groupId, ['Name', 'Type'], ctx.signal, 'group');
   const type = text(group, 'Type');
-  if (type !== 'Regular') {
+  const what = wanted === 'Queue' ? 'queue' : 'public group';
+  if (type !== wanted) {
+    const instead =
+      type === 'Regular'
+        ? 'grant it as public_group'
+        : type === 'Queue'
+          ? 'grant it as queue'
+          : 'grant the role instead';
     throw new InvalidInputError(
-      `Group ${groupId} is of type ${type ?? 'unknown'}, not a public group (Type Regular): Salesforce maintains role and organization groups itself; grant the role instead.`,
+      `Group ${groupId} is of type ${type ?? 'unknown'}, not a ${what} (Type ${wanted}): ${instead}. Salesforce maintains role and organization groups itself.`,
     );
   }
   if (!options.newUser && (await findHolding(ctx, LINKS.publicGroup, userId, groupId))) return NOTHING;
@@ -462,8 +529,42 @@ async function grantPublicGroup(
         ctx.client,
         'GroupMember',
         { GroupId: groupId, UserOrGroupId: userId },
-        `Add user ${userId} to public group ${text(group, 'Name') ?? groupId}`,
+        `Add user ${userId} to ${what} ${text(group, 'Name') ?? groupId}`,
       ),
     ],
   };
+}
+
+async function grantPermissionSetLicense(
+  ctx: PlanContext,
+  userId: string,
+  licenseId: string,
+  options: GrantOptions,
+): Promise<AccessPlan> {
+  const license = await requireRecord(
+    ctx.client,
+    'PermissionSetLicense',
+    licenseId,
+    ['MasterLabel', 'TotalLicenses', 'UsedLicenses', 'Status'],
+    ctx.signal,
+    'permission set license',
+  );
+  const label = text(license, 'MasterLabel') ?? licenseId;
+  if (!options.newUser && (await findHolding(ctx, LINKS.permissionSetLicense, userId, licenseId)))
+    return NOTHING;
+  const full = (): ConflictError =>
+    new ConflictError(
+      `The permission set license ${label} has no free seat (${count(license, 'UsedLicenses') ?? '?'} of ${count(license, 'TotalLicenses') ?? '?'} used): free a seat or buy more before granting it to user ${userId}.`,
+      { upstreamCode: 'LICENSE_LIMIT_EXCEEDED' },
+    );
+  const total = count(license, 'TotalLicenses');
+  const used = count(license, 'UsedLicenses');
+  if (total !== null && used !== null && used >= total) throw full();
+  const create = createRecordStep(
+    ctx.client,
+    'PermissionSetLicenseAssign',
+    { AssigneeId: userId, PermissionSetLicenseId: licenseId },
+    `Assign a seat of the permission set license ${label} to user ${userId}`,
+  );
+  return { steps: [seatStep(create, full)] };
 }

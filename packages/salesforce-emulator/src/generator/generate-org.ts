@@ -400,11 +400,18 @@ function generateBusinessRecords(
   }
   for (let index = 0; index < shape.tasks; index++) {
     const ownerId = owner();
+    // One task in ten is closed and due over a year ago: Salesforce has archived it.
+    const archived = index % 10 === 9;
     store.insertRaw('Task', {
       Subject: `Follow up ${index + 1}`,
-      Status: random.chance(0.6) ? 'Completed' : 'Not Started',
+      Status: archived || random.chance(0.6) ? 'Completed' : 'Not Started',
       Priority: random.chance(0.2) ? 'High' : 'Normal',
-      ActivityDate: toSalesforceDate(new Date(referenceDate.getTime() + random.int(-90, 30) * 86_400_000)),
+      IsArchived: archived,
+      ActivityDate: toSalesforceDate(
+        new Date(
+          referenceDate.getTime() + (archived ? random.int(-700, -400) : random.int(-90, 30)) * 86_400_000,
+        ),
+      ),
       WhatId: accountIds.length > 0 ? random.pick(accountIds) : null,
       OwnerId: ownerId,
       IsDeleted: false,
