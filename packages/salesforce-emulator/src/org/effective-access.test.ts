@@ -3,6 +3,7 @@ import { generateOrg } from '../generator/generate-org.js';
 import { toSalesforceDateTime } from './datetime.js';
 import type { EmulatedOrg } from './emulated-org.js';
 import { SalesforceApiError } from './errors.js';
+import { runSoql } from '../soql/index.js';
 
 /**
  * Salesforce's rules for effective access, each test naming the page it follows:
@@ -313,5 +314,17 @@ describe('derived group members and user kinds in generated orgs (Object Referen
       (user) => user['IsActive'] === true && licenseOf(user)?.['Name'] === 'Salesforce',
     );
     expect(org.find('UserLicense', { Name: 'Salesforce' })[0]?.['UsedLicenses']).toBe(used.length);
+  });
+});
+
+describe('archived activities (SOAP API Developer Guide "queryAll()"; Object Reference "Task": IsArchived)', () => {
+  it('leaves archived tasks out of query and returns them from queryAll', () => {
+    const org = freshOrg();
+    const soql = 'SELECT Id FROM Task WHERE IsArchived = true';
+    expect(runSoql(soql, org.store, { includeDeleted: false, apiVersion: '63.0' }).rows).toHaveLength(0);
+    const all = runSoql(soql, org.store, { includeDeleted: true, apiVersion: '63.0' }).rows;
+    const archived = [...org.store.table('Task').live.values()].filter((task) => task.IsArchived === true);
+    expect(all.length).toBe(archived.length);
+    expect(all.length).toBeGreaterThan(0);
   });
 });
