@@ -217,10 +217,11 @@ async function grantProfile(
   }
   const name = text(profile, 'Name') ?? profileId;
   const description = `Set the profile of user ${userId} to ${name}, replacing the one it holds`;
+  const rest = updateRecordStep(ctx.client, 'User', userId, { ProfileId: profileId }, description);
   if (await ctx.useScim()) {
-    return { steps: [scimEntitlementMemberStep(ctx.client, profileId, userId, 'add', description)] };
+    return { steps: [scimEntitlementMemberStep(ctx.client, profileId, userId, 'add', description, rest)] };
   }
-  return { steps: [updateRecordStep(ctx.client, 'User', userId, { ProfileId: profileId }, description)] };
+  return { steps: [rest] };
 }
 
 async function grantRole(
@@ -235,6 +236,7 @@ async function grantRole(
     if (sameId(text(user, 'UserRoleId') ?? '', roleId)) return NOTHING;
   }
   const description = `Set the role of user ${userId} to ${text(role, 'Name') ?? roleId}`;
+  const rest = updateRecordStep(ctx.client, 'User', userId, { UserRoleId: roleId }, description);
   if (await ctx.useScim()) {
     return {
       steps: [
@@ -243,21 +245,25 @@ async function grantRole(
           userId,
           [{ op: 'replace', path: 'roles', value: [{ value: roleId }] }],
           description,
+          rest,
         ),
       ],
     };
   }
-  return { steps: [updateRecordStep(ctx.client, 'User', userId, { UserRoleId: roleId }, description)] };
+  return { steps: [rest] };
 }
 
 async function revokeRole(ctx: PlanContext, userId: string, roleId: string): Promise<AccessPlan> {
   const user = await requireUser(ctx.client, userId, ctx.signal);
   if (!sameId(text(user, 'UserRoleId') ?? '', roleId)) return NOTHING;
   const description = `Clear the role ${roleId} of user ${userId}`;
+  const rest = updateRecordStep(ctx.client, 'User', userId, { UserRoleId: null }, description);
   if (await ctx.useScim()) {
-    return { steps: [scimUserStep(ctx.client, userId, [{ op: 'remove', path: 'roles' }], description)] };
+    return {
+      steps: [scimUserStep(ctx.client, userId, [{ op: 'remove', path: 'roles' }], description, rest)],
+    };
   }
-  return { steps: [updateRecordStep(ctx.client, 'User', userId, { UserRoleId: null }, description)] };
+  return { steps: [rest] };
 }
 
 const PERMISSION_SET_FIELDS = [
@@ -340,20 +346,19 @@ async function grantPermissionSet(
     : await findHolding(ctx, LINKS.permissionSet, userId, permissionSetId, ['Id', 'ExpirationDate']);
   if (held) return updateExpiration(ctx, held, options.expiresAt, `permission set ${label}`, userId);
   const description = `Assign permission set ${label} to user ${userId}`;
+  const rest = createRecordStep(
+    ctx.client,
+    'PermissionSetAssignment',
+    { AssigneeId: userId, PermissionSetId: permissionSetId, ...expirationFields(options.expiresAt) },
+    options.expiresAt ? `${description}, until ${options.expiresAt.toISOString()}` : description,
+  );
   // SCIM has no expiration date on a membership: a time-limited assignment is written through REST.
   if (!options.expiresAt && (await ctx.useScim())) {
-    return { steps: [scimEntitlementMemberStep(ctx.client, permissionSetId, userId, 'add', description)] };
+    return {
+      steps: [scimEntitlementMemberStep(ctx.client, permissionSetId, userId, 'add', description, rest)],
+    };
   }
-  return {
-    steps: [
-      createRecordStep(
-        ctx.client,
-        'PermissionSetAssignment',
-        { AssigneeId: userId, PermissionSetId: permissionSetId, ...expirationFields(options.expiresAt) },
-        options.expiresAt ? `${description}, until ${options.expiresAt.toISOString()}` : description,
-      ),
-    ],
-  };
+  return { steps: [rest] };
 }
 
 /** An assignment that exists already: only its expiration may need to change. */
@@ -406,12 +411,13 @@ async function revokePermissionSet(
     return { steps: [], summary: `User ${userId} holds no direct assignment of permission set ${label}.` };
   }
   const description = `Remove permission set ${label} from user ${userId}`;
+  const rest = deleteRecordStep(ctx.client, 'PermissionSetAssignment', text(held, 'Id') ?? '', description);
   if (await ctx.useScim()) {
-    return { steps: [scimEntitlementMemberStep(ctx.client, permissionSetId, userId, 'remove', description)] };
+    return {
+      steps: [scimEntitlementMemberStep(ctx.client, permissionSetId, userId, 'remove', description, rest)],
+    };
   }
-  return {
-    steps: [deleteRecordStep(ctx.client, 'PermissionSetAssignment', text(held, 'Id') ?? '', description)],
-  };
+  return { steps: [rest] };
 }
 
 async function grantPermissionSetGroup(

@@ -142,3 +142,45 @@ describe.each([
     ).rejects.toThrow(ConflictError);
   });
 });
+
+describe('a grant SCIM refuses goes through REST (errors mapped by HTTP status, never by detail wording)', () => {
+  let handle: EmulatorHandle;
+  beforeAll(async () => {
+    handle = await startTinyOrg(43);
+    handle.org.settings.scimEntitlementWrites = false;
+  });
+  afterAll(async () => handle.close());
+
+  it('falls back to the PermissionSetAssignment create when PATCH /Entitlements answers 405', async () => {
+    const connector = connectorFor(handle);
+    const ctx = contextFor(handle);
+    const userId = idOf(plainUser(handle, 1));
+    const held = new Set(
+      rowsOf(handle, 'PermissionSetAssignment', { AssigneeId: userId }).map((row) => row['PermissionSetId']),
+    );
+    const permissionSetId = idOf(
+      rowsOf(handle, 'PermissionSet', { Type: 'Regular', IsOwnedByProfile: false, LicenseId: null }).find(
+        (row) => !held.has(row['Id']),
+      ),
+    );
+    const entitlement = { type: 'permission_set', externalId: permissionSetId };
+    const granted = await connector.provision(ctx, { kind: 'grant', accountExternalId: userId, entitlement });
+    expect(granted.changed).toBe(true);
+    expect(granted.calls.map((call) => [call.method, call.path.split('/').slice(0, 4).join('/')])).toEqual([
+      ['PATCH', '/services/scim/v2'],
+      ['POST', '/services/data/v63.0'],
+    ]);
+    expect(
+      rowsOf(handle, 'PermissionSetAssignment', { AssigneeId: userId, PermissionSetId: permissionSetId }),
+    ).toHaveLength(1);
+    const revoked = await connector.provision(ctx, {
+      kind: 'revoke',
+      accountExternalId: userId,
+      entitlement,
+    });
+    expect(revoked.calls.map((call) => call.method)).toEqual(['PATCH', 'DELETE']);
+    expect(
+      rowsOf(handle, 'PermissionSetAssignment', { AssigneeId: userId, PermissionSetId: permissionSetId }),
+    ).toHaveLength(0);
+  });
+});

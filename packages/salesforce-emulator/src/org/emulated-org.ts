@@ -24,6 +24,11 @@ export interface OrgSettings extends RuleSettings {
   /** When false, `/services/scim/v2/*` answers as an org without SCIM (404 NOT_FOUND). */
   scimEnabled: boolean;
   /**
+   * When false, PATCH /Entitlements answers 405, as Salesforce's SCIM reference lists
+   * Entitlements as read only; true follows the Lumos article, which PATCHes them.
+   */
+  scimEntitlementWrites: boolean;
+  /**
    * How long a query cursor stays usable after its last use. Salesforce keeps
    * cursors 2 days since API v56.0 ("API Query Cursor Limits"); older docs say
    * 15 minutes of inactivity.
@@ -65,6 +70,7 @@ export class EmulatedOrg {
     this.store = new OrgStore(options);
     this.settings = {
       scimEnabled: true,
+      scimEntitlementWrites: true,
       queryCursorTtlMs: 2 * 24 * 60 * 60 * 1000,
       defaultQueryBatchSize: 2000,
       assignmentExpirationEnabled: true,
