@@ -243,8 +243,8 @@ export function generateAccessCatalog(
     const round = Math.floor(index / PERMISSION_SET_TOPICS.length);
     const managed = random.chance(0.1);
     const roll = random.next();
-    // The second permission set needs the analytics permission set license, so every org has one.
-    const permissionSetLicenseId = index === 1 ? analyticsLicense : null;
+    // The last permission set needs the analytics permission set license, so every org has one.
+    const permissionSetLicenseId = index === shape.regularPermissionSets - 1 ? analyticsLicense : null;
     const licenseId =
       permissionSetLicenseId ?? (roll < 0.15 ? salesforceLicense : roll < 0.2 ? platformLicense : null);
     const type = index === 0 ? 'Standard' : index === 2 || random.chance(0.05) ? 'Session' : 'Regular';
