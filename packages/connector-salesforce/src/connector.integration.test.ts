@@ -80,6 +80,29 @@ describe('SalesforceConnector against the emulated org', () => {
     }
   });
 
+  it('checks View Setup and Configuration, which gates permission set groups, muting and setup objects', async () => {
+    const adminProfileId = String(emulator.org.get(emulator.org.adminUserId)?.['ProfileId']);
+    const [owned] = emulator.org.store.table('PermissionSet').rowsWhere('ProfileId', adminProfileId);
+    if (!owned) throw new Error('the admin profile has no owned permission set');
+    emulator.org.store.updateRaw(owned, 'PermissionSet', {
+      PermissionsViewSetup: false,
+      PermissionsModifyAllData: false,
+    });
+    try {
+      const report = await connectorFor(emulator).validate(contextFor(emulator));
+      const check = report.checks.find((entry) => entry.name === 'permission.view-setup');
+      expect(report.ok).toBe(false);
+      expect(check).toMatchObject({ ok: false });
+      expect(check?.message).toMatch(/muting permission sets/);
+      expect(check?.fix).toContain('System Permissions > Edit > "View Setup and Configuration"');
+    } finally {
+      emulator.org.store.updateRaw(owned, 'PermissionSet', {
+        PermissionsViewSetup: true,
+        PermissionsModifyAllData: true,
+      });
+    }
+  });
+
   it('reports a failed login as a failed check with a fix, not a throw', async () => {
     const connector = connectorFor(emulator);
     const ctx = createRunContext({

@@ -1,9 +1,17 @@
 import { EntitlementTypes, type ConnectorManifest, type EntitlementType } from '@accessledger/core';
 
+/** Entitlement types of Salesforce beyond core's well-known ones; plain strings, as core allows. */
+export const SalesforceEntitlementTypes = {
+  queue: 'queue',
+  permissionSetLicense: 'permission_set_license',
+  derivedGroup: 'derived_group',
+} as const;
+
 /**
  * What the Salesforce connector emits and changes. Profiles are granted
  * (which replaces the one held) but never revoked; user licenses come with
- * the profile and are neither granted nor revoked on their own.
+ * the profile and are neither granted nor revoked on their own; derived
+ * groups are only ever the `via` of a membership Salesforce derives.
  */
 export const salesforceManifest: ConnectorManifest = {
   id: 'salesforce',
@@ -46,6 +54,27 @@ export const salesforceManifest: ConnectorManifest = {
       exclusive: false,
       grantable: true,
       revocable: true,
+    },
+    {
+      type: SalesforceEntitlementTypes.queue,
+      label: 'Queue (access to the records routed to it)',
+      exclusive: false,
+      grantable: true,
+      revocable: true,
+    },
+    {
+      type: SalesforceEntitlementTypes.permissionSetLicense,
+      label: 'Permission set license',
+      exclusive: false,
+      grantable: true,
+      revocable: true,
+    },
+    {
+      type: SalesforceEntitlementTypes.derivedGroup,
+      label: 'Role, role-and-subordinates or organization group (members derived by Salesforce)',
+      exclusive: false,
+      grantable: false,
+      revocable: false,
     },
   ],
   deprovisionActions: ['deactivate', 'release', 'transfer'],

@@ -25,12 +25,51 @@ const expectations: Record<string, (rows: Row[]) => void> = {
       ['bob@acme.com', 'active', 'permission_set', 'Data Steward', 'Finance Admins'],
       ['bob@acme.com', 'active', 'permission_set_group', 'Finance Admins', null],
       ['frank@acme.com', 'active', 'permission_set', 'Data Steward', null],
+      ['svc@acme.com', 'active', 'permission_set', 'Data Steward', null],
+    ]),
+  'effective-permission-holders': (rows) =>
+    expect(pick(rows, 'username', 'entitlement_type', 'entitlement_name', 'via_name')).toEqual([
+      ['alice@acme.com', 'profile', 'System Administrator', null],
+      ['grace@acme.com', 'permission_set', 'Report Builder', null],
+    ]),
+  'public-group-members-through-roles': (rows) =>
+    expect(pick(rows, 'username', 'member_through')).toEqual([
+      ['frank@acme.com', '(direct member)'],
+      ['henry@acme.com', 'Role and subordinates: Sales VP'],
+    ]),
+  'standing-vs-time-limited': (rows) => {
+    expect(pick(rows, 'access_kind', 'username', 'entitlement_name')).toEqual([
+      ['session_based', 'henry@acme.com', 'Support Bundle'],
+      ['standing', 'carol@acme.com', 'Report Viewer'],
+      ['standing', 'frank@acme.com', 'Data Steward'],
+      ['standing', 'grace@acme.com', 'Report Builder'],
+      ['standing', 'svc@acme.com', 'Data Steward'],
+      ['time_limited', 'bob@acme.com', 'Finance Admins'],
+    ]);
+    expect(rows.at(-1)?.['expires_at']).toEqual(new Date('2027-12-31T00:00:00Z'));
+  },
+  'privileged-by-account-kind': (rows) =>
+    expect(pick(rows, 'kind', 'username', 'privileged_permissions')).toEqual([
+      ['human', 'alice@acme.com', 'ManageUsers, ModifyAllData, ViewAllData'],
+      ['human', 'bob@acme.com', 'ModifyAllData'],
+      ['human', 'frank@acme.com', 'ModifyAllData'],
+      ['human', 'grace@acme.com', 'ViewAllData'],
+      ['integration', 'svc@acme.com', 'ModifyAllData'],
+    ]),
+  'permission-set-license-seats-over-time': (rows) =>
+    expect(pick(rows, 'license', 'total', 'used')).toEqual([
+      ['CRM Analytics Plus', 2, 1],
+      ['CRM Analytics Plus', 3, 3],
+      ['CRM Analytics Plus', 3, 3],
+      ['CRM Analytics Plus', 3, 3],
+      ['CRM Analytics Plus', 3, 3],
     ]),
   'held-permission-set-on-date': (rows) =>
     expect(pick(rows, 'username', 'held_through')).toEqual([
       ['bob@acme.com', 'Finance Admins'],
       ['carol@acme.com', '(direct)'],
       ['frank@acme.com', '(direct)'],
+      ['svc@acme.com', '(direct)'],
     ]),
   'changes-since-last-week': (rows) =>
     expect(pick(rows, 'change', 'subject', 'detail')).toEqual([
@@ -65,7 +104,7 @@ const expectations: Record<string, (rows: Row[]) => void> = {
       ['revoked', 'Data Steward'],
     ]),
   'accounts-per-connection': (rows) =>
-    expect(pick(rows, 'name', 'active', 'total')).toEqual([['acme-prod', 5, 6]]),
+    expect(pick(rows, 'name', 'active', 'total')).toEqual([['acme-prod', 9, 10]]),
 };
 
 it('has an expectation for every SQL block of the cookbook, and a block for every expectation', () => {

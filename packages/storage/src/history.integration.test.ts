@@ -81,7 +81,7 @@ describeEachEngine('KnexSnapshotStore', (database) => {
     const history = await seed();
     const fromNothing = await store().diff(null, snapshot(history, 0).id);
     expect(fromNothing.accounts.every((change) => change.change === 'created')).toBe(true);
-    expect(fromNothing.accounts).toHaveLength(5);
+    expect(fromNothing.accounts).toHaveLength(9);
 
     await expect(store().diff(snapshot(history, 3).id, snapshot(history, 1).id)).rejects.toThrow(
       InvalidInputError,

@@ -20,6 +20,7 @@ export const Views = {
   currentGrants: 'current_grants',
   currentActivity: 'current_activity',
   currentAccess: 'current_access',
+  currentEffectivePermissions: 'current_effective_permissions',
 } as const;
 
 export const Functions = {

@@ -17,6 +17,13 @@ import { writeSnapshot } from './history-helpers.js';
  * - erin: CPQ seat until snapshot 4, where she is deactivated.
  * - frank: Data Steward directly throughout, never logged in.
  * - CPQ allows 3 seats, raised to 5 at snapshot 3.
+ * - grace: Report Builder (View All Data) directly; a CRM Analytics Plus seat from snapshot 1.
+ * - henry: Support Bundle (session-based), whose muting set switches View All Data off in Report
+ *   Builder; member of public group All Sales through the "Role and subordinates: Sales VP" group.
+ * - svc: an integration user (kind integration) with Data Steward directly.
+ * - autoproc: the Automated Process user (kind system).
+ * - CRM Analytics Plus (a permission set license) has 2 seats, 3 from snapshot 1; alice holds one.
+ * Everything about grace, henry, svc, autoproc and the license is unchanged from snapshot 1 on.
  */
 export const SEED_CONNECTION_NAME = 'acme-prod';
 export const SNAPSHOT_AGES_MS = [120, 60, 14, 3].map((days) => days * 86_400_000).concat([3_600_000]);
@@ -27,6 +34,11 @@ const dataSteward = ref('permission_set', '0PSDATASTEWARD');
 const reportViewer = ref('permission_set', '0PSREPORTVIEWER');
 const financeAdmins = ref('permission_set_group', '0PGFINANCE');
 const cpq = ref('package_license', '050CPQ');
+const reportBuilder = ref('permission_set', '0PSREPORTBUILDER');
+const supportBundle = ref('permission_set_group', '0PGSUPPORT');
+const allSales = ref('public_group', '00GALLSALES');
+const salesSubordinates = ref('derived_group', '00GROLESALESVP');
+const analytics = ref('permission_set_license', '0PLANALYTICS');
 const DAY = 86_400_000;
 
 function org(index: number, now: number): SyncItem[] {
@@ -52,11 +64,52 @@ function org(index: number, now: number): SyncItem[] {
       namespacePrefix: 'SBQQ',
       status: 'Active',
     }),
-    account('005ALICE', { username: 'alice@acme.com' }),
     account('005BOB', { username: 'bob@acme.com' }),
     account('005CAROL', { username: 'carol@acme.com' }),
     account('005ERIN', { username: 'erin@acme.com', status: at(3) ? 'inactive' : 'active' }),
     account('005FRANK', { username: 'frank@acme.com' }),
+    entitlement('permission_set', reportBuilder.externalId, 'Report Builder', {
+      permissions: { ViewAllData: true, ApiEnabled: true },
+    }),
+    entitlement('permission_set_group', supportBundle.externalId, 'Support Bundle', {
+      status: 'Updated',
+      permissions: { ApiEnabled: true },
+      mutedPermissions: { ViewAllData: true },
+    }),
+    entitlement('public_group', allSales.externalId, 'All Sales', {}),
+    entitlement('derived_group', salesSubordinates.externalId, 'Role and subordinates: Sales VP', {
+      groupType: 'RoleAndSubordinates',
+    }),
+    entitlement('permission_set_license', analytics.externalId, 'CRM Analytics Plus', {
+      totalLicenses: at(1) ? 3 : 2,
+      status: 'Active',
+    }),
+    account('005ALICE', { username: 'alice@acme.com' }),
+    account('005GRACE', { username: 'grace@acme.com', attributes: { kind: 'human' } }),
+    account('005HENRY', { username: 'henry@acme.com', attributes: { kind: 'human' } }),
+    account('005SVC', { username: 'svc@acme.com', attributes: { kind: 'integration' } }),
+    account('005AUTOPROC', {
+      username: 'autoproc@acme.com',
+      accountType: 'AutomatedProcess',
+      attributes: { kind: 'system' },
+    }),
+    grant('005GRACE', standardProfile),
+    grant('005HENRY', standardProfile),
+    grant('005SVC', standardProfile),
+    grant('005AUTOPROC', standardProfile),
+    grant('005GRACE', reportBuilder),
+    grant('005HENRY', supportBundle, null, { attributes: { accessKind: 'session_based' } }),
+    grant('005HENRY', reportBuilder, supportBundle, {
+      attributes: { accessKind: 'session_based', mutedPermissions: { ViewAllData: true } },
+    }),
+    grant('005FRANK', allSales),
+    grant('005HENRY', allSales, salesSubordinates),
+    grant('005SVC', dataSteward),
+    grant('005ALICE', analytics),
+    activity('005GRACE', new Date(now - 2 * DAY)),
+    activity('005HENRY', new Date(now - 2 * DAY)),
+    activity('005SVC', new Date(now - DAY)),
+    activity('005AUTOPROC', null),
     grant('005ALICE', adminProfile),
     grant('005BOB', standardProfile),
     grant('005CAROL', standardProfile),
@@ -75,7 +128,10 @@ function org(index: number, now: number): SyncItem[] {
     items.push(
       grant('005BOB', financeAdmins, null, {
         expiresAt: at(3) ? new Date('2027-12-31T00:00:00Z') : new Date('2027-06-30T00:00:00Z'),
+        attributes: { accessKind: 'time_limited' },
       }),
+      grant('005GRACE', analytics),
+      grant('005HENRY', analytics),
       grant('005BOB', dataSteward, financeAdmins),
       grant('005BOB', cpq),
     );

@@ -33,11 +33,13 @@ export async function deactivate(
   const self = await ctx.integrationUserId();
   if (self !== null && sameId(self, userId)) throw selfDeactivation(userId);
   const description = `Deactivate user ${userId} (users are never deleted)`;
+  const rest = updateRecordStep(ctx.client, 'User', userId, { IsActive: false }, description);
   const write: WriteStep = (await ctx.useScim())
-    ? scimUserStep(ctx.client, userId, [{ op: 'replace', value: { active: false } }], description)
-    : updateRecordStep(ctx.client, 'User', userId, { IsActive: false }, description);
+    ? scimUserStep(ctx.client, userId, [{ op: 'replace', value: { active: false } }], description, rest)
+    : rest;
   const guarded: WriteStep = {
     call: write.call,
+    ...(write.fallback ? { fallback: write.fallback } : {}),
     async perform(signal) {
       try {
         return await write.perform(signal);

@@ -155,8 +155,11 @@ describe('transfer', () => {
     }
   }
 
+  /** Live records the user owns, archived activities included (the store's queryAll view, less deleted rows). */
   const owned = (ownerId: string, objectName: string): number =>
-    rowsOf(handle, objectName, { OwnerId: ownerId }).length;
+    [...handle.org.store.scan(objectName, { includeDeleted: true })].filter(
+      (row) => row['OwnerId'] === ownerId && row['IsDeleted'] !== true,
+    ).length;
 
   it('refuses an inactive target before any write', async () => {
     const from = idOf(plainUser(handle, 0));
@@ -175,7 +178,7 @@ describe('transfer', () => {
     expect(owned(from, 'Account')).toBe(before);
   });
 
-  it('moves > 25 records in batches, stops at a lock fault mid-way, and resumes where it stopped', async () => {
+  it('moves > 25 records in batches, carries on past lock faults, and a resume moves the failed ones', async () => {
     const from = idOf(plainUser(handle, 1));
     const to = idOf(plainUser(handle, 2));
     seedRecords(from, 40, 7);
@@ -218,11 +221,12 @@ describe('transfer', () => {
     expect(handle.faults.counts.unableToLockRow).toBe(3);
     expect(partial.resumeToken).toBeDefined();
     expect(partial.changed).toBe(true);
+    // The failures do not stop the rest: every other record of every type moved.
     expect(partial.summary).toMatch(
-      /Stopped part-way.*Account: \d+.*3 Account records failed \(UNABLE_TO_LOCK_ROW/,
+      /^Moved: Account: \d+, Opportunity: \d+, Task: \d+\. 3 records failed \(Account: UNABLE_TO_LOCK_ROW/,
     );
     expect(owned(from, 'Account')).toBe(3);
-    expect(owned(from, 'Opportunity')).toBe(opportunities);
+    expect(owned(from, 'Opportunity')).toBe(0);
     const body = partial.calls[0]?.body as { batchRequests: unknown[]; haltOnError: boolean };
     expect(body.batchRequests).toHaveLength(25);
     expect(body.haltOnError).toBe(false);
@@ -234,7 +238,7 @@ describe('transfer', () => {
       resumeToken: partial.resumeToken as string,
     });
     expect(resumed.resumeToken).toBeUndefined();
-    expect(resumed.summary).toBe(`Moved: Account: 3, Opportunity: ${opportunities}, Task: ${tasks}`);
+    expect(resumed.summary).toBe('Moved: Account: 3');
     expect(owned(from, 'Account') + owned(from, 'Opportunity') + owned(from, 'Task')).toBe(0);
     expect(owned(to, 'Account')).toBe(toBefore + accounts);
     expect(
@@ -246,10 +250,72 @@ describe('transfer', () => {
     ).toMatchObject({ changed: false, calls: [] });
   });
 
+  it('moves archived tasks (only queryAll returns them) and never deleted ones', async () => {
+    const from = idOf(plainUser(handle, 4));
+    const to = idOf(plainUser(handle, 2));
+    const archived = handle.org.create('Task', {
+      Subject: 'Closed long ago',
+      Status: 'Completed',
+      OwnerId: from,
+    });
+    const record = handle.org.store.table('Task').live.get(archived);
+    if (!record) throw new Error('no task');
+    handle.org.store.updateRaw(record, 'Task', { IsArchived: true });
+    expect(rowsOf(handle, 'Task', { OwnerId: from }).some((row) => row['Id'] === archived)).toBe(false);
+    const deleted = handle.org.create('Task', {
+      Subject: 'In the recycle bin',
+      Status: 'Completed',
+      OwnerId: from,
+    });
+    handle.org.delete('Task', deleted);
+    const done = await connector.deprovision(contextFor(handle), {
+      kind: 'transfer',
+      accountExternalId: from,
+      toAccountExternalId: to,
+      objectTypes: ['Task'],
+    });
+    expect(done.resumeToken).toBeUndefined();
+    expect(handle.org.store.table('Task').live.get(archived)?.['OwnerId']).toBe(to);
+    expect(handle.org.store.table('Task').deleted.get(deleted)?.['OwnerId']).toBe(from);
+    expect(owned(from, 'Task')).toBe(0);
+  });
+
+  it('keeps moving the other records when one fails every time, and a resume retries only that one', async () => {
+    const from = idOf(plainUser(handle, 5));
+    const to = idOf(plainUser(handle, 2));
+    seedRecords(from, 30, 2);
+    const stuck = handle.org.create('Account', { Name: 'Locked by a rule', OwnerId: from });
+    const rule = {
+      objectName: 'Account',
+      name: 'Owner_Frozen',
+      errorMessage: 'The owner of this account cannot change',
+      condition: (candidate: Readonly<Record<string, unknown>>) =>
+        candidate['Id'] === stuck && candidate['OwnerId'] !== from,
+    };
+    handle.org.validationRules.push(rule);
+    try {
+      const ctx = contextFor(handle);
+      const request = { kind: 'transfer', accountExternalId: from, toAccountExternalId: to } as const;
+      const first = await connector.deprovision(ctx, request);
+      expect(first.summary).toMatch(/1 records failed \(Account: FIELD_CUSTOM_VALIDATION_EXCEPTION/);
+      expect(owned(from, 'Account')).toBe(1);
+      expect(owned(from, 'Opportunity')).toBe(0);
+      const again = await connector.deprovision(ctx, {
+        ...request,
+        resumeToken: first.resumeToken as string,
+      });
+      expect(again.summary).toMatch(/^Moved: Account: 0\. 1 records failed/);
+      expect(again.calls).toHaveLength(1);
+    } finally {
+      handle.org.validationRules.splice(handle.org.validationRules.indexOf(rule), 1);
+    }
+  });
+
   it('attaches a resume token to an error that stops a transfer', async () => {
     const from = idOf(plainUser(handle, 3));
     const to = idOf(plainUser(handle, 2));
     seedRecords(from, 3, 0);
+    const ownedBefore = owned(from, 'Account');
     vi.spyOn(SalesforceClient.prototype, 'compositeBatch').mockRejectedValue(
       new TransientError('connection reset'),
     );
@@ -271,7 +337,7 @@ describe('transfer', () => {
       toAccountExternalId: to,
       resumeToken: token as string,
     });
-    expect(resumed.summary).toBe('Moved: Account: 3');
+    expect(resumed.summary).toBe(`Moved: Account: ${ownedBefore}`);
     expect(owned(from, 'Account')).toBe(0);
   });
 });

@@ -16,6 +16,14 @@ import type { DeprovisionContext } from './deactivate.js';
 /** Salesforce runs at most 25 subrequests per composite batch (REST API Developer Guide: "Batch"). */
 export const MAX_BATCH_SUBREQUESTS = 25;
 
+/**
+ * Activities Salesforce archives (closed tasks due over a year ago, old
+ * events): `query` leaves archived rows out and only `queryAll` returns them
+ * (SOAP API Developer Guide "queryAll()"; REST "QueryAll"), with deleted rows,
+ * which `IsDeleted = false` filters out.
+ */
+const ARCHIVING_OBJECTS = new Set(['task', 'event']);
+
 export interface TransferRequest {
   readonly fromUserId: string;
   readonly toUserId: string;
@@ -108,9 +116,13 @@ function subrequestErrors(response: BatchResponse): string[] {
  * Moves the user's records of each object type to another owner through
  * composite/batch (25 PATCHes of OwnerId per call, `haltOnError: false`).
  * The query selects only records the user still owns, so a resumed or
- * repeated transfer skips what was already moved. When a batch fails
- * part-way the result (or the thrown error, as `resumeToken`) carries a
- * token that continues with the unfinished object types.
+ * repeated transfer skips what was already moved; archived activities are
+ * found through queryAll. A record that fails does not stop the others: every
+ * batch of every type is sent, and when some records failed the result
+ * carries a token that retries only the object types with failures (a record
+ * that fails every time is reported again, and never keeps the rest from
+ * moving). When a call fails outright the thrown error carries, as
+ * `resumeToken`, a token that continues with the unfinished object types.
  */
 export async function transfer(ctx: DeprovisionContext, request: TransferRequest): Promise<OpResult> {
   const from = userIdOf(request.fromUserId);
@@ -146,14 +158,24 @@ export async function transfer(ctx: DeprovisionContext, request: TransferRequest
 
   const calls: PlannedCall[] = [];
   const moved = new Map<string, number>(types.map((type) => [type, 0]));
+  const failedTypes: string[] = [];
+  const failures: string[] = [];
   const report = (prefix: string): string =>
     `${prefix} ${types.map((type) => `${type}: ${moved.get(type) ?? 0}`).join(', ')}`;
   for (const [index, type] of types.entries()) {
-    const soql = select({ fields: ['Id'], from: type, where: where.eq('OwnerId', soqlId(from)) });
-    const resumeToken = (): string => encodeResumeToken({ from, to, remaining: types.slice(index) });
+    const archives = ARCHIVING_OBJECTS.has(type.toLowerCase());
+    const owner = where.eq('OwnerId', soqlId(from));
+    const soql = select({
+      fields: ['Id'],
+      from: type,
+      where: archives ? where.and(owner, where.eq('IsDeleted', false)) : owner,
+    });
+    const resumeToken = (): string =>
+      encodeResumeToken({ from, to, remaining: [...failedTypes, ...types.slice(index)] });
     try {
       for await (const page of ctx.client.query(soql, ctx.signal, {
         action: `listing the ${type} records owned by ${from}`,
+        ...(archives ? { includeDeleted: true } : {}),
       })) {
         for (const recordIds of chunks(
           page.map((record) => requiredText(record, 'Id')),
@@ -177,13 +199,8 @@ export async function transfer(ctx: DeprovisionContext, request: TransferRequest
           moved.set(type, (moved.get(type) ?? 0) + recordIds.length - errors.length);
           ctx.progress?.report({ phase: `transfer.${type}`, done: moved.get(type) ?? 0 });
           if (errors.length > 0) {
-            return {
-              changed: [...moved.values()].some((value) => value > 0),
-              dryRun: false,
-              calls,
-              resumeToken: resumeToken(),
-              summary: `${report('Stopped part-way; moved so far:')}. ${errors.length} ${type} records failed (${[...new Set(errors)].slice(0, 3).join('; ')}): call again with the resumeToken to continue.`,
-            };
+            if (!failedTypes.includes(type)) failedTypes.push(type);
+            failures.push(...errors.map((error) => `${type}: ${error}`));
           }
         }
       }
@@ -195,6 +212,15 @@ export async function transfer(ctx: DeprovisionContext, request: TransferRequest
     }
   }
   const total = [...moved.values()].reduce((sum, value) => sum + value, 0);
+  if (failures.length > 0) {
+    return {
+      changed: total > 0,
+      dryRun: false,
+      calls,
+      resumeToken: encodeResumeToken({ from, to, remaining: failedTypes }),
+      summary: `${report('Moved:')}. ${failures.length} records failed (${[...new Set(failures)].slice(0, 3).join('; ')}): fix them and call again with the resumeToken to retry those object types.`,
+    };
+  }
   return {
     changed: total > 0,
     dryRun: request.dryRun,

@@ -398,19 +398,18 @@ export class SalesforceClient {
 
 /**
  * SCIM answers errors as `{schemas, status, scimType, detail}` (RFC 7644
- * §3.12); Salesforce puts its REST errorCode at the start of `detail` when a
- * rule refused the change. Turned into the REST error array so that one
- * mapping serves both.
+ * §3.12). `detail` is free text for people: nothing is read out of it. The
+ * error is mapped by its HTTP status and, where present, its documented
+ * `scimType` (e.g. `uniqueness`, `mutability`, `invalidValue`), turned into
+ * the REST error array so that one mapping serves both.
  */
 function salesforceErrorBody(body: unknown): unknown {
   if (!body || typeof body !== 'object' || Array.isArray(body)) return body;
   const record = body as Record<string, unknown>;
   if (typeof record['detail'] !== 'string' || record['errorCode'] !== undefined) return body;
-  const detail = record['detail'];
-  const leadingCode = /^([A-Z][A-Z_]+):\s*/.exec(detail);
   const scimType = typeof record['scimType'] === 'string' ? record['scimType'] : undefined;
-  const errorCode = leadingCode?.[1] ?? (scimType ? `SCIM_${scimType}` : `SCIM_${String(record['status'])}`);
-  return [{ errorCode, message: leadingCode ? detail.slice(leadingCode[0].length) : detail }];
+  const errorCode = scimType ? `SCIM_${scimType}` : `SCIM_${String(record['status'])}`;
+  return [{ errorCode, message: record['detail'] }];
 }
 
 function isInvalidSession(error: unknown): boolean {

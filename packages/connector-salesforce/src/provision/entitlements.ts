@@ -7,7 +7,8 @@ import {
   type EntitlementRef,
 } from '@accessledger/core';
 import type { SalesforceClient } from '../http/client.js';
-import { sameId } from '../salesforce-id.js';
+import { SalesforceEntitlementTypes } from '../manifest.js';
+import { keyPrefix, sameId } from '../salesforce-id.js';
 import { id as soqlId, where } from '../soql.js';
 import { count, flag, text, type QueriedRecord } from '../sync/fields.js';
 import { entitlementIdOf, findRow, requireRecord, requireUser } from './lookups.js';
@@ -47,7 +48,8 @@ const NOTHING: AccessPlan = { steps: [] };
 
 /** The row that links a user to an entitlement: an assignment, a license seat, a group membership. */
 interface HoldingLink {
-  readonly sobject: 'PermissionSetAssignment' | 'UserPackageLicense' | 'GroupMember';
+  readonly sobject:
+    'PermissionSetAssignment' | 'UserPackageLicense' | 'PermissionSetLicenseAssign' | 'GroupMember';
   readonly userField: string;
   readonly targetField: string;
 }
@@ -64,6 +66,11 @@ const LINKS = {
     targetField: 'PermissionSetGroupId',
   },
   packageLicense: { sobject: 'UserPackageLicense', userField: 'UserId', targetField: 'PackageLicenseId' },
+  permissionSetLicense: {
+    sobject: 'PermissionSetLicenseAssign',
+    userField: 'AssigneeId',
+    targetField: 'PermissionSetLicenseId',
+  },
   publicGroup: { sobject: 'GroupMember', userField: 'UserOrGroupId', targetField: 'GroupId' },
 } as const satisfies Record<string, HoldingLink>;
 
@@ -120,7 +127,11 @@ export async function planGrant(
     case EntitlementTypes.packageLicense:
       return grantPackageLicense(ctx, userId, targetId, options);
     case EntitlementTypes.publicGroup:
-      return grantPublicGroup(ctx, userId, targetId, options);
+      return grantGroupMembership(ctx, userId, targetId, options, 'Regular');
+    case SalesforceEntitlementTypes.queue:
+      return grantGroupMembership(ctx, userId, targetId, options, 'Queue');
+    case SalesforceEntitlementTypes.permissionSetLicense:
+      return grantPermissionSetLicense(ctx, userId, targetId, options);
     default:
       throw userLicenseUnsupported('granted');
   }
@@ -166,6 +177,22 @@ export async function planRevoke(
         targetId,
         `Remove the membership of public group ${targetId}`,
       );
+    case SalesforceEntitlementTypes.queue:
+      return revokeHolding(
+        ctx,
+        LINKS.publicGroup,
+        userId,
+        targetId,
+        `Remove the membership of queue ${targetId}`,
+      );
+    case SalesforceEntitlementTypes.permissionSetLicense:
+      return revokeHolding(
+        ctx,
+        LINKS.permissionSetLicense,
+        userId,
+        targetId,
+        `Remove the seat of permission set license ${targetId}`,
+      );
     default:
       throw userLicenseUnsupported('revoked');
   }
@@ -190,10 +217,11 @@ async function grantProfile(
   }
   const name = text(profile, 'Name') ?? profileId;
   const description = `Set the profile of user ${userId} to ${name}, replacing the one it holds`;
+  const rest = updateRecordStep(ctx.client, 'User', userId, { ProfileId: profileId }, description);
   if (await ctx.useScim()) {
-    return { steps: [scimEntitlementMemberStep(ctx.client, profileId, userId, 'add', description)] };
+    return { steps: [scimEntitlementMemberStep(ctx.client, profileId, userId, 'add', description, rest)] };
   }
-  return { steps: [updateRecordStep(ctx.client, 'User', userId, { ProfileId: profileId }, description)] };
+  return { steps: [rest] };
 }
 
 async function grantRole(
@@ -208,6 +236,7 @@ async function grantRole(
     if (sameId(text(user, 'UserRoleId') ?? '', roleId)) return NOTHING;
   }
   const description = `Set the role of user ${userId} to ${text(role, 'Name') ?? roleId}`;
+  const rest = updateRecordStep(ctx.client, 'User', userId, { UserRoleId: roleId }, description);
   if (await ctx.useScim()) {
     return {
       steps: [
@@ -216,21 +245,25 @@ async function grantRole(
           userId,
           [{ op: 'replace', path: 'roles', value: [{ value: roleId }] }],
           description,
+          rest,
         ),
       ],
     };
   }
-  return { steps: [updateRecordStep(ctx.client, 'User', userId, { UserRoleId: roleId }, description)] };
+  return { steps: [rest] };
 }
 
 async function revokeRole(ctx: PlanContext, userId: string, roleId: string): Promise<AccessPlan> {
   const user = await requireUser(ctx.client, userId, ctx.signal);
   if (!sameId(text(user, 'UserRoleId') ?? '', roleId)) return NOTHING;
   const description = `Clear the role ${roleId} of user ${userId}`;
+  const rest = updateRecordStep(ctx.client, 'User', userId, { UserRoleId: null }, description);
   if (await ctx.useScim()) {
-    return { steps: [scimUserStep(ctx.client, userId, [{ op: 'remove', path: 'roles' }], description)] };
+    return {
+      steps: [scimUserStep(ctx.client, userId, [{ op: 'remove', path: 'roles' }], description, rest)],
+    };
   }
-  return { steps: [updateRecordStep(ctx.client, 'User', userId, { UserRoleId: null }, description)] };
+  return { steps: [rest] };
 }
 
 const PERMISSION_SET_FIELDS = [
@@ -240,7 +273,37 @@ const PERMISSION_SET_FIELDS = [
   'IsOwnedByProfile',
   'ProfileId',
   'PermissionSetGroupId',
+  'LicenseId',
 ];
+
+/**
+ * A permission set whose LicenseId is a permission set license (0PL…) can be
+ * assigned only to a user who holds that license (Object Reference
+ * "PermissionSet": LicenseId; "PermissionSetLicenseAssign"). The grant is
+ * refused with the license to grant first, rather than taking a seat unasked.
+ */
+async function requirePermissionSetLicense(
+  ctx: PlanContext,
+  permissionSet: QueriedRecord,
+  userId: string,
+  options: GrantOptions,
+): Promise<void> {
+  const licenseId = text(permissionSet, 'LicenseId');
+  if (!licenseId || keyPrefix(licenseId) !== '0PL') return;
+  if (!options.newUser && (await findHolding(ctx, LINKS.permissionSetLicense, userId, licenseId))) return;
+  const license = await requireRecord(
+    ctx.client,
+    'PermissionSetLicense',
+    licenseId,
+    ['MasterLabel'],
+    ctx.signal,
+    'permission set license',
+  );
+  const label = text(permissionSet, 'Label') ?? text(permissionSet, 'Name') ?? '';
+  throw new InvalidInputError(
+    `Permission set ${label} requires the permission set license ${text(license, 'MasterLabel') ?? licenseId}, which user ${userId} does not hold: grant permission_set_license ${licenseId} first, then the permission set.`,
+  );
+}
 
 /** Profile-owned and group-aggregate permission sets cannot be assigned directly (Object Reference: "PermissionSetAssignment"). */
 function refuseUnassignable(permissionSet: QueriedRecord, permissionSetId: string, verb: string): void {
@@ -277,25 +340,25 @@ async function grantPermissionSet(
   );
   refuseUnassignable(permissionSet, permissionSetId, 'granted');
   const label = text(permissionSet, 'Label') ?? text(permissionSet, 'Name') ?? permissionSetId;
+  await requirePermissionSetLicense(ctx, permissionSet, userId, options);
   const held = options.newUser
     ? undefined
     : await findHolding(ctx, LINKS.permissionSet, userId, permissionSetId, ['Id', 'ExpirationDate']);
   if (held) return updateExpiration(ctx, held, options.expiresAt, `permission set ${label}`, userId);
   const description = `Assign permission set ${label} to user ${userId}`;
+  const rest = createRecordStep(
+    ctx.client,
+    'PermissionSetAssignment',
+    { AssigneeId: userId, PermissionSetId: permissionSetId, ...expirationFields(options.expiresAt) },
+    options.expiresAt ? `${description}, until ${options.expiresAt.toISOString()}` : description,
+  );
   // SCIM has no expiration date on a membership: a time-limited assignment is written through REST.
   if (!options.expiresAt && (await ctx.useScim())) {
-    return { steps: [scimEntitlementMemberStep(ctx.client, permissionSetId, userId, 'add', description)] };
+    return {
+      steps: [scimEntitlementMemberStep(ctx.client, permissionSetId, userId, 'add', description, rest)],
+    };
   }
-  return {
-    steps: [
-      createRecordStep(
-        ctx.client,
-        'PermissionSetAssignment',
-        { AssigneeId: userId, PermissionSetId: permissionSetId, ...expirationFields(options.expiresAt) },
-        options.expiresAt ? `${description}, until ${options.expiresAt.toISOString()}` : description,
-      ),
-    ],
-  };
+  return { steps: [rest] };
 }
 
 /** An assignment that exists already: only its expiration may need to change. */
@@ -348,12 +411,13 @@ async function revokePermissionSet(
     return { steps: [], summary: `User ${userId} holds no direct assignment of permission set ${label}.` };
   }
   const description = `Remove permission set ${label} from user ${userId}`;
+  const rest = deleteRecordStep(ctx.client, 'PermissionSetAssignment', text(held, 'Id') ?? '', description);
   if (await ctx.useScim()) {
-    return { steps: [scimEntitlementMemberStep(ctx.client, permissionSetId, userId, 'remove', description)] };
+    return {
+      steps: [scimEntitlementMemberStep(ctx.client, permissionSetId, userId, 'remove', description, rest)],
+    };
   }
-  return {
-    steps: [deleteRecordStep(ctx.client, 'PermissionSetAssignment', text(held, 'Id') ?? '', description)],
-  };
+  return { steps: [rest] };
 }
 
 async function grantPermissionSetGroup(
@@ -423,36 +487,45 @@ async function grantPackageLicense(
     { UserId: userId, PackageLicenseId: licenseId },
     `Assign a seat of the ${namespace} package license to user ${userId}`,
   );
+  return { steps: [seatStep(create, full)] };
+}
+
+/** A seat's create, whose LICENSE_LIMIT_EXCEEDED (another grant took the last seat since it was read) says so. */
+function seatStep(create: WriteStep, full: () => ConflictError): WriteStep {
   return {
-    steps: [
-      {
-        call: create.call,
-        async perform(signal) {
-          try {
-            return await create.perform(signal);
-          } catch (error) {
-            // Another grant may have taken the last seat since it was read.
-            if (isAccessLedgerError(error) && error.details.upstreamCode === 'LICENSE_LIMIT_EXCEEDED')
-              throw full();
-            throw error;
-          }
-        },
-      },
-    ],
+    call: create.call,
+    async perform(signal) {
+      try {
+        return await create.perform(signal);
+      } catch (error) {
+        if (isAccessLedgerError(error) && error.details.upstreamCode === 'LICENSE_LIMIT_EXCEEDED')
+          throw full();
+        throw error;
+      }
+    },
   };
 }
 
-async function grantPublicGroup(
+/** A membership of a public group (Type Regular) or a queue (Type Queue): a GroupMember row. */
+async function grantGroupMembership(
   ctx: PlanContext,
   userId: string,
   groupId: string,
   options: GrantOptions,
+  wanted: 'Regular' | 'Queue',
 ): Promise<AccessPlan> {
   const group = await requireRecord(ctx.client, 'Group', groupId, ['Name', 'Type'], ctx.signal, 'group');
   const type = text(group, 'Type');
-  if (type !== 'Regular') {
+  const what = wanted === 'Queue' ? 'queue' : 'public group';
+  if (type !== wanted) {
+    const instead =
+      type === 'Regular'
+        ? 'grant it as public_group'
+        : type === 'Queue'
+          ? 'grant it as queue'
+          : 'grant the role instead';
     throw new InvalidInputError(
-      `Group ${groupId} is of type ${type ?? 'unknown'}, not a public group (Type Regular): Salesforce maintains role and organization groups itself; grant the role instead.`,
+      `Group ${groupId} is of type ${type ?? 'unknown'}, not a ${what} (Type ${wanted}): ${instead}. Salesforce maintains role and organization groups itself.`,
     );
   }
   if (!options.newUser && (await findHolding(ctx, LINKS.publicGroup, userId, groupId))) return NOTHING;
@@ -462,8 +535,42 @@ async function grantPublicGroup(
         ctx.client,
         'GroupMember',
         { GroupId: groupId, UserOrGroupId: userId },
-        `Add user ${userId} to public group ${text(group, 'Name') ?? groupId}`,
+        `Add user ${userId} to ${what} ${text(group, 'Name') ?? groupId}`,
       ),
     ],
   };
+}
+
+async function grantPermissionSetLicense(
+  ctx: PlanContext,
+  userId: string,
+  licenseId: string,
+  options: GrantOptions,
+): Promise<AccessPlan> {
+  const license = await requireRecord(
+    ctx.client,
+    'PermissionSetLicense',
+    licenseId,
+    ['MasterLabel', 'TotalLicenses', 'UsedLicenses', 'Status'],
+    ctx.signal,
+    'permission set license',
+  );
+  const label = text(license, 'MasterLabel') ?? licenseId;
+  if (!options.newUser && (await findHolding(ctx, LINKS.permissionSetLicense, userId, licenseId)))
+    return NOTHING;
+  const full = (): ConflictError =>
+    new ConflictError(
+      `The permission set license ${label} has no free seat (${count(license, 'UsedLicenses') ?? '?'} of ${count(license, 'TotalLicenses') ?? '?'} used): free a seat or buy more before granting it to user ${userId}.`,
+      { upstreamCode: 'LICENSE_LIMIT_EXCEEDED' },
+    );
+  const total = count(license, 'TotalLicenses');
+  const used = count(license, 'UsedLicenses');
+  if (total !== null && used !== null && used >= total) throw full();
+  const create = createRecordStep(
+    ctx.client,
+    'PermissionSetLicenseAssign',
+    { AssigneeId: userId, PermissionSetLicenseId: licenseId },
+    `Assign a seat of the permission set license ${label} to user ${userId}`,
+  );
+  return { steps: [seatStep(create, full)] };
 }

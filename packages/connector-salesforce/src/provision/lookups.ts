@@ -1,5 +1,6 @@
 import { EntitlementTypes, InvalidInputError, NotFoundError, type EntitlementType } from '@accessledger/core';
 import type { SalesforceClient } from '../http/client.js';
+import { SalesforceEntitlementTypes } from '../manifest.js';
 import { isSalesforceId, keyPrefix, toId18 } from '../salesforce-id.js';
 import { id as soqlId, select, where, type Condition } from '../soql.js';
 import type { QueriedRecord } from '../sync/fields.js';
@@ -14,6 +15,8 @@ export const ENTITLEMENT_KEY_PREFIXES: Readonly<Record<string, { prefix: string;
   [EntitlementTypes.packageLicense]: { prefix: '050', label: 'PackageLicense' },
   [EntitlementTypes.publicGroup]: { prefix: '00G', label: 'Group' },
   [EntitlementTypes.userLicense]: { prefix: '100', label: 'UserLicense' },
+  [SalesforceEntitlementTypes.queue]: { prefix: '00G', label: 'Group' },
+  [SalesforceEntitlementTypes.permissionSetLicense]: { prefix: '0PL', label: 'PermissionSetLicense' },
 };
 
 /** A user Id (005…) in 18-character form, or a clear InvalidInputError. */

@@ -308,7 +308,7 @@ describe('grants Salesforce refuses, and time-limited grants', () => {
     const userId = idOf(plainUser(handle, 1));
     const permissionSetId = idOf(unheldPermissionSet(handle, userId));
     const entitlement = { type: EntitlementTypes.permissionSet, externalId: permissionSetId };
-    const first = new Date('2026-06-30T00:00:00.000Z');
+    const first = new Date('2027-06-30T00:00:00.000Z');
     await grant(userId, entitlement, first);
     const [assignment] = rowsOf(handle, 'PermissionSetAssignment', {
       AssigneeId: userId,
@@ -318,7 +318,7 @@ describe('grants Salesforce refuses, and time-limited grants', () => {
       first.getTime(),
     );
     expect((await grant(userId, entitlement, first)).changed).toBe(false);
-    const later = new Date('2026-09-30T00:00:00.000Z');
+    const later = new Date('2027-09-30T00:00:00.000Z');
     const moved = await grant(userId, entitlement, later);
     expect(moved.calls[0]).toMatchObject({ method: 'PATCH', body: { ExpirationDate: later.toISOString() } });
     const [updated] = rowsOf(handle, 'PermissionSetAssignment', {

@@ -23,6 +23,19 @@ import {
 export interface WriteStep {
   readonly call: PlannedCall;
   perform(signal: AbortSignal): Promise<StepOutcome>;
+  /**
+   * The REST equivalent of a SCIM write, run when SCIM refuses it (a 4xx
+   * other than 401 and 429, judged by status alone: SCIM's `detail` is free
+   * text). Its call is reported after the refused one.
+   */
+  readonly fallback?: WriteStep;
+}
+
+/** Whether a SCIM call was refused (so the REST equivalent may succeed), by HTTP status only. */
+export function scimRefused(error: unknown): boolean {
+  if (!isAccessLedgerError(error)) return false;
+  const status = error.details.httpStatus;
+  return status !== undefined && status >= 400 && status < 500 && status !== 401 && status !== 429;
 }
 
 export type StepOutcome = 'done' | 'already';
@@ -41,7 +54,15 @@ export async function runSteps(
   for (const step of steps) {
     throwIfAborted(options.signal);
     calls.push(step.call);
-    if ((await step.perform(options.signal)) === 'done') changed = true;
+    let outcome: StepOutcome;
+    try {
+      outcome = await step.perform(options.signal);
+    } catch (error) {
+      if (!step.fallback || !scimRefused(error)) throw error;
+      calls.push(step.fallback.call);
+      outcome = await step.fallback.perform(options.signal);
+    }
+    if (outcome === 'done') changed = true;
   }
   return { changed, dryRun: false, calls, ...summary };
 }
@@ -131,9 +152,11 @@ export function scimEntitlementMemberStep(
   userId: string,
   change: 'add' | 'remove',
   description: string,
+  fallback?: WriteStep,
 ): WriteStep {
   const patch = patchBody([{ op: change, path: 'members', value: { members: [{ value: userId }] } }]);
   return {
+    ...(fallback ? { fallback } : {}),
     call: {
       method: 'PATCH',
       path: scimPath('Entitlements', entitlementId),
@@ -153,9 +176,11 @@ export function scimUserStep(
   userId: string,
   operations: ScimPatchOp['Operations'],
   description: string,
+  fallback?: WriteStep,
 ): WriteStep {
   const patch = patchBody(operations);
   return {
+    ...(fallback ? { fallback } : {}),
     call: { method: 'PATCH', path: scimPath('Users', userId), body: asJson(patch), description },
     async perform(signal) {
       await client.scimPatchUser(userId, patch, signal);

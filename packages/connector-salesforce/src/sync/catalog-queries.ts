@@ -3,6 +3,7 @@ import type { DescribeSObjectResult, SalesforceClient } from '../http/client.js'
 import { select, where } from '../soql.js';
 import { buildAccessCatalog, type AccessCatalog } from './catalog.js';
 import type { QueriedRecord } from './fields.js';
+import { DERIVED_GROUP_TYPES, MEMBER_LISTED_GROUP_TYPES } from './group-membership.js';
 import type { UserMapping } from './mapping.js';
 import { runLimited } from './merge.js';
 import {
@@ -122,7 +123,19 @@ export interface LoadedCatalog {
   /** The User statement, with the attribute fields this org has. */
   readonly userSoql: string;
   readonly omittedUserFields: readonly string[];
+  /** The PermissionSetAssignment fields this org has (IsRevoked only where user access policies are on). */
+  readonly assignmentFields: readonly string[];
 }
+
+/** PermissionSetAssignment fields the sync reads; IsRevoked (API 57.0+) only where the org has it. */
+const ASSIGNMENT_FIELDS = [
+  'Id',
+  'AssigneeId',
+  'PermissionSetId',
+  'PermissionSetGroupId',
+  'ExpirationDate',
+  'IsActive',
+] as const;
 
 /** Queries the small objects (concurrently, under `concurrency`) and builds the catalog. */
 export async function loadCatalog(
@@ -132,9 +145,10 @@ export async function loadCatalog(
   progress: ProgressReporter,
 ): Promise<LoadedCatalog> {
   const all = (soql: string) => () => queryAll(client, soql, signal);
-  const regularGroup = where.eq('Type', 'Regular');
   const tasks = {
     permissionSetDescribe: () => client.describe('PermissionSet', signal),
+    mutingPermissionSetDescribe: () => client.describe('MutingPermissionSet', signal),
+    assignmentDescribe: () => client.describe('PermissionSetAssignment', signal),
     userDescribe: () => client.describeUser(signal),
     userLicenses: all(
       select({
@@ -154,7 +168,10 @@ export async function loadCatalog(
       select({ fields: ['Id', 'Name', 'Description', 'UserLicenseId', 'UserType'], from: 'Profile' }),
     ),
     roles: all(
-      select({ fields: ['Id', 'Name', 'DeveloperName', 'Description', 'ParentRoleId'], from: 'UserRole' }),
+      select({
+        fields: ['Id', 'Name', 'DeveloperName', 'Description', 'ParentRoleId', 'PortalType'],
+        from: 'UserRole',
+      }),
     ),
     permissionSets: all(
       select({
@@ -176,12 +193,38 @@ export async function loadCatalog(
     ),
     permissionSetGroups: all(
       select({
-        fields: ['Id', 'DeveloperName', 'MasterLabel', 'Description', 'Status', 'NamespacePrefix'],
+        fields: [
+          'Id',
+          'DeveloperName',
+          'MasterLabel',
+          'Description',
+          'Status',
+          'HasActivationRequired',
+          'NamespacePrefix',
+        ],
         from: 'PermissionSetGroup',
       }),
     ),
     permissionSetGroupComponents: all(
       select({ fields: ['PermissionSetGroupId', 'PermissionSetId'], from: 'PermissionSetGroupComponent' }),
+    ),
+    mutingPermissionSets: all(
+      select({ fields: ['Id', 'DeveloperName', 'MasterLabel'], from: 'MutingPermissionSet' }),
+    ),
+    permissionSetLicenses: all(
+      select({
+        fields: [
+          'Id',
+          'DeveloperName',
+          'MasterLabel',
+          'PermissionSetLicenseKey',
+          'Status',
+          'ExpirationDate',
+          'TotalLicenses',
+          'UsedLicenses',
+        ],
+        from: 'PermissionSetLicense',
+      }),
     ),
     packageLicenses: all(
       select({
@@ -189,22 +232,24 @@ export async function loadCatalog(
         from: 'PackageLicense',
       }),
     ),
-    publicGroups: all(
+    // Public groups, queues, and the groups Salesforce derives from roles and the org; other
+    // types (Manager, Territory…) are not read, so their members are not expanded.
+    groups: all(
       select({
-        fields: ['Id', 'Name', 'DeveloperName', 'DoesIncludeBosses'],
+        fields: ['Id', 'Name', 'DeveloperName', 'Type', 'RelatedId', 'DoesIncludeBosses'],
         from: 'Group',
-        where: regularGroup,
+        where: where.in('Type', [...MEMBER_LISTED_GROUP_TYPES, ...DERIVED_GROUP_TYPES]),
       }),
     ),
     // Only the group-to-group edges: small even when memberships number in the millions.
-    publicGroupNesting: all(
+    groupNesting: all(
       select({
         fields: ['GroupId', 'UserOrGroupId'],
         from: 'GroupMember',
         where: where.and(
-          where.eq('Group.Type', 'Regular'),
+          where.in('Group.Type', [...MEMBER_LISTED_GROUP_TYPES]),
           // A semi-join on the polymorphic member field keeps user rows out of this query.
-          where.inSelect('UserOrGroupId', { fields: ['Id'], from: 'Group', where: regularGroup }),
+          where.inSelect('UserOrGroupId', { fields: ['Id'], from: 'Group' }),
         ),
       }),
     ),
@@ -223,14 +268,24 @@ export async function loadCatalog(
     concurrency,
   );
   const byName = new Map(names.map((name, index) => [name, results[index]]));
-  const rows = (name: Exclude<keyof typeof tasks, 'permissionSetDescribe' | 'userDescribe'>) =>
-    byName.get(name) as QueriedRecord[];
+  const rows = (
+    name: Exclude<
+      keyof typeof tasks,
+      'permissionSetDescribe' | 'mutingPermissionSetDescribe' | 'assignmentDescribe' | 'userDescribe'
+    >,
+  ) => byName.get(name) as QueriedRecord[];
 
+  // Permission sets and muting permission sets have the same Permissions* fields; Ids never collide.
   const permissions = new Map<string, string[]>();
-  const statements = permissionQueries(
-    permissionFieldsOf(byName.get('permissionSetDescribe') as DescribeSObjectResult),
-    { object: 'PermissionSet' },
-  );
+  const statements = [
+    ...permissionQueries(permissionFieldsOf(byName.get('permissionSetDescribe') as DescribeSObjectResult), {
+      object: 'PermissionSet',
+    }),
+    ...permissionQueries(
+      permissionFieldsOf(byName.get('mutingPermissionSetDescribe') as DescribeSObjectResult),
+      { object: 'MutingPermissionSet' },
+    ),
+  ];
   await runLimited(
     statements.map((soql) => async () => {
       for await (const page of client.query(soql, signal, { action: 'reading permission set permissions' })) {
@@ -250,9 +305,11 @@ export async function loadCatalog(
     permissions,
     permissionSetGroups: rows('permissionSetGroups'),
     permissionSetGroupComponents: rows('permissionSetGroupComponents'),
+    mutingPermissionSets: rows('mutingPermissionSets'),
     packageLicenses: rows('packageLicenses'),
-    publicGroups: rows('publicGroups'),
-    publicGroupNesting: rows('publicGroupNesting'),
+    permissionSetLicenses: rows('permissionSetLicenses'),
+    groups: rows('groups'),
+    groupNesting: rows('groupNesting'),
   });
   const frozenUserIds = new Set(
     rows('frozenLogins')
@@ -265,5 +322,11 @@ export async function loadCatalog(
     userMapping: { attributeFields: attributes.fields, frozenUserIds },
     userSoql: userQuery(attributes.fields),
     omittedUserFields: attributes.omitted,
+    assignmentFields: assignmentFieldsOf(byName.get('assignmentDescribe') as DescribeSObjectResult),
   };
+}
+
+function assignmentFieldsOf(describe: DescribeSObjectResult): string[] {
+  const present = new Set(describe.fields.map((field) => field.name));
+  return [...ASSIGNMENT_FIELDS, ...(present.has('IsRevoked') ? ['IsRevoked'] : [])];
 }

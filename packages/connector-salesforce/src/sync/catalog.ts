@@ -1,7 +1,7 @@
-import { entitlementFlags } from '../manifest.js';
+import { entitlementFlags, SalesforceEntitlementTypes } from '../manifest.js';
 import { EntitlementTypes, type Entitlement, type EntitlementRef, type JsonObject } from '@accessledger/core';
 import { count, dateTime, flag, requiredText, text, type QueriedRecord } from './fields.js';
-import { expandGroupNesting } from './group-nesting.js';
+import { DERIVED_GROUP_TYPES, GroupMembership, type GroupRow } from './group-membership.js';
 
 /**
  * The small half of an org, held in memory for the length of a sync: every
@@ -13,14 +13,30 @@ export interface AccessCatalog {
   readonly entitlements: readonly Entitlement[];
   /** Profile Id → its user license Id, when the profile has one. */
   readonly profileLicense: ReadonlyMap<string, string | null>;
+  /** User license Id → its name and LicenseDefinitionKey (to tell integration users apart). */
+  readonly userLicenses: ReadonlyMap<
+    string,
+    { readonly name: string; readonly definitionKey: string | null }
+  >;
   readonly roleIds: ReadonlySet<string>;
   /** Permission sets that are entitlements of their own (not profile-owned, not group aggregates). */
   readonly permissionSetIds: ReadonlySet<string>;
-  /** Permission set group Id → its component permission set Ids (entitlements only). */
-  readonly groupComponents: ReadonlyMap<string, readonly string[]>;
+  /** Session-based permission sets (Type 'Session'): held only once activated in a session. */
+  readonly sessionPermissionSetIds: ReadonlySet<string>;
+  /** Permission set group Id → its component permission sets (entitlements only) and what each has muted. */
+  readonly groupComponents: ReadonlyMap<string, readonly GroupComponent[]>;
+  /** Permission set groups that need activation in a session (HasActivationRequired). */
+  readonly sessionGroupIds: ReadonlySet<string>;
   readonly packageLicenseIds: ReadonlySet<string>;
-  /** Public group Id → every public group it is nested in, directly or not (never itself). */
-  readonly publicGroupAncestors: ReadonlyMap<string, readonly string[]>;
+  readonly permissionSetLicenseIds: ReadonlySet<string>;
+  /** Public groups, queues and the derived groups nested in them. */
+  readonly groupMembership: GroupMembership;
+}
+
+/** A permission set held through a group, with the permissions the group's muting set switches off in it. */
+export interface GroupComponent {
+  readonly permissionSetId: string;
+  readonly mutedPermissions: readonly string[];
 }
 
 /** The rows the catalog is built from, as queried. */
@@ -34,11 +50,14 @@ export interface CatalogRows {
   readonly permissions: ReadonlyMap<string, readonly string[]>;
   readonly permissionSetGroups: readonly QueriedRecord[];
   readonly permissionSetGroupComponents: readonly QueriedRecord[];
+  /** MutingPermissionSet rows; their permissions are in `permissions` by Id. */
+  readonly mutingPermissionSets: readonly QueriedRecord[];
   readonly packageLicenses: readonly QueriedRecord[];
-  /** Group rows of Type 'Regular'. */
-  readonly publicGroups: readonly QueriedRecord[];
-  /** GroupMember rows whose group and member are both public groups. */
-  readonly publicGroupNesting: readonly QueriedRecord[];
+  readonly permissionSetLicenses: readonly QueriedRecord[];
+  /** Group rows of the member-listed and derived types (Regular, Queue, Role…, Organization). */
+  readonly groups: readonly QueriedRecord[];
+  /** GroupMember rows of public groups and queues whose member is a group. */
+  readonly groupNesting: readonly QueriedRecord[];
 }
 
 export const ref = {
@@ -58,7 +77,23 @@ export const ref = {
   }),
   userLicense: (externalId: string): EntitlementRef => ({ type: EntitlementTypes.userLicense, externalId }),
   publicGroup: (externalId: string): EntitlementRef => ({ type: EntitlementTypes.publicGroup, externalId }),
+  queue: (externalId: string): EntitlementRef => ({ type: SalesforceEntitlementTypes.queue, externalId }),
+  permissionSetLicense: (externalId: string): EntitlementRef => ({
+    type: SalesforceEntitlementTypes.permissionSetLicense,
+    externalId,
+  }),
+  derivedGroup: (externalId: string): EntitlementRef => ({
+    type: SalesforceEntitlementTypes.derivedGroup,
+    externalId,
+  }),
 };
+
+/** The entitlement a Group row is: a public group, a queue or a derived group. */
+export function groupRef(group: GroupRow): EntitlementRef {
+  if (group.type === 'Regular') return ref.publicGroup(group.id);
+  if (group.type === 'Queue') return ref.queue(group.id);
+  return ref.derivedGroup(group.id);
+}
 
 function permissionObject(names: readonly string[] | undefined): JsonObject {
   const permissions: JsonObject = {};
@@ -72,16 +107,22 @@ function dateText(record: QueriedRecord, field: string): string | null {
 
 /**
  * Builds the catalog. Profile-owned permission sets become their profile's
- * `permissions`; a group's aggregate permission set (Type 'Group') and its
- * components become the group's; neither is an entitlement of its own.
+ * `permissions`; a group's aggregate permission set (Type 'Group') becomes the
+ * group's `permissions`, and its muting permission set the group's
+ * `mutedPermissions`; neither is an entitlement of its own.
  */
 export function buildAccessCatalog(rows: CatalogRows): AccessCatalog {
   const entitlements: Entitlement[] = [];
 
   const licenseIds = new Set<string>();
+  const userLicenses = new Map<string, { name: string; definitionKey: string | null }>();
   for (const license of rows.userLicenses) {
     const id = requiredText(license, 'Id');
     licenseIds.add(id);
+    userLicenses.set(id, {
+      name: text(license, 'Name') ?? text(license, 'MasterLabel') ?? id,
+      definitionKey: text(license, 'LicenseDefinitionKey'),
+    });
     entitlements.push({
       ...ref.userLicense(id),
       name: text(license, 'MasterLabel') ?? requiredText(license, 'Name'),
@@ -100,6 +141,7 @@ export function buildAccessCatalog(rows: CatalogRows): AccessCatalog {
   const ownedByProfile = new Map<string, string>();
   const aggregateOfGroup = new Map<string, string>();
   const permissionSetIds = new Set<string>();
+  const sessionPermissionSetIds = new Set<string>();
   for (const permissionSet of rows.permissionSets) {
     const id = requiredText(permissionSet, 'Id');
     const profileId = text(permissionSet, 'ProfileId');
@@ -113,6 +155,8 @@ export function buildAccessCatalog(rows: CatalogRows): AccessCatalog {
       continue;
     }
     permissionSetIds.add(id);
+    if (text(permissionSet, 'Type') === 'Session') sessionPermissionSetIds.add(id);
+    const licenseId = text(permissionSet, 'LicenseId');
     entitlements.push({
       ...ref.permissionSet(id),
       name: text(permissionSet, 'Label') ?? requiredText(permissionSet, 'Name'),
@@ -123,7 +167,9 @@ export function buildAccessCatalog(rows: CatalogRows): AccessCatalog {
         type: text(permissionSet, 'Type'),
         namespacePrefix: text(permissionSet, 'NamespacePrefix'),
         isCustom: flag(permissionSet, 'IsCustom'),
-        licenseId: text(permissionSet, 'LicenseId'),
+        licenseId,
+        // PermissionSet.LicenseId names a UserLicense (100…) or a PermissionSetLicense (0PL…).
+        permissionSetLicenseId: licenseId?.startsWith('0PL') ? licenseId : null,
         permissions: permissionObject(rows.permissions.get(id)),
       },
     });
@@ -165,25 +211,55 @@ export function buildAccessCatalog(rows: CatalogRows): AccessCatalog {
     });
   }
 
+  const mutingSets = new Map<string, QueriedRecord>();
+  for (const muting of rows.mutingPermissionSets) mutingSets.set(requiredText(muting, 'Id'), muting);
   const components = new Map<string, string[]>();
+  const mutingOfGroup = new Map<string, string>();
   for (const component of rows.permissionSetGroupComponents) {
     const groupId = requiredText(component, 'PermissionSetGroupId');
     const permissionSetId = requiredText(component, 'PermissionSetId');
-    // Muting permission sets and anything not synced as an entitlement are not held through the group.
+    if (permissionSetId.startsWith('0QM')) {
+      mutingOfGroup.set(groupId, permissionSetId);
+      continue;
+    }
+    // Anything not synced as an entitlement (no such permission set) is not held through the group.
     if (!permissionSetIds.has(permissionSetId)) continue;
     const list = components.get(groupId) ?? [];
     list.push(permissionSetId);
     components.set(groupId, list);
   }
-  const groupComponents = new Map<string, readonly string[]>();
+  const groupComponents = new Map<string, readonly GroupComponent[]>();
+  const sessionGroupIds = new Set<string>();
   for (const group of rows.permissionSetGroups) {
     const id = requiredText(group, 'Id');
     const members = (components.get(id) ?? []).sort();
-    groupComponents.set(id, members);
-    // The cookbook's convention: a group carries the union of its permission sets. The aggregate
-    // permission set is that union after muting; it is merged in so nothing it grants is missed.
-    const union = new Set<string>(rows.permissions.get(aggregateOfGroup.get(id) ?? '') ?? []);
-    for (const memberId of members) for (const name of rows.permissions.get(memberId) ?? []) union.add(name);
+    const status = text(group, 'Status');
+    const aggregateId = aggregateOfGroup.get(id) ?? null;
+    const mutingId = mutingOfGroup.get(id) ?? null;
+    const aggregate = new Set(rows.permissions.get(aggregateId ?? '') ?? []);
+    const muted = new Set(mutingId ? (rows.permissions.get(mutingId) ?? []) : []);
+    // A group's permissions are its aggregate permission set's: Salesforce keeps there the union of
+    // the components minus the muting set (Object Reference "PermissionSetGroup", "MutingPermissionSet").
+    // While the group is not 'Updated' the aggregate may be stale, so the components' permissions
+    // after muting are added: access is over-reported rather than hidden until Salesforce catches up.
+    const permissions = new Set(aggregate);
+    if (status !== 'Updated') {
+      for (const memberId of members) {
+        for (const name of rows.permissions.get(memberId) ?? []) if (!muted.has(name)) permissions.add(name);
+      }
+    }
+    // A permission counts as muted in a component only where the aggregate does not have it.
+    groupComponents.set(
+      id,
+      members.map((permissionSetId) => ({
+        permissionSetId,
+        mutedPermissions: (rows.permissions.get(permissionSetId) ?? [])
+          .filter((name) => muted.has(name) && !permissions.has(name))
+          .sort(),
+      })),
+    );
+    if (flag(group, 'HasActivationRequired')) sessionGroupIds.add(id);
+    const muting = mutingId ? mutingSets.get(mutingId) : undefined;
     entitlements.push({
       ...ref.permissionSetGroup(id),
       name: text(group, 'MasterLabel') ?? requiredText(group, 'DeveloperName'),
@@ -191,11 +267,18 @@ export function buildAccessCatalog(rows: CatalogRows): AccessCatalog {
       ...entitlementFlags(EntitlementTypes.permissionSetGroup),
       attributes: {
         developerName: text(group, 'DeveloperName'),
-        status: text(group, 'Status'),
+        status,
+        aggregateCurrent: status === 'Updated',
+        hasActivationRequired: flag(group, 'HasActivationRequired'),
         namespacePrefix: text(group, 'NamespacePrefix'),
-        aggregatePermissionSetId: aggregateOfGroup.get(id) ?? null,
+        aggregatePermissionSetId: aggregateId,
         permissionSetIds: [...members],
-        permissions: permissionObject([...union]),
+        mutingPermissionSetId: mutingId,
+        mutingPermissionSetName: muting
+          ? (text(muting, 'MasterLabel') ?? text(muting, 'DeveloperName'))
+          : null,
+        mutedPermissions: permissionObject([...muted]),
+        permissions: permissionObject([...permissions]),
       },
     });
   }
@@ -220,35 +303,100 @@ export function buildAccessCatalog(rows: CatalogRows): AccessCatalog {
     });
   }
 
-  const publicGroupIds = new Set<string>();
-  for (const group of rows.publicGroups) {
-    const id = requiredText(group, 'Id');
-    publicGroupIds.add(id);
+  const permissionSetLicenseIds = new Set<string>();
+  for (const license of rows.permissionSetLicenses) {
+    const id = requiredText(license, 'Id');
+    permissionSetLicenseIds.add(id);
     entitlements.push({
-      ...ref.publicGroup(id),
+      ...ref.permissionSetLicense(id),
+      name: text(license, 'MasterLabel') ?? text(license, 'DeveloperName') ?? id,
+      description: null,
+      ...entitlementFlags(SalesforceEntitlementTypes.permissionSetLicense),
+      attributes: {
+        developerName: text(license, 'DeveloperName'),
+        licenseKey: text(license, 'PermissionSetLicenseKey'),
+        status: text(license, 'Status'),
+        totalLicenses: count(license, 'TotalLicenses'),
+        usedLicenses: count(license, 'UsedLicenses'),
+        expirationDate: text(license, 'ExpirationDate'),
+      },
+    });
+  }
+
+  const groups: GroupRow[] = rows.groups.map((group) => ({
+    id: requiredText(group, 'Id'),
+    type: requiredText(group, 'Type'),
+    relatedId: text(group, 'RelatedId'),
+  }));
+  const roleRows = rows.roles.map((role) => ({
+    id: requiredText(role, 'Id'),
+    parentRoleId: text(role, 'ParentRoleId'),
+    portalType: text(role, 'PortalType'),
+  }));
+  const edges = rows.groupNesting.map((member) => ({
+    parentId: requiredText(member, 'GroupId'),
+    childId: requiredText(member, 'UserOrGroupId'),
+  }));
+  const groupMembership = new GroupMembership(groups, roleRows, edges);
+  const roleNames = new Map(rows.roles.map((role) => [requiredText(role, 'Id'), text(role, 'Name')]));
+  const derivedTypes = new Set<string>(DERIVED_GROUP_TYPES);
+  const nestedDerived = new Set(groupMembership.nestedDerivedGroups().map((group) => group.id));
+  for (const group of rows.groups) {
+    const id = requiredText(group, 'Id');
+    const type = requiredText(group, 'Type');
+    const relatedId = text(group, 'RelatedId');
+    if (derivedTypes.has(type)) {
+      // Only the derived groups that give membership of a public group or queue are entitlements.
+      if (!nestedDerived.has(id)) continue;
+      const roleName = relatedId ? (roleNames.get(relatedId) ?? relatedId) : null;
+      entitlements.push({
+        ...ref.derivedGroup(id),
+        name: derivedGroupName(type, roleName),
+        description: null,
+        ...entitlementFlags(SalesforceEntitlementTypes.derivedGroup),
+        attributes: { groupType: type, developerName: text(group, 'DeveloperName'), roleId: relatedId },
+      });
+      continue;
+    }
+    const entitlementRef = groupRef({ id, type, relatedId });
+    entitlements.push({
+      ...entitlementRef,
       name: text(group, 'Name') || text(group, 'DeveloperName') || id,
       description: null,
-      ...entitlementFlags(EntitlementTypes.publicGroup),
+      ...entitlementFlags(entitlementRef.type),
       attributes: {
         developerName: text(group, 'DeveloperName'),
         doesIncludeBosses: flag(group, 'DoesIncludeBosses'),
       },
     });
   }
-  const edges = rows.publicGroupNesting
-    .map((member) => ({
-      parentId: requiredText(member, 'GroupId'),
-      childId: requiredText(member, 'UserOrGroupId'),
-    }))
-    .filter((edge) => publicGroupIds.has(edge.parentId) && publicGroupIds.has(edge.childId));
 
   return {
     entitlements,
     profileLicense,
+    userLicenses,
     roleIds,
     permissionSetIds,
+    sessionPermissionSetIds,
     groupComponents,
+    sessionGroupIds,
     packageLicenseIds,
-    publicGroupAncestors: expandGroupNesting(edges),
+    permissionSetLicenseIds,
+    groupMembership,
   };
+}
+
+/** How Setup names a derived group: "Role and subordinates: Sales VP", "All internal users". */
+function derivedGroupName(type: string, roleName: string | null): string {
+  const role = roleName ?? '(unknown role)';
+  switch (type) {
+    case 'Organization':
+      return 'All internal users';
+    case 'Role':
+      return `Role: ${role}`;
+    case 'RoleAndSubordinates':
+      return `Role and subordinates: ${role}`;
+    default:
+      return `Role and internal subordinates: ${role}`;
+  }
 }

@@ -80,6 +80,17 @@ describe('a sync of the demo org', () => {
     );
     const custom = clean.accounts.find((account) => typeof account.attributes['Cost_Center__c'] === 'string');
     expect(custom).toBeDefined();
+    // Each documented kind is there, with UserType kept beside it (Object Reference "User": UserType).
+    const kinds = new Map<unknown, Set<unknown>>();
+    for (const account of clean.accounts) {
+      const kind = account.attributes['kind'];
+      kinds.set(kind, (kinds.get(kind) ?? new Set()).add(account.accountType));
+    }
+    expect(kinds.get('system')).toEqual(new Set(['AutomatedProcess']));
+    expect(kinds.get('guest')).toEqual(new Set(['Guest']));
+    expect(kinds.get('external')).toEqual(new Set(['PowerPartner', 'CspLitePortal']));
+    expect(kinds.get('integration')).toEqual(new Set(['Standard']));
+    expect(kinds.get('human')).toEqual(new Set(['Standard', 'CsnOnly']));
   });
 
   it('emits exactly the entitlements of the org', () => {
@@ -95,6 +106,9 @@ describe('a sync of the demo org', () => {
     expect(byType('permission_set_group')).toBe(rows('PermissionSetGroup').length);
     expect(byType('package_license')).toBe(rows('PackageLicense').length);
     expect(byType('public_group')).toBe(countOf(rows('Group'), (group) => group['Type'] === 'Regular'));
+    expect(byType('queue')).toBe(countOf(rows('Group'), (group) => group['Type'] === 'Queue'));
+    expect(byType('permission_set_license')).toBe(rows('PermissionSetLicense').length);
+    expect(byType('derived_group')).toBeGreaterThan(0);
     const admin = clean.entitlements.find((entitlement) => entitlement.name === 'System Administrator');
     expect(admin?.attributes['permissions']).toMatchObject({ ModifyAllData: true, ApiEnabled: true });
     const license = clean.entitlements.find((entitlement) => entitlement.type === 'package_license');
@@ -114,10 +128,13 @@ describe('a sync of the demo org', () => {
       (assignment) => !ownedByProfile.has(assignment['PermissionSetId']),
     );
     const groupAssignments = assignments.filter((assignment) => assignment['PermissionSetGroupId'] !== null);
+    // Muting permission sets (0QM) are components too, but switch permissions off instead of granting.
     const componentsOf = (groupId: unknown): number =>
       countOf(
         rows('PermissionSetGroupComponent'),
-        (component) => component['PermissionSetGroupId'] === groupId,
+        (component) =>
+          component['PermissionSetGroupId'] === groupId &&
+          !String(component['PermissionSetId']).startsWith('0QM'),
       );
     const grants = (type: string, via: 'direct' | 'via'): number =>
       countOf(
@@ -137,28 +154,87 @@ describe('a sync of the demo org', () => {
     );
     expect(grants('package_license', 'direct')).toBe(rows('UserPackageLicense').length);
 
-    const publicGroups = new Set(
-      rows('Group')
-        .filter((group) => group['Type'] === 'Regular')
-        .map((group) => group['Id']),
-    );
-    const members = rows('GroupMember').filter((member) => publicGroups.has(member['GroupId']));
-    const userMembers = members.filter((member) => String(member['UserOrGroupId']).startsWith('005'));
-    expect(grants('public_group', 'direct')).toBe(userMembers.length);
-    // Expanded membership, computed here by plain recursion over the org's own rows.
-    const parents = (groupId: unknown): unknown[] =>
-      members.filter((member) => member['UserOrGroupId'] === groupId).map((member) => member['GroupId']);
-    const ancestors = (groupId: unknown, seen = new Set<unknown>()): Set<unknown> => {
-      for (const parent of parents(groupId)) {
-        if (seen.has(parent)) continue;
-        seen.add(parent);
-        ancestors(parent, seen);
+    const userLicenses = rows('PermissionSetLicenseAssign');
+    expect(userLicenses.length).toBeGreaterThan(0);
+    expect(grants('permission_set_license', 'direct')).toBe(userLicenses.length);
+  });
+
+  it('reports every effective member of each public group and queue, computed from the org by plain recursion', () => {
+    // Object Reference "Group"/"GroupMember": members may be users, public groups, role groups
+    // (users of the role: Group.RelatedId = User.UserRoleId), role-and-subordinates groups (the
+    // UserRole.ParentRoleId subtree; the Internal variant without portal roles), the organization group.
+    const groups = new Map(rows('Group').map((group) => [group['Id'], group]));
+    const roles = rows('UserRole');
+    const users = rows('User');
+    const members = rows('GroupMember');
+    const usersOfRoles = (roleIds: Set<unknown>) =>
+      users.filter((user) => roleIds.has(user['UserRoleId'])).map((user) => user['Id']);
+    const subtree = (roleId: unknown, internalOnly: boolean, into = new Set<unknown>()): Set<unknown> => {
+      const role = roles.find((candidate) => candidate['Id'] === roleId);
+      if (!role || into.has(roleId) || (internalOnly && role['PortalType'] !== 'None')) return into;
+      into.add(roleId);
+      for (const child of roles.filter((candidate) => candidate['ParentRoleId'] === roleId)) {
+        subtree(child['Id'], internalOnly, into);
       }
-      return seen;
+      return into;
     };
-    const expanded = userMembers.reduce((sum, member) => sum + ancestors(member['GroupId']).size, 0);
-    expect(expanded).toBeGreaterThan(0);
-    expect(grants('public_group', 'via')).toBe(expanded);
+    const external = new Set([
+      'PowerPartner',
+      'PowerCustomerSuccess',
+      'CustomerSuccess',
+      'CspLitePortal',
+      'Guest',
+    ]);
+    const effective = (groupId: unknown, seen = new Set<unknown>()): Set<unknown> => {
+      const result = new Set<unknown>();
+      if (seen.has(groupId)) return result;
+      seen.add(groupId);
+      const group = groups.get(groupId);
+      const related = group?.['RelatedId'];
+      switch (group?.['Type']) {
+        case 'Role':
+          usersOfRoles(new Set([related])).forEach((id) => result.add(id));
+          return result;
+        case 'RoleAndSubordinates':
+          usersOfRoles(subtree(related, false)).forEach((id) => result.add(id));
+          return result;
+        case 'RoleAndSubordinatesInternal':
+          usersOfRoles(subtree(related, true)).forEach((id) => result.add(id));
+          return result;
+        case 'Organization':
+          users
+            .filter((user) => !external.has(String(user['UserType'])))
+            .forEach((user) => result.add(user['Id']));
+          return result;
+      }
+      for (const member of members.filter((candidate) => candidate['GroupId'] === groupId)) {
+        const memberId = member['UserOrGroupId'];
+        if (String(memberId).startsWith('005')) result.add(memberId);
+        else effective(memberId, seen).forEach((id) => result.add(id));
+      }
+      return result;
+    };
+    const expected = new Set<string>();
+    for (const [groupId, group] of groups) {
+      if (group['Type'] !== 'Regular' && group['Type'] !== 'Queue') continue;
+      const type = group['Type'] === 'Regular' ? 'public_group' : 'queue';
+      for (const userId of effective(groupId)) expected.add(`${String(userId)} ${type} ${String(groupId)}`);
+    }
+    const reported = new Set(
+      clean.grants
+        .filter((grant) => grant.entitlement.type === 'public_group' || grant.entitlement.type === 'queue')
+        .map(
+          (grant) => `${grant.accountExternalId} ${grant.entitlement.type} ${grant.entitlement.externalId}`,
+        ),
+    );
+    expect(reported).toEqual(expected);
+    const derived = clean.grants.filter((grant) => grant.via?.type === 'derived_group');
+    expect(derived.length).toBeGreaterThan(100);
+    expect(
+      new Set(
+        clean.grants.filter((grant) => grant.entitlement.type === 'queue').map((grant) => grant.via?.type),
+      ),
+    ).toEqual(new Set([undefined, 'public_group', 'derived_group']));
   });
 
   it('reports progress for each phase', async () => {

@@ -10,11 +10,14 @@ import { select, where } from '../soql.js';
 import type { AccessCatalog } from './catalog.js';
 import { loadCatalog } from './catalog-queries.js';
 import type { QueriedRecord } from './fields.js';
+import { MEMBER_LISTED_GROUP_TYPES, RoleMembers } from './group-membership.js';
 import {
   activityOf,
   assignmentGrants,
+  derivedMemberGrants,
   groupMemberGrants,
   packageLicenseGrants,
+  permissionSetLicenseGrants,
   userItems,
   type UserMapping,
 } from './mapping.js';
@@ -36,9 +39,11 @@ function runSignal(signal: AbortSignal): { readonly signal: AbortSignal; readonl
 
 /**
  * Streams an org: entitlements first (a few small queries, run concurrently),
- * then users, permission set assignments, package license seats and public
- * group members as concurrent paged streams. Memory holds the entitlement
- * catalog and a few pages, never a whole big object.
+ * then users, permission set assignments, package and permission set license
+ * seats and public group and queue members as concurrent paged streams, and
+ * last the memberships Salesforce derives from roles (which need every user's
+ * role). Memory holds the entitlement catalog, each user's role and a few
+ * pages, never a whole big object.
  */
 export async function* syncOrg(
   client: SalesforceClient,
@@ -59,25 +64,38 @@ export async function* syncOrg(
       throwIfAborted(ctx.signal);
       yield { kind: 'entitlement', entitlement };
     }
+    const roleMembers = new RoleMembers();
+    const now = new Date();
     const streams = [
-      () => usersStream(client, loaded.userSoql, loaded.userMapping, loaded.catalog, run.signal, ctx),
+      () =>
+        usersStream(
+          client,
+          loaded.userSoql,
+          loaded.userMapping,
+          loaded.catalog,
+          roleMembers,
+          run.signal,
+          ctx,
+        ),
       () =>
         grantStream(client, run.signal, ctx, {
           phase: 'permission_set_assignments',
           soql: select({
-            fields: [
-              'Id',
-              'AssigneeId',
-              'PermissionSetId',
-              'PermissionSetGroupId',
-              'ExpirationDate',
-              'IsActive',
-            ],
+            fields: [...loaded.assignmentFields],
             from: 'PermissionSetAssignment',
             // Profile-owned assignments mirror User.ProfileId, which the users stream already covers.
             where: where.eq('PermissionSet.IsOwnedByProfile', false),
           }),
-          toGrants: (record) => assignmentGrants(record, loaded.catalog),
+          toGrants: (record) => assignmentGrants(record, loaded.catalog, now),
+        }),
+      () =>
+        grantStream(client, run.signal, ctx, {
+          phase: 'permission_set_license_seats',
+          soql: select({
+            fields: ['Id', 'AssigneeId', 'PermissionSetLicenseId', 'CreatedDate'],
+            from: 'PermissionSetLicenseAssign',
+          }),
+          toGrants: (record) => permissionSetLicenseGrants(record, loaded.catalog),
         }),
       () =>
         grantStream(client, run.signal, ctx, {
@@ -94,7 +112,7 @@ export async function* syncOrg(
           soql: select({
             fields: ['Id', 'GroupId', 'UserOrGroupId'],
             from: 'GroupMember',
-            where: where.eq('Group.Type', 'Regular'),
+            where: where.in('Group.Type', [...MEMBER_LISTED_GROUP_TYPES]),
           }),
           toGrants: (record) => groupMemberGrants(record, loaded.catalog),
         }),
@@ -104,6 +122,13 @@ export async function* syncOrg(
         throwIfAborted(ctx.signal);
         yield item;
       }
+    }
+    let derived = 0;
+    for (const grants of derivedMemberGrants(loaded.catalog, roleMembers)) {
+      throwIfAborted(ctx.signal);
+      derived += grants.length;
+      ctx.progress.report({ phase: 'derived_group_members', done: derived });
+      for (const grant of grants) yield { kind: 'grant', grant };
     }
     ctx.progress.report({ phase: 'done' });
   } finally {
@@ -116,6 +141,7 @@ async function* usersStream(
   soql: string,
   mapping: UserMapping,
   catalog: AccessCatalog,
+  roleMembers: RoleMembers,
   signal: AbortSignal,
   ctx: RunContext,
 ): AsyncGenerator<SyncItem[], void, undefined> {
@@ -128,7 +154,7 @@ async function* usersStream(
     throwIfAborted(signal);
     done += page.length;
     ctx.progress.report({ phase: 'users', done, ...(total !== undefined ? { total } : {}) });
-    yield page.flatMap((user) => userItems(user, mapping, catalog));
+    yield page.flatMap((user) => userItems(user, mapping, catalog, roleMembers));
   }
 }
 

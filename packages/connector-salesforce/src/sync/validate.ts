@@ -13,8 +13,12 @@ import { queryAll } from './catalog-queries.js';
 import { flag, text, type QueriedRecord } from './fields.js';
 import { collectEnabledPermissions, permissionFieldsOf, permissionQueries } from './permissions.js';
 
-const PERMISSION_SETUP =
-  "Setup > Users > Permission Sets > (a permission set assigned to the integration user) > System Permissions, or Setup > Users > Profiles > (the user's profile) > System Permissions";
+/** Where a system permission is turned on, for the permission named. */
+function setupPageFor(label: string): string {
+  return `Setup > Users > Permission Sets > (a permission set assigned to the integration user) > System Permissions > Edit > "${label}", or Setup > Users > Profiles > (the user's profile) > Edit > Administrative Permissions > "${label}"`;
+}
+
+const PERMISSION_SETUP = setupPageFor('API Enabled');
 
 /** One required permission: any of `anyOf` satisfies it. */
 interface PermissionRequirement {
@@ -61,11 +65,29 @@ const REQUIREMENTS: readonly PermissionRequirement[] = [
     why: 'package license seats (UserPackageLicense) are read with it',
   },
   {
+    // Object Reference, "Special Access Rules" of PermissionSetGroup, PermissionSetGroupComponent,
+    // MutingPermissionSet, PermissionSetAssignment and PermissionSetLicenseAssign (Summer '20):
+    // View Setup and Configuration; Group (Tooling API) and the Organization object need it too.
+    // Modify All Data depends on it, so it counts.
+    name: 'permission.view-setup',
+    anyOf: ['ViewSetup', 'ModifyAllData'],
+    label: 'View Setup and Configuration',
+    required: true,
+    why: 'permission set groups and their components, muting permission sets, permission set license seats and the Organization record are hidden without it, so muted and group-held access would be misreported',
+  },
+  {
     name: 'permission.modify-all-data',
     anyOf: ['ModifyAllData'],
     label: 'Modify All Data',
     required: false,
     why: 'provisioning (assigning profiles, permission sets and licenses) will need it; syncing does not',
+  },
+  {
+    name: 'permission.manage-users',
+    anyOf: ['ManageUsers'],
+    label: 'Manage Users',
+    required: false,
+    why: 'creating, updating and deactivating users and changing group and queue members will need it; syncing does not',
   },
 ];
 
@@ -117,7 +139,9 @@ export async function validateConnection(
         : 'The Organization object returned no row.',
       ...(organization
         ? {}
-        : { fix: 'Give the integration user the "View Setup and Configuration" permission.' }),
+        : {
+            fix: `Give the integration user the "View Setup and Configuration" permission: ${setupPageFor('View Setup and Configuration')}.`,
+          }),
     });
 
     const userId = userIdFromIdentityUrl(session.identityUrl);
@@ -133,7 +157,11 @@ export async function validateConnection(
         message: ok
           ? 'Manage Users and View All Users are enabled, as sandboxes need to show user entitlements.'
           : 'In a sandbox, users and their entitlements stay hidden without both Manage Users and View All Users.',
-        ...(ok ? {} : { fix: `Enable Manage Users and View All Users: ${PERMISSION_SETUP}.` }),
+        ...(ok
+          ? {}
+          : {
+              fix: `Enable Manage Users and View All Users: ${setupPageFor('Manage Users')}, and the same for "View All Users".`,
+            }),
       });
     }
 
@@ -217,6 +245,6 @@ function permissionCheck(requirement: PermissionRequirement, enabled: ReadonlySe
     name: requirement.name,
     ok: !requirement.required,
     message: `${requirement.label} is not enabled for the integration user: ${requirement.why}.`,
-    fix: `Enable ${requirement.label}: ${PERMISSION_SETUP}.`,
+    fix: `Enable ${requirement.label}: ${setupPageFor(requirement.label)}.`,
   };
 }

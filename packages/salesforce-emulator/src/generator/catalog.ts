@@ -4,6 +4,7 @@ import type { SeededRandom } from '../org/prng.js';
 import type { OrgShape } from './presets.js';
 import { NAMESPACES, PERMISSION_SET_TOPICS } from './names.js';
 import { PERMISSION_FIELDS } from '../schema/index.js';
+import { recalculatePermissionSetGroup } from '../org/rules/aggregates.js';
 
 type PermissionName = (typeof PERMISSION_FIELDS)[number];
 
@@ -20,12 +21,32 @@ const LICENSES: readonly LicenseSpec[] = [
   { key: 'partner', name: 'Partner Community', definitionKey: 'PID_Partner_Community' },
   { key: 'customer', name: 'Customer Community', definitionKey: 'PID_Customer_Community' },
   { key: 'guest', name: 'Guest User License', definitionKey: 'PID_Guest_User' },
+  // An API-only license for system-to-system integrations, with its profile "Salesforce API Only
+  // System Integrations". Its LicenseDefinitionKey is not in the docs found; this one is assumed.
+  { key: 'integration', name: 'Salesforce Integration', definitionKey: 'SFDC_INTEGRATION' },
+];
+
+interface PermissionSetLicenseSpec {
+  readonly developerName: string;
+  readonly label: string;
+  readonly key: string;
+}
+
+/** Permission set licenses (Object Reference "PermissionSetLicense"); the first goes with the integration license. */
+const PERMISSION_SET_LICENSES: readonly PermissionSetLicenseSpec[] = [
+  {
+    developerName: 'SalesforceAPIIntegrationPsl',
+    label: 'Salesforce API Integration',
+    key: 'SalesforceAPIIntegrationPsl',
+  },
+  { developerName: 'EinsteinAnalyticsPlusPsl', label: 'CRM Analytics Plus', key: 'EinsteinAnalyticsPlusPsl' },
 ];
 
 interface ProfileSpec {
   readonly key: string;
   readonly name: string;
-  readonly license: string;
+  /** The user license; null for the Automated Process user, which takes no seat. */
+  readonly license: string | null;
   readonly userType: string;
   readonly permissions: readonly PermissionName[];
 }
@@ -94,9 +115,16 @@ export const PROFILES: readonly ProfileSpec[] = [
   {
     key: 'automation',
     name: 'Automated Process',
-    license: 'salesforce',
+    license: null,
     userType: 'AutomatedProcess',
     permissions: [],
+  },
+  {
+    key: 'apiIntegration',
+    name: 'Salesforce API Only System Integrations',
+    license: 'integration',
+    userType: 'Standard',
+    permissions: ['PermissionsApiEnabled'],
   },
 ];
 
@@ -105,8 +133,17 @@ export interface AccessCatalog {
   readonly profileIds: ReadonlyMap<string, string>;
   /** Profile Id → its owned permission set Id. */
   readonly profilePermissionSetIds: ReadonlyMap<string, string>;
-  /** Regular and session permission sets a user can be given, with their license restriction. */
-  readonly assignablePermissionSets: readonly { id: string; licenseId: string | null }[];
+  /**
+   * Regular and session permission sets a user can be given, with their user license
+   * restriction and the permission set license they need first (if any).
+   */
+  readonly assignablePermissionSets: readonly {
+    id: string;
+    licenseId: string | null;
+    permissionSetLicenseId: string | null;
+  }[];
+  /** Permission set licenses by developer name. */
+  readonly permissionSetLicenseIds: ReadonlyMap<string, string>;
   /** Permission set groups with their aggregate permission set. */
   readonly permissionSetGroups: readonly { id: string; aggregateId: string }[];
 }
@@ -146,7 +183,7 @@ export function generateAccessCatalog(
   const profileIds = new Map<string, string>();
   const profilePermissionSetIds = new Map<string, string>();
   for (const profile of PROFILES) {
-    const licenseId = licenseIds.get(profile.license) ?? null;
+    const licenseId = profile.license === null ? null : (licenseIds.get(profile.license) ?? null);
     const record = store.insertRaw('Profile', {
       Name: profile.name,
       Description: null,
@@ -176,7 +213,29 @@ export function generateAccessCatalog(
     profilePermissionSetIds.set(profileId, owned.Id as string);
   }
 
-  const assignablePermissionSets: { id: string; licenseId: string | null }[] = [];
+  const permissionSetLicenseIds = new Map<string, string>();
+  for (const license of PERMISSION_SET_LICENSES) {
+    const record = store.insertRaw('PermissionSetLicense', {
+      DeveloperName: license.developerName,
+      MasterLabel: license.label,
+      PermissionSetLicenseKey: license.key,
+      Status: 'Active',
+      ExpirationDate: null,
+      TotalLicenses: Math.max(5, Math.ceil(shape.users * 0.1)),
+      UsedLicenses: 0,
+      SystemModstamp: stamp,
+      CreatedById: adminPlaceholder,
+      LastModifiedById: adminPlaceholder,
+    });
+    permissionSetLicenseIds.set(license.developerName, record.Id as string);
+  }
+  const analyticsLicense = permissionSetLicenseIds.get('EinsteinAnalyticsPlusPsl') ?? null;
+
+  const assignablePermissionSets: {
+    id: string;
+    licenseId: string | null;
+    permissionSetLicenseId: string | null;
+  }[] = [];
   const salesforceLicense = licenseIds.get('salesforce') ?? null;
   const platformLicense = licenseIds.get('platform') ?? null;
   for (let index = 0; index < shape.regularPermissionSets; index++) {
@@ -184,8 +243,11 @@ export function generateAccessCatalog(
     const round = Math.floor(index / PERMISSION_SET_TOPICS.length);
     const managed = random.chance(0.1);
     const roll = random.next();
-    const licenseId = roll < 0.15 ? salesforceLicense : roll < 0.2 ? platformLicense : null;
-    const type = index === 0 ? 'Standard' : random.chance(0.05) ? 'Session' : 'Regular';
+    // The last permission set needs the analytics permission set license, so every org has one.
+    const permissionSetLicenseId = index === shape.regularPermissionSets - 1 ? analyticsLicense : null;
+    const licenseId =
+      permissionSetLicenseId ?? (roll < 0.15 ? salesforceLicense : roll < 0.2 ? platformLicense : null);
+    const type = index === 0 ? 'Standard' : index === 2 || random.chance(0.05) ? 'Session' : 'Regular';
     const record = store.insertRaw('PermissionSet', {
       Name: round === 0 ? topic : `${topic}_${round}`,
       Label: `${topic.replace(/_/g, ' ')}${round === 0 ? '' : ` ${round}`}`,
@@ -200,11 +262,17 @@ export function generateAccessCatalog(
       CreatedById: adminPlaceholder,
       LastModifiedById: adminPlaceholder,
     });
-    assignablePermissionSets.push({ id: record.Id as string, licenseId });
+    assignablePermissionSets.push({
+      id: record.Id as string,
+      licenseId: permissionSetLicenseId === null ? licenseId : null,
+      permissionSetLicenseId,
+    });
   }
 
   const permissionSetGroups: { id: string; aggregateId: string }[] = [];
-  const groupable = assignablePermissionSets.filter((entry) => entry.licenseId === null);
+  const groupable = assignablePermissionSets.filter(
+    (entry) => entry.licenseId === null && entry.permissionSetLicenseId === null,
+  );
   for (let index = 0; index < shape.permissionSetGroups; index++) {
     const name = `Bundle_${index + 1}`;
     const group = store.insertRaw('PermissionSetGroup', {
@@ -229,18 +297,55 @@ export function generateAccessCatalog(
       CreatedById: adminPlaceholder,
       LastModifiedById: adminPlaceholder,
     });
-    for (const componentIndex of random.sampleIndexes(groupable.length, random.int(2, 5))) {
-      const component = groupable[componentIndex];
-      if (component === undefined) continue;
+    const componentIds = random
+      .sampleIndexes(groupable.length, random.int(2, 5))
+      .map((componentIndex) => groupable[componentIndex]?.id)
+      .filter((id): id is string => id !== undefined);
+    if (index === 0) {
+      // The first group bundles a View All Data permission set and mutes that permission,
+      // as real orgs reuse a broad set and switch off what one team must not have.
+      const broad = store.insertRaw('PermissionSet', {
+        Name: 'Reporting_Power_User',
+        Label: 'Reporting Power User',
+        Description: 'Reports across the org',
+        Type: 'Regular',
+        IsOwnedByProfile: false,
+        IsCustom: true,
+        ...permissionValues(['PermissionsViewAllData', 'PermissionsApiEnabled']),
+        SystemModstamp: stamp,
+        CreatedById: adminPlaceholder,
+        LastModifiedById: adminPlaceholder,
+      });
+      componentIds.push(broad.Id as string);
+      const muting = store.insertRaw('MutingPermissionSet', {
+        DeveloperName: `${name}_Muting`,
+        MasterLabel: `Bundle ${index + 1} muting`,
+        Description: 'Mutes View All Data in the bundle',
+        ...permissionValues(['PermissionsViewAllData']),
+        SystemModstamp: stamp,
+        CreatedById: adminPlaceholder,
+        LastModifiedById: adminPlaceholder,
+      });
+      componentIds.push(muting.Id as string);
+    }
+    for (const componentId of componentIds) {
       store.insertRaw('PermissionSetGroupComponent', {
         PermissionSetGroupId: groupId,
-        PermissionSetId: component.id,
+        PermissionSetId: componentId,
         SystemModstamp: stamp,
       });
     }
+    recalculatePermissionSetGroup(store, groupId);
     permissionSetGroups.push({ id: groupId, aggregateId: aggregate.Id as string });
   }
-  return { licenseIds, profileIds, profilePermissionSetIds, assignablePermissionSets, permissionSetGroups };
+  return {
+    licenseIds,
+    profileIds,
+    profilePermissionSetIds,
+    assignablePermissionSets,
+    permissionSetGroups,
+    permissionSetLicenseIds,
+  };
 }
 
 /** Sets UserLicense.UsedLicenses from the active users holding each license. */

@@ -79,13 +79,14 @@ export function generateOrg(options: GenerateOrgOptions): EmulatedOrg {
   });
   const adminUserId = store.ids.next('005');
   const catalog = generateAccessCatalog(store, random, shape, createdStamp, adminUserId);
-  const roleIds = generateRoles(store, random, shape, createdStamp, adminUserId, organization.Id as string);
+  const roles = generateRoles(store, random, shape, createdStamp, adminUserId, organization.Id as string);
   const people = generatePeople({
     store,
     random,
     shape,
     catalog,
-    roleIds,
+    roleIds: roles.roleIds,
+    portalRoleIds: roles.portalRoleIds,
     adminUserId,
     domain,
     referenceDate,
@@ -100,6 +101,7 @@ export function generateOrg(options: GenerateOrgOptions): EmulatedOrg {
     adminUserId,
     organization.Id as string,
     people.activeUserIds,
+    roles.roleIds,
   );
   generatePackageLicenses(
     store,
@@ -124,6 +126,20 @@ export function generateOrg(options: GenerateOrgOptions): EmulatedOrg {
   return org;
 }
 
+interface GeneratedRoles {
+  /** Internal roles, the CEO first. */
+  readonly roleIds: string[];
+  /** The partner portal role external users of type PowerPartner hold. */
+  readonly portalRoleIds: ReadonlyMap<string, string>;
+}
+
+/**
+ * A role hierarchy several levels deep (each role reports to one about half
+ * its index, so depth grows with log2 of the role count), plus a partner
+ * portal role under the first sales role, and each role's groups: Role and
+ * RoleAndSubordinates for every role, RoleAndSubordinatesInternal for internal
+ * ones (Object Reference "Group": the Internal variant leaves out portal roles).
+ */
 function generateRoles(
   store: OrgStore,
   random: SeededRandom,
@@ -131,28 +147,26 @@ function generateRoles(
   stamp: string,
   adminUserId: string,
   organizationId: string,
-): string[] {
+): GeneratedRoles {
   const roleIds: string[] = [];
-  for (let index = 0; index < shape.roles; index++) {
-    // A tree: each role reports to an earlier one, giving a hierarchy a few levels deep.
-    const parentId =
-      index === 0 ? null : (roleIds[Math.floor(random.next() * Math.min(index, 1 + index / 3))] ?? null);
-    const name = index === 0 ? 'CEO' : `Role ${index}`;
-    const developerName = index === 0 ? 'CEO' : `Role_${index}`;
+  const insertRole = (name: string, developerName: string, parentId: string | null, portalType: string) => {
     const role = store.insertRaw('UserRole', {
       Name: name,
       DeveloperName: developerName,
-      Description: index === 0 ? 'Chief Executive Officer' : null,
+      Description: developerName === 'CEO' ? 'Chief Executive Officer' : null,
       ParentRoleId: parentId,
       RollupDescription: name,
-      PortalType: 'None',
+      PortalType: portalType,
       SystemModstamp: stamp,
       CreatedById: adminUserId,
       LastModifiedById: adminUserId,
     });
     const roleId = role.Id as string;
-    roleIds.push(roleId);
-    for (const type of ['Role', 'RoleAndSubordinates']) {
+    const groupTypes =
+      portalType === 'None'
+        ? ['Role', 'RoleAndSubordinates', 'RoleAndSubordinatesInternal']
+        : ['Role', 'RoleAndSubordinates'];
+    for (const type of groupTypes) {
       store.insertRaw('Group', {
         Name: '',
         DeveloperName: developerName,
@@ -166,8 +180,31 @@ function generateRoles(
         LastModifiedById: adminUserId,
       });
     }
+    return roleId;
+  };
+  for (let index = 0; index < shape.roles; index++) {
+    const parentId =
+      index === 0
+        ? null
+        : (roleIds[Math.max(0, Math.floor((index - 1) / 2) - (random.chance(0.2) ? 1 : 0))] ?? null);
+    roleIds.push(
+      insertRole(
+        index === 0 ? 'CEO' : `Role ${index}`,
+        index === 0 ? 'CEO' : `Role_${index}`,
+        parentId,
+        'None',
+      ),
+    );
   }
-  return roleIds;
+  const portalRoleIds = new Map<string, string>();
+  const partnerParent = roleIds[1] ?? roleIds[0];
+  if (partnerParent !== undefined) {
+    portalRoleIds.set(
+      'PowerPartner',
+      insertRole('Partner Co Partner User', 'PartnerCoPartnerUser', partnerParent, 'Partner'),
+    );
+  }
+  return { roleIds, portalRoleIds };
 }
 
 function generateGroups(
@@ -178,9 +215,10 @@ function generateGroups(
   adminUserId: string,
   organizationId: string,
   activeUserIds: readonly string[],
+  roleIds: readonly string[],
 ): void {
   const audit = { SystemModstamp: stamp, CreatedById: adminUserId, LastModifiedById: adminUserId };
-  store.insertRaw('Group', {
+  const organizationGroup = store.insertRaw('Group', {
     Name: '',
     DeveloperName: 'AllInternalUsers',
     Type: 'Organization',
@@ -224,6 +262,34 @@ function generateGroups(
     const child = groupIds[random.int(index + 1, groupIds.length - 1)];
     if (parent === undefined || child === undefined) continue;
     store.insertRaw('GroupMember', { GroupId: parent, UserOrGroupId: child, SystemModstamp: stamp });
+  }
+  // Groups Salesforce maintains, inside public groups and queues as real orgs share with them:
+  // the whole org, a role and its subordinates (with and without portal roles), one role.
+  const roleGroup = (type: string, roleId: string | undefined): string | undefined =>
+    roleId === undefined
+      ? undefined
+      : (store
+          .table('Group')
+          .rowsWhere('RelatedId', roleId)
+          .find((group) => group.Type === type)?.Id as string | undefined);
+  const derivedMembers: [string | undefined, string | undefined][] = [
+    [groupIds[0], organizationGroup.Id as string],
+    [groupIds[1], roleGroup('RoleAndSubordinates', roleIds[1])],
+    [groupIds[1], roleGroup('Role', roleIds[2])],
+    [groupIds.at(-1), roleGroup('RoleAndSubordinatesInternal', roleIds[1])],
+    [queueIds[0], roleGroup('RoleAndSubordinatesInternal', roleIds[2])],
+    [queueIds[0], groupIds.at(-1)],
+  ];
+  for (const [groupId, memberId] of derivedMembers) {
+    if (groupId === undefined || memberId === undefined || groupId === memberId) continue;
+    if (
+      store
+        .table('GroupMember')
+        .findUnique(['GroupId', 'UserOrGroupId'], { GroupId: groupId, UserOrGroupId: memberId }) !== undefined
+    ) {
+      continue;
+    }
+    store.insertRaw('GroupMember', { GroupId: groupId, UserOrGroupId: memberId, SystemModstamp: stamp });
   }
   const memberships = Math.round(activeUserIds.length * shape.groupMembershipsPerUser);
   const members = store.table('GroupMember');
@@ -334,11 +400,18 @@ function generateBusinessRecords(
   }
   for (let index = 0; index < shape.tasks; index++) {
     const ownerId = owner();
+    // One task in ten is closed and due over a year ago: Salesforce has archived it.
+    const archived = index % 10 === 9;
     store.insertRaw('Task', {
       Subject: `Follow up ${index + 1}`,
-      Status: random.chance(0.6) ? 'Completed' : 'Not Started',
+      Status: archived || random.chance(0.6) ? 'Completed' : 'Not Started',
       Priority: random.chance(0.2) ? 'High' : 'Normal',
-      ActivityDate: toSalesforceDate(new Date(referenceDate.getTime() + random.int(-90, 30) * 86_400_000)),
+      IsArchived: archived,
+      ActivityDate: toSalesforceDate(
+        new Date(
+          referenceDate.getTime() + (archived ? random.int(-700, -400) : random.int(-90, 30)) * 86_400_000,
+        ),
+      ),
       WhatId: accountIds.length > 0 ? random.pick(accountIds) : null,
       OwnerId: ownerId,
       IsDeleted: false,

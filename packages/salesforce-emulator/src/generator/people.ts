@@ -12,6 +12,8 @@ interface PeopleInput {
   readonly shape: OrgShape;
   readonly catalog: AccessCatalog;
   readonly roleIds: readonly string[];
+  /** Portal roles (PortalType Partner / CustomerPortal) for external users, by user type. */
+  readonly portalRoleIds: ReadonlyMap<string, string>;
   readonly adminUserId: string;
   readonly domain: string;
   readonly referenceDate: Date;
@@ -36,7 +38,7 @@ const PROFILE_WEIGHTS: readonly [string, number][] = [
   ['partner', 0.05],
   ['customer', 0.04],
 ];
-const INTERNAL_PROFILES = new Set(['standard', 'sales', 'readOnly', 'platform', 'admin']);
+const INTERNAL_PROFILES = new Set(['standard', 'sales', 'readOnly', 'platform', 'admin', 'apiIntegration']);
 const TIME_ZONES = ['America/Los_Angeles', 'America/New_York', 'Europe/London', 'Europe/Paris', 'Asia/Tokyo'];
 const DAY_MS = 86_400_000;
 
@@ -51,14 +53,30 @@ function pickProfileKey(random: SeededRandom): string {
 
 /** Users (the admin integration user first), their UserLogin rows and permission set assignments. */
 export function generatePeople(input: PeopleInput): People {
-  const { store, random, shape, catalog, roleIds, adminUserId, domain, referenceDate, createdStamp } = input;
+  const {
+    store,
+    random,
+    shape,
+    catalog,
+    roleIds,
+    portalRoleIds,
+    adminUserId,
+    domain,
+    referenceDate,
+    createdStamp,
+  } = input;
   const profileByKey = new Map(PROFILES.map((profile) => [profile.key, profile]));
   const poolByLicense = new Map<string | null, string[]>();
   const poolFor = (licenseId: string | null): string[] => {
     let pool = poolByLicense.get(licenseId);
     if (pool === undefined) {
       pool = catalog.assignablePermissionSets
-        .filter((entry) => entry.licenseId === null || entry.licenseId === licenseId)
+        .filter(
+          (entry) =>
+            (entry.licenseId === null || entry.licenseId === licenseId) &&
+            // Permission set licenses are for internal users.
+            (entry.permissionSetLicenseId === null || licenseId !== null),
+        )
         .map((entry) => entry.id);
       poolByLicense.set(licenseId, pool);
     }
@@ -73,6 +91,12 @@ export function generatePeople(input: PeopleInput): People {
   if (shape.users >= 4) {
     keys[keys.length - 1] = 'automation';
     keys[keys.length - 2] = 'guest';
+  }
+  // Every org of some size has each kind of user: an API-only integration user and external users.
+  if (shape.users >= 8) {
+    keys[keys.length - 3] = 'apiIntegration';
+    keys[keys.length - 4] = 'partner';
+    keys[keys.length - 5] = 'customer';
   }
 
   for (const [index, profileKey] of keys.entries()) {
@@ -91,7 +115,9 @@ export function generatePeople(input: PeopleInput): People {
       ? `integration.admin@${domain}`
       : profileKey === 'automation'
         ? `autoproc@${domain}`
-        : `${firstName}.${lastName}.${index}@${domain}`.toLowerCase();
+        : profileKey === 'apiIntegration'
+          ? `api.integration.${index}@${domain}`
+          : `${firstName}.${lastName}.${index}@${domain}`.toLowerCase();
     const internal = INTERNAL_PROFILES.has(profileKey) || isAdmin;
     const isActive = isAdmin || profileKey === 'automation' || profileKey === 'guest' || !random.chance(0.1);
     const neverLoggedIn = !isAdmin && (profileKey === 'automation' || random.chance(0.08));
@@ -122,7 +148,12 @@ export function generatePeople(input: PeopleInput): People {
         UserType: profileSpec.userType,
         ProfileId: profileId,
         UserRoleId:
-          internal && roleIds.length > 0 && (isAdmin || random.chance(0.85)) ? random.pick(roleIds) : null,
+          internal &&
+          profileKey !== 'apiIntegration' &&
+          roleIds.length > 0 &&
+          (isAdmin || random.chance(0.85))
+            ? random.pick(roleIds)
+            : (portalRoleIds.get(profileSpec.userType) ?? null),
         ManagerId: managerPool === undefined ? null : random.pick(managerPool),
         Title: internal ? random.pick(TITLES) : null,
         Department: internal ? random.pick(DEPARTMENTS) : null,
@@ -155,6 +186,14 @@ export function generatePeople(input: PeopleInput): People {
       LastModifiedById: adminUserId,
       SystemModstamp: createdStamp,
     });
+    if (profileKey === 'apiIntegration') {
+      // The integration license comes with the "Salesforce API Integration" permission set license.
+      assignPermissionSetLicense(
+        input,
+        id,
+        catalog.permissionSetLicenseIds.get('SalesforceAPIIntegrationPsl'),
+      );
+    }
     assignPermissionSets(
       input,
       id,
@@ -191,16 +230,25 @@ function assignPermissionSets(
   if (isAdmin) return;
   const pool = internal ? poolFor(licenseId) : poolFor(null);
   const count = internal ? random.int(0, Math.round(shape.permissionSetsPerUser * 2)) : random.int(0, 1);
+  // Expiry dates lie ahead of the org's clock, so a fresh org has time-limited assignments still held.
+  const expiryBase = Math.max(referenceDate.getTime(), store.now().getTime());
+  const permissionSets = store.table('PermissionSet').live;
   for (const poolIndex of random.sampleIndexes(pool.length, count)) {
     const permissionSetId = pool[poolIndex];
     if (permissionSetId === undefined) continue;
+    const permissionSet = permissionSets.get(permissionSetId);
+    const licenseId = permissionSet?.LicenseId;
+    if (typeof licenseId === 'string' && licenseId.startsWith('0PL')) {
+      assignPermissionSetLicense(input, userId, licenseId);
+    }
     const expires = random.chance(0.03);
     store.insertRaw('PermissionSetAssignment', {
       AssigneeId: userId,
       PermissionSetId: permissionSetId,
-      IsActive: true,
+      // Session-based permission sets stay inactive until a session activates them.
+      IsActive: permissionSet?.Type !== 'Session',
       ExpirationDate: expires
-        ? toSalesforceDateTime(new Date(referenceDate.getTime() + random.int(1, 90) * 86_400_000))
+        ? toSalesforceDateTime(new Date(expiryBase + random.int(1, 90) * 86_400_000))
         : null,
       SystemModstamp: createdStamp,
     });
@@ -215,4 +263,34 @@ function assignPermissionSets(
       SystemModstamp: createdStamp,
     });
   }
+}
+
+/** A seat of a permission set license, once per user, counted on the license. */
+function assignPermissionSetLicense(input: PeopleInput, userId: string, licenseId: string | undefined): void {
+  if (licenseId === undefined) return;
+  const { store, adminUserId, createdStamp } = input;
+  const seats = store.table('PermissionSetLicenseAssign');
+  if (
+    seats.findUnique(['AssigneeId', 'PermissionSetLicenseId'], {
+      AssigneeId: userId,
+      PermissionSetLicenseId: licenseId,
+    })
+  ) {
+    return;
+  }
+  store.insertRaw('PermissionSetLicenseAssign', {
+    AssigneeId: userId,
+    PermissionSetLicenseId: licenseId,
+    SystemModstamp: createdStamp,
+    CreatedById: adminUserId,
+    LastModifiedById: adminUserId,
+  });
+  const license = store.table('PermissionSetLicense').live.get(licenseId);
+  if (license === undefined) return;
+  const used = Number(license.UsedLicenses) + 1;
+  store.updateRaw(license, 'PermissionSetLicense', {
+    UsedLicenses: used,
+    // Orgs buy seats ahead of need: one stays free.
+    TotalLicenses: Math.max(used + 1, Number(license.TotalLicenses)),
+  });
 }

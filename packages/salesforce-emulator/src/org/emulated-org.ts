@@ -2,6 +2,9 @@ import type { SObjectRecord } from '../soql/types.js';
 import { ApiUsage } from './api-usage.js';
 import { OrgStore } from './store.js';
 import type { OrgStoreOptions } from './store.js';
+import { expireAssignments } from './assignment-expiry.js';
+import { recalculateOutdatedGroups } from './rules/aggregates.js';
+import type { RuleSettings } from './rules/types.js';
 import type { FieldValue } from './table.js';
 import type { ValidationRule } from './validation-rules.js';
 import { OrgWriter } from './writer.js';
@@ -17,9 +20,14 @@ export interface ConnectedAppDefinition {
 }
 
 /** Switches an admin can flip on the org at run time. */
-export interface OrgSettings {
+export interface OrgSettings extends RuleSettings {
   /** When false, `/services/scim/v2/*` answers as an org without SCIM (404 NOT_FOUND). */
   scimEnabled: boolean;
+  /**
+   * When false, PATCH /Entitlements answers 405, as Salesforce's SCIM reference lists
+   * Entitlements as read only; true follows the Lumos article, which PATCHes them.
+   */
+  scimEntitlementWrites: boolean;
   /**
    * How long a query cursor stays usable after its last use. Salesforce keeps
    * cursors 2 days since API v56.0 ("API Query Cursor Limits"); older docs say
@@ -60,13 +68,16 @@ export class EmulatedOrg {
 
   constructor(options: EmulatedOrgOptions = {}) {
     this.store = new OrgStore(options);
-    this.writer = new OrgWriter(this.store);
-    this.apiUsage = new ApiUsage(options.dailyApiRequestLimit ?? 5_000_000, this.store.now);
     this.settings = {
       scimEnabled: true,
+      scimEntitlementWrites: true,
       queryCursorTtlMs: 2 * 24 * 60 * 60 * 1000,
       defaultQueryBatchSize: 2000,
+      assignmentExpirationEnabled: true,
+      permissionSetGroupRecalculation: 'immediate',
     };
+    this.writer = new OrgWriter(this.store, this.settings);
+    this.apiUsage = new ApiUsage(options.dailyApiRequestLimit ?? 5_000_000, this.store.now);
   }
 
   get organizationId(): string {
@@ -124,6 +135,19 @@ export class EmulatedOrg {
   isFrozen(userId: string): boolean {
     const [login] = this.store.table('UserLogin').rowsWhere('UserId', userId);
     return login?.IsFrozen === true;
+  }
+
+  /**
+   * What Salesforce does in the background, run before each API call: expired
+   * permission set assignments are removed. Returns how many were removed.
+   */
+  runDueJobs(): number {
+    return expireAssignments(this.store);
+  }
+
+  /** Runs the permission set group recalculation job: every group not 'Updated' is recalculated. */
+  recalculatePermissionSetGroups(): number {
+    return recalculateOutdatedGroups(this.store);
   }
 
   /** Leaves the process-wide username registry. */

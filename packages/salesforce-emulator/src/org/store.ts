@@ -84,8 +84,17 @@ export class OrgStore implements SoqlDataSource {
   *scan(objectName: string, options: { includeDeleted: boolean }): Iterable<SObjectRecord> {
     const table = this.tables.get(objectName.toLowerCase());
     if (table === undefined) return;
-    yield* table.live.values();
-    if (options.includeDeleted) yield* table.deleted.values();
+    if (options.includeDeleted) {
+      yield* table.live.values();
+      yield* table.deleted.values();
+      return;
+    }
+    // Archived activities are left out of query and returned only by queryAll.
+    if (table.field('IsArchived') === undefined) {
+      yield* table.live.values();
+      return;
+    }
+    for (const row of table.live.values()) if (row.IsArchived !== true) yield row;
   }
 
   getById(id: string): SObjectRecord | undefined {

@@ -304,6 +304,7 @@ describe('package licenses, groups and ownership', () => {
     expect(org.find('Group', { RelatedId: role }).map((group) => group.Type)).toEqual([
       'Role',
       'RoleAndSubordinates',
+      'RoleAndSubordinatesInternal',
     ]);
     const group = org.create('PermissionSetGroup', { DeveloperName: 'Support', MasterLabel: 'Support' });
     expect(org.find('PermissionSet', { PermissionSetGroupId: group, Type: 'Group' })).toHaveLength(1);

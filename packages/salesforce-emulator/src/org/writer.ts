@@ -5,12 +5,12 @@ import { DUPLICATE_MESSAGE, SalesforceApiError, badRequest, notFound } from './e
 import { coerceFieldValue } from './field-values.js';
 import { toId18 } from './ids.js';
 import { OBJECT_RULES } from './rules/index.js';
-import type { WriteContext } from './rules/types.js';
+import type { RuleSettings, WriteContext } from './rules/types.js';
 import type { OrgStore } from './store.js';
 import type { FieldValue, StoredRecord } from './table.js';
 import type { ValidationRule } from './validation-rules.js';
 
-export type { WriteContext } from './rules/types.js';
+export type { RuleSettings, WriteContext } from './rules/types.js';
 
 function methodNotAllowed(method: string, allowed: string): SalesforceApiError {
   return new SalesforceApiError(
@@ -37,7 +37,13 @@ function allowedRecordMethods(definition: ObjectDefinition): string {
 export class OrgWriter {
   readonly validationRules: ValidationRule[] = [];
 
-  constructor(readonly store: OrgStore) {}
+  constructor(
+    readonly store: OrgStore,
+    readonly settings: RuleSettings = {
+      assignmentExpirationEnabled: true,
+      permissionSetGroupRecalculation: 'immediate',
+    },
+  ) {}
 
   create(objectName: string, body: unknown, context: WriteContext): string {
     const definition = this.requireDefinition(objectName);

@@ -97,6 +97,7 @@ export class DataApi {
       this.faults.recordRequestLimitExceeded();
       return this.withLimitInfo(errorResponse(REQUEST_LIMIT_EXCEEDED));
     }
+    this.org.runDueJobs();
     const relative = request.path.replace(/^\/services\/data\/v\d+\.\d\/?/, '');
     const match = routes.match(request.method, relative);
     let response: EmulatorResponse;

@@ -14,6 +14,9 @@ export const GROUP_TYPES = [
   'ManagerAndSubordinatesInternal',
 ] as const;
 
+/** PermissionSetGroup.Status: whether the aggregate permission set reflects the components (Object Reference: "PermissionSetGroup"). */
+export const PERMISSION_SET_GROUP_STATUSES = ['Updated', 'Outdated', 'Updating', 'Failed'] as const;
+
 export const permissionSetObject: ObjectDefinition = defineObject({
   name: 'PermissionSet',
   label: 'Permission Set',
@@ -33,7 +36,8 @@ export const permissionSetObject: ObjectDefinition = defineObject({
       createable: false,
       updateable: false,
     }),
-    reference('LicenseId', ['UserLicense'], 'License', { updateable: false }),
+    // "The ID of either the related PermissionSetLicense or UserLicense" (Object Reference: "PermissionSet").
+    reference('LicenseId', ['UserLicense', 'PermissionSetLicense'], 'License', { updateable: false }),
     systemField('NamespacePrefix', 'string'),
     ...PERMISSION_FIELDS.map((name) => field(name, 'boolean', { nillable: false })),
     ...AUDIT_FIELDS,
@@ -61,7 +65,8 @@ export const permissionSetGroupObject: ObjectDefinition = defineObject({
     field('DeveloperName', 'string', { nillable: false, length: 80 }),
     field('MasterLabel', 'string', { nillable: false, length: 80 }),
     field('Description', 'textarea', { length: 255 }),
-    systemField('Status', 'picklist', { picklistValues: ['Updated', 'Outdated', 'Updating', 'Failed'] }),
+    systemField('Status', 'picklist', { picklistValues: PERMISSION_SET_GROUP_STATUSES }),
+    field('HasActivationRequired', 'boolean', { nillable: false }),
     systemField('NamespacePrefix', 'string'),
     ...AUDIT_FIELDS,
   ],
@@ -86,12 +91,86 @@ export const permissionSetGroupComponentObject: ObjectDefinition = defineObject(
       nillable: false,
       updateable: false,
     }),
-    reference('PermissionSetId', ['PermissionSet'], 'PermissionSet', { nillable: false, updateable: false }),
+    // A component is a permission set or the group's muting permission set (prefix 0QM).
+    reference('PermissionSetId', ['PermissionSet', 'MutingPermissionSet'], 'PermissionSet', {
+      nillable: false,
+      updateable: false,
+    }),
     ...MODSTAMP_ONLY,
   ],
   requiredOnCreate: ['PermissionSetGroupId', 'PermissionSetId'],
   uniqueKeys: [['PermissionSetGroupId', 'PermissionSetId']],
-  indexedFields: ['PermissionSetGroupId'],
+  indexedFields: ['PermissionSetGroupId', 'PermissionSetId'],
+});
+
+/**
+ * Object Reference "MutingPermissionSet" (API 46.0+): the same permission
+ * fields as PermissionSet; each one enabled here is switched off inside the
+ * permission set group it is a component of.
+ */
+export const mutingPermissionSetObject: ObjectDefinition = defineObject({
+  name: 'MutingPermissionSet',
+  label: 'Muting Permission Set',
+  keyPrefix: '0QM',
+  createable: true,
+  updateable: true,
+  deletable: true,
+  fields: [
+    field('DeveloperName', 'string', { nillable: false, length: 80 }),
+    field('MasterLabel', 'string', { nillable: false, length: 80 }),
+    field('Description', 'textarea', { length: 255 }),
+    systemField('NamespacePrefix', 'string'),
+    ...PERMISSION_FIELDS.map((name) => field(name, 'boolean', { nillable: false })),
+    ...AUDIT_FIELDS,
+  ],
+  requiredOnCreate: ['DeveloperName', 'MasterLabel'],
+});
+
+/**
+ * Object Reference "PermissionSetLicense" (query-only): seats of a license
+ * that lets permission sets grant what the user license alone does not.
+ */
+export const permissionSetLicenseObject: ObjectDefinition = defineObject({
+  name: 'PermissionSetLicense',
+  label: 'Permission Set License',
+  keyPrefix: '0PL',
+  fields: [
+    systemField('DeveloperName', 'string', { nillable: false, length: 80 }),
+    systemField('MasterLabel', 'string', { nillable: false, length: 80 }),
+    systemField('PermissionSetLicenseKey', 'string', { nillable: false, length: 81 }),
+    systemField('Status', 'picklist', { picklistValues: ['Active', 'Disabled', 'Expired'] }),
+    systemField('ExpirationDate', 'date'),
+    systemField('TotalLicenses', 'int', { nillable: false }),
+    systemField('UsedLicenses', 'int', { nillable: false }),
+    ...AUDIT_FIELDS,
+  ],
+  childRelationships: [
+    {
+      relationshipName: 'PermissionSetLicenseAssignments',
+      childSObject: 'PermissionSetLicenseAssign',
+      field: 'PermissionSetLicenseId',
+    },
+  ],
+});
+
+/** Object Reference "PermissionSetLicenseAssign": create and delete only (an update is delete + insert). */
+export const permissionSetLicenseAssignObject: ObjectDefinition = defineObject({
+  name: 'PermissionSetLicenseAssign',
+  label: 'Permission Set License Assignment',
+  keyPrefix: '2LA',
+  createable: true,
+  deletable: true,
+  fields: [
+    reference('AssigneeId', ['User'], 'Assignee', { nillable: false, updateable: false }),
+    reference('PermissionSetLicenseId', ['PermissionSetLicense'], 'PermissionSetLicense', {
+      nillable: false,
+      updateable: false,
+    }),
+    ...AUDIT_FIELDS,
+  ],
+  requiredOnCreate: ['AssigneeId', 'PermissionSetLicenseId'],
+  uniqueKeys: [['AssigneeId', 'PermissionSetLicenseId']],
+  indexedFields: ['AssigneeId', 'PermissionSetLicenseId'],
 });
 
 export const permissionSetAssignmentObject: ObjectDefinition = defineObject({

@@ -1,4 +1,4 @@
-import { AUDIT_FIELDS, defineObject, field, reference } from './builder.js';
+import { AUDIT_FIELDS, defineObject, field, reference, systemField } from './builder.js';
 import type { ObjectDefinition } from './builder.js';
 
 const ownerField = reference('OwnerId', ['User'], 'Owner', { nillable: false });
@@ -55,6 +55,9 @@ export const taskObject: ObjectDefinition = defineObject({
     field('Priority', 'picklist', { nillable: false }),
     field('ActivityDate', 'date'),
     reference('WhatId', ['Account', 'Opportunity'], 'What'),
+    // Salesforce archives closed tasks due over 365 days ago; only queryAll returns archived rows
+    // (SOAP API Developer Guide "queryAll()"; Object Reference "Task": IsArchived).
+    systemField('IsArchived', 'boolean', { nillable: false }),
     ownerField,
     ...AUDIT_FIELDS,
   ],

@@ -23,6 +23,8 @@ export const PERMISSION_FIELDS = [
   'PermissionsCustomizeApplication',
   'PermissionsManageProfilesPermissionsets',
   'PermissionsManagePackageLicenses',
+  'PermissionsViewSetup',
+  'PermissionsAssignPermissionSets',
 ] as const;
 
 export const organizationObject: ObjectDefinition = defineObject({

@@ -3,10 +3,13 @@ import { accountObject, opportunityObject, taskObject } from './business.js';
 import {
   groupMemberObject,
   groupObject,
+  mutingPermissionSetObject,
   packageLicenseObject,
   permissionSetAssignmentObject,
   permissionSetGroupComponentObject,
   permissionSetGroupObject,
+  permissionSetLicenseAssignObject,
+  permissionSetLicenseObject,
   permissionSetObject,
   userPackageLicenseObject,
 } from './access.js';
@@ -21,13 +24,14 @@ import {
 
 export type { ObjectDefinition } from './builder.js';
 export { PERMISSION_FIELDS, USER_TYPES } from './identity.js';
-export { GROUP_TYPES, PERMISSION_SET_TYPES } from './access.js';
+export { GROUP_TYPES, PERMISSION_SET_GROUP_STATUSES, PERMISSION_SET_TYPES } from './access.js';
 
 /** Every object the emulated org knows, in describeGlobal order. */
 export const ORG_OBJECTS: readonly ObjectDefinition[] = [
   accountObject,
   groupObject,
   groupMemberObject,
+  mutingPermissionSetObject,
   opportunityObject,
   organizationObject,
   packageLicenseObject,
@@ -35,6 +39,8 @@ export const ORG_OBJECTS: readonly ObjectDefinition[] = [
   permissionSetAssignmentObject,
   permissionSetGroupObject,
   permissionSetGroupComponentObject,
+  permissionSetLicenseObject,
+  permissionSetLicenseAssignObject,
   profileObject,
   taskObject,
   userObject,

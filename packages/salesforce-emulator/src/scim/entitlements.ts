@@ -86,6 +86,11 @@ export function getEntitlement(call: ScimCall) {
 const MEMBER_FILTER = /^members\[value eq "([^"]+)"\]$/i;
 
 export function patchEntitlement(call: ScimCall) {
+  // Salesforce's SCIM reference lists Entitlements as read (GET) only; an org that keeps to it
+  // refuses the PATCH that the Lumos article relies on.
+  if (!call.org.settings.scimEntitlementWrites) {
+    throw new ScimError(405, 'Entitlements are read-only in this org: use the REST API to assign them.');
+  }
   const entitlement = requireEntitlement(call);
   for (const operation of readPatchOperations(call.body)) {
     const path = operation.path ?? 'members';

@@ -57,6 +57,7 @@ export class ScimApi {
     if (!this.org.apiUsage.tryConsume(1)) {
       return scimErrorResponse(new ScimError(403, 'REQUEST_LIMIT_EXCEEDED: TotalRequests Limit exceeded.'));
     }
+    this.org.runDueJobs();
     const relative = request.path.replace(/^\/services\/scim\/v2\/?/, '');
     const match = routes.match(request.method, relative);
     try {

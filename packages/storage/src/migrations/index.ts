@@ -5,6 +5,7 @@ import * as createConnections from './20261128180000_create_connections.js';
 import * as createSyncRuns from './20261128180100_create_sync_runs.js';
 import * as createAccessVersions from './20261128180200_create_access_versions.js';
 import * as createHistoryViews from './20261128180300_create_history_views.js';
+import * as addEffectiveAccessViews from './20261201231000_add_effective_access_views.js';
 
 interface NamedMigration {
   readonly name: string;
@@ -20,6 +21,7 @@ export const migrations: readonly NamedMigration[] = [
   { name: '20261128180100_create_sync_runs', migration: createSyncRuns },
   { name: '20261128180200_create_access_versions', migration: createAccessVersions },
   { name: '20261128180300_create_history_views', migration: createHistoryViews },
+  { name: '20261201231000_add_effective_access_views', migration: addEffectiveAccessViews },
 ];
 
 const migrationSource: Knex.MigrationSource<NamedMigration> = {

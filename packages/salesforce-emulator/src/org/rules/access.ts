@@ -1,7 +1,19 @@
+import { trackAssignmentExpiry } from '../assignment-expiry.js';
+import { parseDateTime } from '../datetime.js';
 import { badRequest } from '../errors.js';
 import type { OrgStore } from '../store.js';
 import type { StoredRecord } from '../table.js';
+import type { OrgWriter } from '../writer.js';
+import {
+  aggregatePermissionSetId,
+  groupsContaining,
+  mutingPermissionSetIdOf,
+  permissionSetGroupChanged,
+  permissionsChanged,
+} from './aggregates.js';
 import type { ObjectRules } from './types.js';
+
+export { aggregatePermissionSetId } from './aggregates.js';
 
 function permissionSet(store: OrgStore, id: unknown): StoredRecord | undefined {
   return typeof id === 'string' ? store.table('PermissionSet').live.get(id) : undefined;
@@ -11,10 +23,53 @@ function integrity(message: string, fields: readonly string[]): never {
   throw badRequest('FIELD_INTEGRITY_EXCEPTION', message, fields);
 }
 
-/** The aggregate permission set (Type 'Group') that carries a permission set group's permissions. */
-export function aggregatePermissionSetId(store: OrgStore, permissionSetGroupId: string): string | undefined {
-  const [id] = store.table('PermissionSet').idsWhere('PermissionSetGroupId', permissionSetGroupId);
-  return id;
+/**
+ * Permissions that keep an assignment from having an expiration date (Help "Set
+ * Assignment Expiration Details for Users in Permission Sets and Permission Set
+ * Groups": Assign Permission Sets, Manage Profiles and Permission Sets, Manage Users).
+ */
+const NO_EXPIRY_PERMISSIONS: readonly [string, string][] = [
+  ['PermissionsAssignPermissionSets', 'Assign Permission Sets'],
+  ['PermissionsManageProfilesPermissionsets', 'Manage Profiles and Permission Sets'],
+  ['PermissionsManageUsers', 'Manage Users'],
+];
+
+function checkExpiration(candidate: StoredRecord, target: StoredRecord | undefined, writer: OrgWriter): void {
+  const value = candidate.ExpirationDate;
+  if (value === null || value === undefined) return;
+  if (!writer.settings.assignmentExpirationEnabled) {
+    integrity(
+      'Assignment expiration dates are not enabled in this org: turn on "Permission Set & Permission Set Group Assignments with Expiration Dates" in User Management Settings.',
+      ['ExpirationDate'],
+    );
+  }
+  const at = parseDateTime(String(value));
+  if (at === undefined || at.getTime() <= writer.store.now().getTime()) {
+    integrity('The expiration date must be in the future.', ['ExpirationDate']);
+  }
+  const blocking = NO_EXPIRY_PERMISSIONS.find(([field]) => target?.[field] === true);
+  if (blocking !== undefined) {
+    integrity(
+      `A permission set or permission set group that contains the ${blocking[1]} permission can't have an expiration date.`,
+      ['ExpirationDate'],
+    );
+  }
+}
+
+/** A permission set that needs a permission set license (LicenseId 0PL…) needs the user to hold it first. */
+function checkPermissionSetLicense(store: OrgStore, target: StoredRecord, assigneeId: string): void {
+  const licenseId = target.LicenseId;
+  if (typeof licenseId !== 'string' || !licenseId.startsWith('0PL')) return;
+  const held = store
+    .table('PermissionSetLicenseAssign')
+    .rowsWhere('AssigneeId', assigneeId)
+    .some((assignment) => assignment.PermissionSetLicenseId === licenseId);
+  if (held) return;
+  const license = store.table('PermissionSetLicense').live.get(licenseId);
+  integrity(
+    `The user can't be assigned the permission set ${String(target.Label)} because it requires the permission set license ${String(license?.MasterLabel ?? licenseId)}, which isn't assigned to the user.`,
+    ['PermissionSetId'],
+  );
 }
 
 export const permissionSetAssignmentRules: ObjectRules = {
@@ -36,6 +91,9 @@ export const permissionSetAssignmentRules: ObjectRules = {
         );
       }
       candidate.PermissionSetId = aggregateId ?? null;
+      const group = store.table('PermissionSetGroup').live.get(candidate.PermissionSetGroupId);
+      // A group that requires activation is inactive until a session activates it.
+      candidate.IsActive = group?.HasActivationRequired !== true;
     } else {
       const target = permissionSet(store, candidate.PermissionSetId);
       if (target?.IsOwnedByProfile === true) {
@@ -55,12 +113,32 @@ export const permissionSetAssignmentRules: ObjectRules = {
     const target = permissionSet(store, candidate.PermissionSetId);
     const assignee = store.table('User').live.get(String(candidate.AssigneeId));
     const profile = store.table('Profile').live.get(String(assignee?.ProfileId));
-    if (typeof target?.LicenseId === 'string' && target.LicenseId !== profile?.UserLicenseId) {
+    if (
+      typeof target?.LicenseId === 'string' &&
+      target.LicenseId.startsWith('100') &&
+      target.LicenseId !== profile?.UserLicenseId
+    ) {
       integrity(
         `The user license doesn't match the user license of the permission set ${String(target.Label)}.`,
         ['AssigneeId'],
       );
     }
+    if (target !== undefined) checkPermissionSetLicense(store, target, String(candidate.AssigneeId));
+    checkExpiration(candidate, target, writer);
+  },
+  afterInsert(record, _context, writer) {
+    trackAssignmentExpiry(writer.store, record);
+  },
+  beforeUpdate(record, changes, _context, writer) {
+    if ('ExpirationDate' in changes) {
+      checkExpiration({ ...record, ...changes }, permissionSet(writer.store, record.PermissionSetId), writer);
+    }
+  },
+  afterUpdate(record, _before, _context, writer) {
+    trackAssignmentExpiry(writer.store, record);
+  },
+  afterDelete(record, _context, writer) {
+    trackAssignmentExpiry(writer.store, record, true);
   },
   beforeDelete(record, _context, writer) {
     const target = permissionSet(writer.store, record.PermissionSetId);
@@ -83,6 +161,21 @@ export const permissionSetRules: ObjectRules = {
       );
     }
   },
+  beforeUpdate(record, changes) {
+    if (record.Type === 'Group' && permissionsChanged(record, { ...record, ...changes })) {
+      integrity(
+        "The permissions of a permission set group's aggregate permission set are calculated from the group's components and can't be edited.",
+        ['Id'],
+      );
+    }
+  },
+  afterUpdate(record, before, _context, writer) {
+    if (!permissionsChanged(before, record)) return;
+    const mode = writer.settings.permissionSetGroupRecalculation;
+    for (const groupId of groupsContaining(writer.store, record.Id as string)) {
+      permissionSetGroupChanged(writer.store, groupId, mode);
+    }
+  },
   beforeDelete(record) {
     if (record.IsOwnedByProfile === true || record.Type === 'Group') {
       integrity(
@@ -97,10 +190,34 @@ export const permissionSetRules: ObjectRules = {
     for (const assignmentId of [...store.table('PermissionSetAssignment').idsWhere('PermissionSetId', id)]) {
       store.deleteRaw('PermissionSetAssignment', assignmentId);
     }
-    for (const component of [...store.table('PermissionSetGroupComponent').live.values()]) {
-      if (component.PermissionSetId === id)
-        store.deleteRaw('PermissionSetGroupComponent', component.Id as string);
+    removeComponentsOf(writer, id);
+  },
+};
+
+/** A deleted permission set or muting permission set leaves every group it was in, which is recalculated. */
+function removeComponentsOf(writer: OrgWriter, permissionSetId: string): void {
+  const store = writer.store;
+  for (const component of store
+    .table('PermissionSetGroupComponent')
+    .rowsWhere('PermissionSetId', permissionSetId)) {
+    store.deleteRaw('PermissionSetGroupComponent', component.Id as string);
+    permissionSetGroupChanged(
+      store,
+      String(component.PermissionSetGroupId),
+      writer.settings.permissionSetGroupRecalculation,
+    );
+  }
+}
+
+export const mutingPermissionSetRules: ObjectRules = {
+  afterUpdate(record, before, _context, writer) {
+    if (!permissionsChanged(before, record)) return;
+    for (const groupId of groupsContaining(writer.store, record.Id as string)) {
+      permissionSetGroupChanged(writer.store, groupId, writer.settings.permissionSetGroupRecalculation);
     }
+  },
+  afterDelete(record, _context, writer) {
+    removeComponentsOf(writer, record.Id as string);
   },
 };
 
@@ -143,10 +260,70 @@ export const permissionSetGroupRules: ObjectRules = {
 
 export const permissionSetGroupComponentRules: ObjectRules = {
   beforeInsert(candidate, _context, writer) {
+    const componentId = String(candidate.PermissionSetId);
+    if (componentId.startsWith('0QM')) {
+      // Object Reference "PermissionSetGroupComponent": a group has at most one muting permission set.
+      if (mutingPermissionSetIdOf(writer.store, String(candidate.PermissionSetGroupId)) !== undefined) {
+        integrity('A permission set group can contain only one muting permission set.', ['PermissionSetId']);
+      }
+      return;
+    }
     const target = permissionSet(writer.store, candidate.PermissionSetId);
     if (target?.IsOwnedByProfile === true || target?.Type === 'Group') {
       integrity('Only regular permission sets can be added to a permission set group.', ['PermissionSetId']);
     }
+  },
+  afterInsert(record, _context, writer) {
+    permissionSetGroupChanged(
+      writer.store,
+      String(record.PermissionSetGroupId),
+      writer.settings.permissionSetGroupRecalculation,
+    );
+  },
+  afterDelete(record, _context, writer) {
+    permissionSetGroupChanged(
+      writer.store,
+      String(record.PermissionSetGroupId),
+      writer.settings.permissionSetGroupRecalculation,
+    );
+  },
+};
+
+export const permissionSetLicenseAssignRules: ObjectRules = {
+  beforeInsert(candidate, _context, writer) {
+    const license = writer.store
+      .table('PermissionSetLicense')
+      .live.get(String(candidate.PermissionSetLicenseId));
+    if (license === undefined) return;
+    if (license.Status !== 'Active') {
+      integrity(`The permission set license ${String(license.MasterLabel)} is ${String(license.Status)}.`, [
+        'PermissionSetLicenseId',
+      ]);
+    }
+    if (Number(license.UsedLicenses) >= Number(license.TotalLicenses)) {
+      throw badRequest('LICENSE_LIMIT_EXCEEDED', 'License Limit Exceeded', ['PermissionSetLicenseId']);
+    }
+  },
+  afterInsert(record, _context, writer) {
+    adjustSeats(writer.store, 'PermissionSetLicense', record.PermissionSetLicenseId, 1);
+  },
+  beforeDelete(record, _context, writer) {
+    const store = writer.store;
+    // The user keeps no permission set that needs the license once it is gone.
+    for (const assignment of store
+      .table('PermissionSetAssignment')
+      .rowsWhere('AssigneeId', String(record.AssigneeId))) {
+      const target = permissionSet(store, assignment.PermissionSetId);
+      if (target !== undefined && target.LicenseId === record.PermissionSetLicenseId) {
+        integrity(
+          `The permission set license can't be removed while the user is assigned the permission set ${String(target.Label)}, which requires it. Remove that assignment first.`,
+          ['PermissionSetLicenseId'],
+        );
+      }
+    }
+  },
+  afterDelete(record, _context, writer) {
+    adjustSeats(writer.store, 'PermissionSetLicense', record.PermissionSetLicenseId, -1);
   },
 };
 
@@ -163,16 +340,16 @@ export const userPackageLicenseRules: ObjectRules = {
     }
   },
   afterInsert(record, _context, writer) {
-    adjustPackageLicense(writer.store, record.PackageLicenseId, 1);
+    adjustSeats(writer.store, 'PackageLicense', record.PackageLicenseId, 1);
   },
   afterDelete(record, _context, writer) {
-    adjustPackageLicense(writer.store, record.PackageLicenseId, -1);
+    adjustSeats(writer.store, 'PackageLicense', record.PackageLicenseId, -1);
   },
 };
 
-function adjustPackageLicense(store: OrgStore, packageLicenseId: unknown, delta: number): void {
-  const license = store.table('PackageLicense').live.get(String(packageLicenseId));
+function adjustSeats(store: OrgStore, objectName: string, licenseId: unknown, delta: number): void {
+  const license = store.table(objectName).live.get(String(licenseId));
   if (license !== undefined) {
-    store.updateRaw(license, 'PackageLicense', { UsedLicenses: Number(license.UsedLicenses) + delta });
+    store.updateRaw(license, objectName, { UsedLicenses: Number(license.UsedLicenses) + delta });
   }
 }

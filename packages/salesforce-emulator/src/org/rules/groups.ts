@@ -73,8 +73,12 @@ export const userRoleRules: ObjectRules = {
     if (candidate.DeveloperName === null) candidate.DeveloperName = developerNameFrom(String(candidate.Name));
   },
   afterInsert(record, _context, writer) {
-    // Every role has a Role group and a RoleAndSubordinates group, as in a real org.
-    for (const type of ['Role', 'RoleAndSubordinates']) {
+    // Every role has a Role group and a RoleAndSubordinates group, as in a real org; an internal
+    // role also has RoleAndSubordinatesInternal (its subtree without portal roles).
+    const internal = record.PortalType === null || record.PortalType === 'None';
+    for (const type of internal
+      ? ['Role', 'RoleAndSubordinates', 'RoleAndSubordinatesInternal']
+      : ['Role', 'RoleAndSubordinates']) {
       writer.store.insertRaw('Group', {
         Name: '',
         DeveloperName: record.DeveloperName ?? null,

@@ -1,7 +1,9 @@
 import {
+  mutingPermissionSetRules,
   permissionSetAssignmentRules,
   permissionSetGroupComponentRules,
   permissionSetGroupRules,
+  permissionSetLicenseAssignRules,
   permissionSetRules,
   userPackageLicenseRules,
 } from './access.js';
@@ -19,6 +21,8 @@ export const OBJECT_RULES: Readonly<Record<string, ObjectRules>> = {
   PermissionSetAssignment: permissionSetAssignmentRules,
   PermissionSetGroup: permissionSetGroupRules,
   PermissionSetGroupComponent: permissionSetGroupComponentRules,
+  MutingPermissionSet: mutingPermissionSetRules,
+  PermissionSetLicenseAssign: permissionSetLicenseAssignRules,
   UserPackageLicense: userPackageLicenseRules,
   Group: groupRules,
   GroupMember: groupMemberRules,

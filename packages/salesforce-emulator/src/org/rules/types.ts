@@ -2,6 +2,17 @@ import type { SObjectRecord } from '../../soql/types.js';
 import type { FieldValue, StoredRecord } from '../table.js';
 import type { OrgWriter } from '../writer.js';
 
+/** Org settings that change how rules behave; EmulatedOrg.settings holds the same object. */
+export interface RuleSettings {
+  /**
+   * Help "Set Assignment Expiration Details…": expiration dates need "Permission Set &
+   * Permission Set Group Assignments with Expiration Dates" on in User Management Settings.
+   */
+  assignmentExpirationEnabled: boolean;
+  /** 'deferred' leaves changed permission set groups 'Outdated' until recalculated. */
+  permissionSetGroupRecalculation: 'immediate' | 'deferred';
+}
+
 /** Who is writing: the session user (the record owner by default; cannot deactivate themself). */
 export interface WriteContext {
   readonly sessionUserId: string | undefined;
