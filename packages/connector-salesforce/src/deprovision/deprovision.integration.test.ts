@@ -1,5 +1,10 @@
 import 'reflect-metadata';
-import { ConflictError, EntitlementTypes, TransientError } from '@accessledger/core';
+import {
+  ConflictError,
+  EntitlementTypes,
+  IncompleteOperationError,
+  TransientError,
+} from '@accessledger/core';
 import type { EmulatorHandle } from '@accessledger/salesforce-emulator';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
@@ -13,7 +18,6 @@ import {
 } from '../../test/emulated-org.js';
 import type { SalesforceConnector } from '../connector.js';
 import { SalesforceClient } from '../http/client.js';
-import { resumeTokenOf } from './transfer.js';
 
 describe.each([
   { label: 'SCIM', seed: 41, scim: 'always' as const, path: '/services/scim/v2/Users/' },
@@ -210,16 +214,16 @@ describe('transfer', () => {
       if (batches === 2) handle.faults.set({ lockRowNext: 3 });
       return original.apply(this, args);
     });
-    const partial = await connector.deprovision(ctx, {
-      kind: 'transfer',
-      accountExternalId: from,
-      toAccountExternalId: to,
-    });
+    const stopped: unknown = await connector
+      .deprovision(ctx, { kind: 'transfer', accountExternalId: from, toAccountExternalId: to })
+      .catch((caught: unknown) => caught);
     expect(handle.faults.counts.unableToLockRow).toBe(3);
+    expect(stopped).toBeInstanceOf(IncompleteOperationError);
+    const partial = (stopped as IncompleteOperationError).partial;
+    expect(partial).toMatchObject({ unit: 'records', completed: accounts - 3, failed: 3 });
     expect(partial.resumeToken).toBeDefined();
-    expect(partial.changed).toBe(true);
-    expect(partial.summary).toMatch(
-      /Stopped part-way.*Account: \d+.*3 Account records failed \(UNABLE_TO_LOCK_ROW/,
+    expect((stopped as Error).message).toMatch(
+      /stopped part-way.*Account: \d+.*3 Account records failed \(UNABLE_TO_LOCK_ROW/,
     );
     expect(owned(from, 'Account')).toBe(3);
     expect(owned(from, 'Opportunity')).toBe(opportunities);
@@ -233,7 +237,6 @@ describe('transfer', () => {
       toAccountExternalId: to,
       resumeToken: partial.resumeToken as string,
     });
-    expect(resumed.resumeToken).toBeUndefined();
     expect(resumed.summary).toBe(`Moved: Account: 3, Opportunity: ${opportunities}, Task: ${tasks}`);
     expect(owned(from, 'Account') + owned(from, 'Opportunity') + owned(from, 'Task')).toBe(0);
     expect(owned(to, 'Account')).toBe(toBefore + accounts);
@@ -246,13 +249,20 @@ describe('transfer', () => {
     ).toMatchObject({ changed: false, calls: [] });
   });
 
-  it('attaches a resume token to an error that stops a transfer', async () => {
+  it('reports a transfer that a failed call stopped after records moved as incomplete, with a resume token', async () => {
     const from = idOf(plainUser(handle, 3));
     const to = idOf(plainUser(handle, 2));
-    seedRecords(from, 3, 0);
-    vi.spyOn(SalesforceClient.prototype, 'compositeBatch').mockRejectedValue(
-      new TransientError('connection reset'),
-    );
+    seedRecords(from, 30, 0);
+    const original = SalesforceClient.prototype.compositeBatch;
+    let batches = 0;
+    vi.spyOn(SalesforceClient.prototype, 'compositeBatch').mockImplementation(function (
+      this: SalesforceClient,
+      ...args
+    ) {
+      batches += 1;
+      if (batches === 2) return Promise.reject(new TransientError('connection reset'));
+      return original.apply(this, args);
+    });
     const error: unknown = await connector
       .deprovision(contextFor(handle), {
         kind: 'transfer',
@@ -261,8 +271,11 @@ describe('transfer', () => {
         objectTypes: ['Account'],
       })
       .catch((caught: unknown) => caught);
-    expect(error).toBeInstanceOf(TransientError);
-    const token = resumeTokenOf(error);
+    expect(error).toBeInstanceOf(IncompleteOperationError);
+    const stopped = error as IncompleteOperationError;
+    expect(stopped.cause).toBeInstanceOf(TransientError);
+    expect(stopped.partial).toMatchObject({ completed: 25, failed: 0 });
+    const token = stopped.partial.resumeToken;
     expect(token).toBeDefined();
     vi.restoreAllMocks();
     const resumed = await connector.deprovision(contextFor(handle), {
@@ -271,7 +284,7 @@ describe('transfer', () => {
       toAccountExternalId: to,
       resumeToken: token as string,
     });
-    expect(resumed.summary).toBe('Moved: Account: 3');
+    expect(resumed.summary).toBe('Moved: Account: 5');
     expect(owned(from, 'Account')).toBe(0);
   });
 });

@@ -1,10 +1,12 @@
 import {
   ConflictError,
+  IncompleteOperationError,
   InvalidInputError,
   isAccessLedgerError,
   throwIfAborted,
   type JsonObject,
   type OpResult,
+  type PartialResult,
   type PlannedCall,
 } from '@accessledger/core';
 import { API_VERSION, COMPOSITE_BATCH_PATH, type BatchRequest, type BatchResponse } from '../http/client.js';
@@ -61,13 +63,6 @@ export function decodeResumeToken(token: string): TransferProgress {
   return { from: record['from'], to: record['to'], remaining };
 }
 
-/** The resume token attached to an error that stopped a transfer part-way, if any. */
-export function resumeTokenOf(error: unknown): string | undefined {
-  if (!error || typeof error !== 'object') return undefined;
-  const token = (error as { resumeToken?: unknown }).resumeToken;
-  return typeof token === 'string' ? token : undefined;
-}
-
 /** One composite batch of OwnerId PATCHes, the subrequest URLs relative to /services/data. */
 export function ownerBatch(sobject: string, recordIds: readonly string[], toUserId: string): BatchRequest {
   if (recordIds.length === 0 || recordIds.length > MAX_BATCH_SUBREQUESTS) {
@@ -109,8 +104,9 @@ function subrequestErrors(response: BatchResponse): string[] {
  * composite/batch (25 PATCHes of OwnerId per call, `haltOnError: false`).
  * The query selects only records the user still owns, so a resumed or
  * repeated transfer skips what was already moved. When a batch fails
- * part-way the result (or the thrown error, as `resumeToken`) carries a
- * token that continues with the unfinished object types.
+ * part-way, or a call fails after records were moved, it throws core's
+ * `IncompleteOperationError`: how many records moved and failed, and a
+ * resume token that continues with the unfinished object types.
  */
 export async function transfer(ctx: DeprovisionContext, request: TransferRequest): Promise<OpResult> {
   const from = userIdOf(request.fromUserId);
@@ -148,6 +144,13 @@ export async function transfer(ctx: DeprovisionContext, request: TransferRequest
   const moved = new Map<string, number>(types.map((type) => [type, 0]));
   const report = (prefix: string): string =>
     `${prefix} ${types.map((type) => `${type}: ${moved.get(type) ?? 0}`).join(', ')}`;
+  const partial = (failed: number, resumeToken: string): PartialResult => ({
+    unit: 'records',
+    completed: [...moved.values()].reduce((sum, value) => sum + value, 0),
+    failed,
+    calls: [...calls],
+    resumeToken,
+  });
   for (const [index, type] of types.entries()) {
     const soql = select({ fields: ['Id'], from: type, where: where.eq('OwnerId', soqlId(from)) });
     const resumeToken = (): string => encodeResumeToken({ from, to, remaining: types.slice(index) });
@@ -177,21 +180,29 @@ export async function transfer(ctx: DeprovisionContext, request: TransferRequest
           moved.set(type, (moved.get(type) ?? 0) + recordIds.length - errors.length);
           ctx.progress?.report({ phase: `transfer.${type}`, done: moved.get(type) ?? 0 });
           if (errors.length > 0) {
-            return {
-              changed: [...moved.values()].some((value) => value > 0),
-              dryRun: false,
-              calls,
-              resumeToken: resumeToken(),
-              summary: `${report('Stopped part-way; moved so far:')}. ${errors.length} ${type} records failed (${[...new Set(errors)].slice(0, 3).join('; ')}): call again with the resumeToken to continue.`,
-            };
+            throw new IncompleteOperationError(
+              `Transfer stopped part-way: ${report('moved so far')}; ${errors.length} ${type} records failed (${[...new Set(errors)].slice(0, 3).join('; ')}). Resume to continue with the records not moved yet.`,
+              partial(errors.length, resumeToken()),
+            );
           }
         }
       }
     } catch (error) {
-      if (isAccessLedgerError(error) && !request.dryRun) {
-        Object.assign(error, { resumeToken: resumeToken() });
-      }
-      throw error;
+      const movedSoFar = [...moved.values()].some((value) => value > 0);
+      // Nothing moved yet: the failure is the whole story, and starting over is the same as resuming.
+      if (
+        error instanceof IncompleteOperationError ||
+        request.dryRun ||
+        !movedSoFar ||
+        !isAccessLedgerError(error)
+      )
+        throw error;
+      throw new IncompleteOperationError(
+        `Transfer stopped part-way: ${error.message} (${report('moved so far')}). Resume to continue.`,
+        partial(0, resumeToken()),
+        error.details,
+        { cause: error },
+      );
     }
   }
   const total = [...moved.values()].reduce((sum, value) => sum + value, 0);

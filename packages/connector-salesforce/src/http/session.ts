@@ -1,7 +1,7 @@
 import { AbortedError, InvalidInputError, throwIfAborted } from '@accessledger/core';
 import axios, { type AxiosInstance } from 'axios';
 import { createSign } from 'node:crypto';
-import { mapOAuthError } from '../errors.js';
+import { mapNetworkError, mapOAuthError } from '../errors.js';
 import type { components } from '../generated/salesforce.js';
 
 type TokenResponse = components['schemas']['TokenResponse'];
@@ -98,12 +98,18 @@ export async function requestToken(
   const http = options.http ?? axios.create();
   const body = new URLSearchParams();
   for (const [key, value] of Object.entries(form)) if (typeof value === 'string') body.set(key, value);
-  const response = await http.post<unknown>(`${options.loginUrl}/services/oauth2/token`, body.toString(), {
-    headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
-    validateStatus: () => true,
-    timeout: options.timeoutMs ?? 30_000,
-    signal,
-  });
+  const tokenUrl = `${options.loginUrl}/services/oauth2/token`;
+  const response = await http
+    .post<unknown>(tokenUrl, body.toString(), {
+      headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+      validateStatus: () => true,
+      timeout: options.timeoutMs ?? 30_000,
+      signal,
+    })
+    .catch((error: unknown) => {
+      if (signal.aborted || axios.isCancel(error)) throw error;
+      throw mapNetworkError(error, { url: tokenUrl, action: 'requesting an access token' });
+    });
   if (response.status !== 200) throw mapOAuthError(response.data, response.status);
   const token = response.data as Partial<TokenResponse>;
   if (

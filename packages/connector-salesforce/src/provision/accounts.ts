@@ -1,6 +1,7 @@
 import {
   ConflictError,
   EntitlementTypes,
+  IncompleteOperationError,
   InvalidInputError,
   TransientError,
   isAccessLedgerError,
@@ -180,17 +181,25 @@ export async function createAccount(
 
   const userId = await postUser(ctx, account.username, fields);
   const calls: PlannedCall[] = [createCall];
-  for (const entitlement of others) {
+  for (const [index, entitlement] of others.entries()) {
     try {
       const plan = await planGrant(ctx, userId, entitlement);
       const granted = await runSteps(plan.steps, { dryRun: false, signal: ctx.signal });
       calls.push(...granted.calls);
     } catch (error) {
-      if (isAccessLedgerError(error)) {
-        error.message = `User ${userId} was created, but granting ${entitlement.type} ${entitlement.externalId} failed: ${error.message}`;
-        Object.assign(error, { createdExternalId: userId });
-      }
-      throw error;
+      if (!isAccessLedgerError(error)) throw error;
+      throw new IncompleteOperationError(
+        `User ${userId} was created, but granting ${entitlement.type} ${entitlement.externalId} failed: ${error.message}`,
+        {
+          unit: 'grants',
+          completed: index,
+          failed: 1,
+          calls,
+          createdExternalId: userId,
+        },
+        error.details,
+        { cause: error },
+      );
     }
   }
   return { changed: true, dryRun: false, calls, createdExternalId: userId };
