@@ -28,6 +28,8 @@ export type {
 } from './writer/snapshot-writer.js';
 export { KnexSnapshotStore } from './history.js';
 export type { SnapshotStore } from './history.js';
+export { nameKey } from './access-reads.js';
+export type { Holder, Names } from './access-reads.js';
 export { SecretBox, SecretDecryptionError, SECRET_KEY_BYTES } from './secrets/secret-box.js';
 export { loadSecretBox, DEFAULT_SECRET_KEY_FILE } from './secrets/secret-key.js';
 export type { SecretKeyOptions } from './secrets/secret-key.js';
