@@ -5,7 +5,6 @@ import {
   DatabaseCredentialStore,
   KnexSnapshotStore,
   loadSecretBox,
-  openDatabase,
   SnapshotWriter,
   SyncRunStore,
   type Connection,
@@ -17,6 +16,7 @@ import { NotFoundError } from '@accessledger/core';
 import type { Knex } from 'knex';
 import path from 'node:path';
 import { createConnectorRegistry } from './composition.js';
+import { openConfiguredDatabase } from './database-access.js';
 import { migrateAll } from './migrations.js';
 
 /** Everything a command needs: the database and its stores, the connector registry, a logger. */
@@ -42,11 +42,13 @@ export interface RuntimeOptions {
   readonly migrate?: boolean;
   readonly logger?: Logger;
   readonly registry?: ConnectorRegistry;
+  /** The command only reads: it may go through `accessledger db serve` when that serves the embedded database. */
+  readonly readOnly?: boolean;
 }
 
 export async function openRuntime(options: RuntimeOptions): Promise<Runtime> {
   const config = databaseConfigFromEnv(options.env);
-  const database = await openDatabase(config);
+  const database = await openConfiguredDatabase(config, options.readOnly === true && !options.migrate);
   if (options.migrate) await migrateAll(database.knex);
   const logger =
     options.logger ?? createLogger({ name: 'accessledger', level: options.env['LOG_LEVEL'] ?? 'warn' });
@@ -74,7 +76,7 @@ export async function openRuntime(options: RuntimeOptions): Promise<Runtime> {
     registry,
     logger,
     credentialsOf(connection, knex = database.knex) {
-      box ??= loadSecretBox({ engine: database.engine, env: options.env, ...(keyFile ? { keyFile } : {}) });
+      box ??= loadSecretBox({ engine: config.engine, env: options.env, ...(keyFile ? { keyFile } : {}) });
       return new DatabaseCredentialStore(knex, connection.id, box, logger);
     },
     async connectionNamed(name) {

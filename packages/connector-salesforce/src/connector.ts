@@ -4,6 +4,9 @@ import {
   type ConnectorManifest,
   type DeprovisionAction,
   type Deprovisioner,
+  type EntitlementFinder,
+  type EntitlementRef,
+  type EntitlementType,
   type OpResult,
   type Progress,
   type ProvisionOp,
@@ -18,6 +21,7 @@ import type { SalesforceClientFactory } from './client-factory.js';
 import type { SalesforceConfig } from './config.js';
 import type { DeprovisionContext } from './deprovision/deactivate.js';
 import { deprovision } from './deprovision/deprovision.js';
+import { findEntitlements } from './provision/find-entitlements.js';
 import { provision } from './provision/provision.js';
 import { ScimSupport } from './provision/scim-support.js';
 import { lastLogins, syncOrg } from './sync/sync.js';
@@ -47,7 +51,9 @@ export { salesforceManifest } from './manifest.js';
  * ```
  */
 @injectable()
-export class SalesforceConnector implements Syncer, ActivitySource, Provisioner, Deprovisioner {
+export class SalesforceConnector
+  implements Syncer, ActivitySource, Provisioner, Deprovisioner, EntitlementFinder
+{
   readonly manifest: ConnectorManifest = salesforceManifest;
   private readonly scim: ScimSupport;
 
@@ -95,6 +101,14 @@ export class SalesforceConnector implements Syncer, ActivitySource, Provisioner,
       useScim: () => scim.enabled(client, ctx.signal),
       integrationUserId: async () => userIdFromIdentityUrl((await sessions.current(ctx.signal)).identityUrl),
     };
+  }
+
+  async findEntitlements(
+    ctx: RunContext,
+    type: EntitlementType,
+    idOrName: string,
+  ): Promise<EntitlementRef[]> {
+    return findEntitlements(this.clients.connect(ctx).client, ctx.signal, type, idOrName);
   }
 
   async *activity(ctx: RunContext, since?: Date): AsyncGenerator<ActivityRecord, void, undefined> {

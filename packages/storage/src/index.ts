@@ -34,3 +34,10 @@ export { SecretBox, SecretDecryptionError, SECRET_KEY_BYTES } from './secrets/se
 export { loadSecretBox, DEFAULT_SECRET_KEY_FILE } from './secrets/secret-key.js';
 export type { SecretKeyOptions } from './secrets/secret-key.js';
 export { DatabaseCredentialStore } from './secrets/credential-store.js';
+export {
+  serveEmbeddedDatabase,
+  servedEmbeddedDatabase,
+  servedDatabaseError,
+  serveMarkerOf,
+} from './embedded-server.js';
+export type { EmbeddedServer, ServedDatabase } from './embedded-server.js';

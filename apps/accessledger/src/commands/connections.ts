@@ -1,8 +1,10 @@
 import { InvalidInputError, type JsonObject } from '@accessledger/core';
-import { ConnectionStore, type ConnectionSchedule } from '@accessledger/storage';
+import { ConnectionStore, type Connection, type ConnectionSchedule, type Snapshot } from '@accessledger/storage';
 import type { Command } from 'commander';
 import { readFileSync } from 'node:fs';
-import { CliExit, type CliIo } from '../cli.js';
+import { CliExit, type CliIo } from '../cli-io.js';
+import { ExitCodes } from '../exit-codes.js';
+import { jsonOption, output, snapshotJson, type JsonFlag } from '../output.js';
 import { isoMinute, table } from '../format.js';
 import { assertValidSchedule } from '../daemon/daemon.js';
 import { openRuntime } from '../runtime.js';
@@ -117,31 +119,47 @@ export function registerConnectionCommands(program: Command, io: CliIo): void {
       },
     );
 
-  connections
-    .command('list')
-    .description('List connections with their latest snapshot.')
-    .action(async () => {
-      const runtime = await openRuntime({ env: io.env });
+  jsonOption(connections.command('list').description('List connections with their latest snapshot.')).action(
+    async (flags: JsonFlag) => {
+      const runtime = await openRuntime({ env: io.env, readOnly: true });
       try {
-        const rows = [];
+        const listed: { connection: Connection; latest: Snapshot | undefined }[] = [];
         for (const connection of await runtime.connections.list()) {
-          const latest = await runtime.snapshots.latestSnapshot(connection.id);
-          rows.push([
-            connection.name,
-            connection.connectorId,
-            connection.schedule?.sync ?? '',
-            latest ? `#${latest.id} ${isoMinute(latest.takenAt)}` : 'never synced',
-          ]);
+          listed.push({ connection, latest: await runtime.snapshots.latestSnapshot(connection.id) });
         }
-        io.stdout.write(
-          rows.length
-            ? table(['NAME', 'CONNECTOR', 'SYNC SCHEDULE', 'LATEST SNAPSHOT'], rows)
-            : 'No connections yet.\n',
+        output(
+          io,
+          flags,
+          () => ({
+            connections: listed.map(({ connection, latest }) => ({
+              id: connection.id,
+              name: connection.name,
+              connector: connection.connectorId,
+              schedule: {
+                sync: connection.schedule?.sync ?? null,
+                activity: connection.schedule?.activity ?? null,
+              },
+              latestSnapshot: latest ? snapshotJson(latest) : null,
+            })),
+          }),
+          () =>
+            listed.length
+              ? table(
+                  ['NAME', 'CONNECTOR', 'SYNC SCHEDULE', 'LATEST SNAPSHOT'],
+                  listed.map(({ connection, latest }) => [
+                    connection.name,
+                    connection.connectorId,
+                    connection.schedule?.sync ?? '',
+                    latest ? `#${latest.id} ${isoMinute(latest.takenAt)}` : 'never synced',
+                  ]),
+                )
+              : 'No connections yet.\n',
         );
       } finally {
         await runtime.close();
       }
-    });
+    },
+  );
 
   connections
     .command('schedule <name> <cron>')
@@ -178,31 +196,37 @@ export function registerConnectionCommands(program: Command, io: CliIo): void {
       }
     });
 
-  connections
-    .command('validate <name>')
-    .description("Check a connection's credentials, permissions and API budget without changing anything.")
-    .action(async (name: string) => {
-      const runtime = await openRuntime({ env: io.env });
-      try {
-        const connection = await runtime.connectionNamed(name);
-        const connector = runtime.connectorOf(connection);
-        const report = await connector.validate(
-          createRunContext({ credentials: runtime.credentialsOf(connection), logger: runtime.logger }),
-        );
-        for (const check of report.checks) {
-          io.stdout.write(
-            `${check.ok ? 'ok  ' : 'FAIL'} ${check.name}: ${check.message}${!check.ok && check.fix ? `\n     fix: ${check.fix}` : ''}\n`,
-          );
-        }
-        const identity = Object.entries(report.identity)
-          .map(([key, value]) => `${key}=${value}`)
-          .join(' ');
-        io.stdout.write(
+  jsonOption(
+    connections
+      .command('validate <name>')
+      .description("Check a connection's credentials, permissions and API budget without changing anything."),
+  ).action(async (name: string, flags: JsonFlag) => {
+    const runtime = await openRuntime({ env: io.env });
+    try {
+      const connection = await runtime.connectionNamed(name);
+      const connector = runtime.connectorOf(connection);
+      const report = await connector.validate(
+        createRunContext({ credentials: runtime.credentialsOf(connection), logger: runtime.logger }),
+      );
+      const identity = Object.entries(report.identity)
+        .map(([key, value]) => `${key}=${value}`)
+        .join(' ');
+      output(
+        io,
+        flags,
+        () => ({ connection: name, ready: report.ok, checks: report.checks, identity: report.identity }),
+        () =>
+          report.checks
+            .map(
+              (check) =>
+                `${check.ok ? 'ok  ' : 'FAIL'} ${check.name}: ${check.message}${!check.ok && check.fix ? `\n     fix: ${check.fix}` : ''}\n`,
+            )
+            .join('') +
           `${report.ok ? 'Connection is ready' : 'Connection is NOT ready'}${identity ? ` (${identity})` : ''}.\n`,
-        );
-        if (!report.ok) throw new CliExit(1);
-      } finally {
-        await runtime.close();
-      }
-    });
+      );
+      if (!report.ok) throw new CliExit(ExitCodes.invalid);
+    } finally {
+      await runtime.close();
+    }
+  });
 }
