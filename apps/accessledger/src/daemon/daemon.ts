@@ -10,7 +10,7 @@ import {
 import type { Connection } from '@accessledger/storage';
 import type { Runtime } from '../runtime.js';
 import { syncConnection } from '../sync-runner.js';
-import { DaemonMetrics } from './metrics.js';
+import { DaemonMetrics, OutcomeCounts } from './metrics.js';
 
 export interface DaemonOptions {
   readonly host: string;
@@ -45,6 +45,7 @@ export async function startDaemon(runtime: Runtime, options: DaemonOptions): Pro
   const scheduler = new Scheduler({ coordinator });
   const metrics = new DaemonMetrics();
   metrics.observe(scheduler);
+  scheduler.on('started', (event) => runtime.logger.info({ job: event.jobName }, 'job started'));
   scheduler.on('failed', (event) =>
     runtime.logger.error({ job: event.jobName, error: event.error }, 'job failed'),
   );
@@ -77,12 +78,18 @@ export async function startDaemon(runtime: Runtime, options: DaemonOptions): Pro
             // Read the connection again: its config may have changed since it was scheduled.
             const current = await runtime.connectionNamed(connection.name);
             const outcome = await syncConnection(runtime, current, { signal });
-            return { summary: `snapshot #${outcome.snapshot.id}`, counts: { ...outcome.snapshot.counts } };
+            return {
+              summary: `snapshot #${outcome.snapshot.id}`,
+              counts: {
+                ...outcome.snapshot.counts,
+                ...(await apiUsageCounts(runtime, outcome.snapshot.syncRunId)),
+              },
+            };
           }),
       });
       scheduled.set(name, cron);
     }
-    metrics.set('accessledger_jobs_scheduled', {}, scheduled.size);
+    metrics.scheduled.set(scheduled.size);
   };
   await refresh();
   scheduler.start();
@@ -96,8 +103,8 @@ export async function startDaemon(runtime: Runtime, options: DaemonOptions): Pro
   const server = createServer((request, response) => {
     void (async () => {
       if (request.method === 'GET' && request.url === '/metrics') {
-        response.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' });
-        response.end(metrics.render());
+        response.writeHead(200, { 'content-type': metrics.contentType });
+        response.end(await metrics.render());
         return;
       }
       if (request.method === 'GET' && request.url === '/healthz') {
@@ -133,6 +140,17 @@ export async function startDaemon(runtime: Runtime, options: DaemonOptions): Pro
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
+  };
+}
+
+/** What a run cost the org's API budget, as metric figures (see `OutcomeCounts`). */
+async function apiUsageCounts(runtime: Runtime, runId: number): Promise<Record<string, number>> {
+  const usage = (await runtime.runs.get(runId))?.apiUsage;
+  if (!usage) return {};
+  return {
+    [OutcomeCounts.apiRequests]: usage.requests,
+    ...(usage.dailyUsed !== undefined ? { [OutcomeCounts.apiDailyUsed]: usage.dailyUsed } : {}),
+    ...(usage.dailyMax !== undefined ? { [OutcomeCounts.apiDailyMax]: usage.dailyMax } : {}),
   };
 }
 
