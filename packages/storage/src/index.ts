@@ -26,6 +26,8 @@ export type {
   WriteSnapshotResult,
   SnapshotWriterOptions,
 } from './writer/snapshot-writer.js';
+export { ActivityWriter } from './writer/activity-writer.js';
+export type { WriteActivityInput } from './writer/activity-writer.js';
 export { KnexSnapshotStore } from './history.js';
 export type { SnapshotStore } from './history.js';
 export { nameKey } from './access-reads.js';
