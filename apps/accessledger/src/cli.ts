@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { readFileSync } from 'node:fs';
 import { CliExit, type CliIo } from './cli-io.js';
 import { registerAccountCommands } from './commands/accounts.js';
+import { registerActivityCommand } from './commands/activity.js';
 import { registerDbServeCommand } from './commands/db-serve.js';
 import { registerSqlCommand } from './commands/sql.js';
 import { registerWhoHasCommand } from './commands/who-has.js';
@@ -44,6 +45,7 @@ export function buildProgram(io: CliIo): Command {
   registerSqlCommand(program, io);
   registerWhoHasCommand(program, io);
   registerAccountCommands(program, io);
+  registerActivityCommand(program, io);
   return program;
 }
 

@@ -409,6 +409,43 @@ for (const engine of ['pglite', 'pg'] as const) {
         expect(owned()).toBe(0);
       });
 
+      it('activity records last logins between syncs (the org records the OAuth login itself), with its own schedule', async () => {
+        const [latest] = json<{ snapshots: { id: number; counts: { grants: number } }[] }>(
+          await cli('snapshots', 'acme', '--json', '--limit', '1'),
+        ).snapshots;
+        const admin = emulator.org.store.table('User').live.get(emulator.org.adminUserId);
+        if (!admin) throw new Error('no admin');
+        emulator.org.store.updateRaw(admin, 'User', { LastLoginDate: '2020-01-01T00:00:00.000+0000' });
+        const before = Date.now();
+        const recorded = json<{ snapshot: { id: number; counts: { grants: number } } }>(
+          await cli('activity', 'acme', '--json'),
+        );
+        expect(recorded.snapshot.id).toBe((latest?.id ?? 0) + 1);
+        expect(recorded.snapshot.counts.grants).toBe(latest?.counts.grants);
+        const [login] = json<{ last: string }[]>(
+          await cli(
+            'sql',
+            `SELECT last_activity_at AS last FROM current_activity WHERE account_external_id = '${emulator.org.adminUserId}'`,
+            '--json',
+          ),
+        );
+        // The activity run's own token request was a login of the integration user.
+        expect(new Date(login?.last ?? 0).getTime()).toBeGreaterThanOrEqual(before - 1_000);
+        const runs = json<{ kind: string; status: string }[]>(
+          await cli('sql', 'SELECT kind, status FROM sync_runs ORDER BY id DESC LIMIT 1', '--json'),
+        );
+        expect(runs).toEqual([{ kind: 'activity', status: 'succeeded' }]);
+
+        expect((await cli('connections', 'schedule', 'acme', '0 * * * *', '--activity')).code).toBe(0);
+        const listed = json<{
+          connections: { name: string; schedule: { sync: string | null; activity: string | null } }[];
+        }>(await cli('connections', 'list', '--json'));
+        expect(listed.connections.find((connection) => connection.name === 'acme')?.schedule).toEqual({
+          sync: null,
+          activity: '0 * * * *',
+        });
+      });
+
       it('exit codes: not found, auth, transient, usage', async () => {
         expect((await cli('access', 'nope', 'x')).code).toBe(ExitCodes.notFound);
         expect((await cli('access', 'acme', 'nobody@nowhere.example')).code).toBe(ExitCodes.notFound);

@@ -113,6 +113,10 @@ export class SalesforceConnector
 
   async *activity(ctx: RunContext, since?: Date): AsyncGenerator<ActivityRecord, void, undefined> {
     const { client } = this.clients.connect(ctx);
-    yield* lastLogins(client, ctx, since);
+    // Like a sync, every progress report carries the run's API calls so far.
+    const progress = {
+      report: (report: Progress) => ctx.progress.report({ ...report, usage: client.callUsage }),
+    };
+    yield* lastLogins(client, { ...ctx, progress }, since);
   }
 }

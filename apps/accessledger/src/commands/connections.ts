@@ -1,5 +1,10 @@
 import { InvalidInputError, type JsonObject } from '@accessledger/core';
-import { ConnectionStore, type Connection, type ConnectionSchedule, type Snapshot } from '@accessledger/storage';
+import {
+  ConnectionStore,
+  type Connection,
+  type ConnectionSchedule,
+  type Snapshot,
+} from '@accessledger/storage';
 import type { Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import { CliExit, type CliIo } from '../cli-io.js';
@@ -163,18 +168,25 @@ export function registerConnectionCommands(program: Command, io: CliIo): void {
 
   connections
     .command('schedule <name> <cron>')
-    .description('Set when the daemon syncs a connection (a cron expression), or "none" to stop.')
-    .action(async (name: string, cron: string) => {
+    .description(
+      'Set when the daemon syncs a connection (a cron expression), or "none" to stop; --activity for its activity runs.',
+    )
+    .option('--activity', 'set the activity schedule (last logins only, between full syncs) instead')
+    .action(async (name: string, cron: string, flags: { activity?: boolean }) => {
       const runtime = await openRuntime({ env: io.env });
       try {
         const connection = await runtime.connectionNamed(name);
+        const kind = flags.activity === true ? 'activity' : 'sync';
         if (cron !== 'none') assertValidSchedule(name, cron);
-        const schedule = cron === 'none' ? null : { ...connection.schedule, sync: cron };
+        const rest = { ...connection.schedule };
+        delete rest[kind];
+        const schedule =
+          cron === 'none' ? (Object.keys(rest).length > 0 ? rest : null) : { ...rest, [kind]: cron };
         await runtime.connections.update(connection.id, { schedule });
         io.stdout.write(
-          schedule
-            ? `"${name}" syncs on "${cron}" while the daemon runs.\n`
-            : `"${name}" is no longer scheduled.\n`,
+          cron !== 'none'
+            ? `"${name}" ${kind === 'sync' ? 'syncs' : 'records activity'} on "${cron}" while the daemon runs.\n`
+            : `"${name}" has no ${kind} schedule any more.\n`,
         );
       } finally {
         await runtime.close();

@@ -9,6 +9,7 @@ import {
 } from '@accessledger/scheduler';
 import type { Connection } from '@accessledger/storage';
 import type { Runtime } from '../runtime.js';
+import { recordActivity } from '../activity-runner.js';
 import { syncConnection } from '../sync-runner.js';
 import { DaemonMetrics, OutcomeCounts } from './metrics.js';
 
@@ -30,7 +31,7 @@ export interface RunningDaemon {
 
 /**
  * The scheduler app: one `sync:<connection>` job per connection with a sync
- * schedule, leases in Postgres so that replicas run each fire once, and a
+ * schedule and one `activity:<connection>` job per activity schedule, leases in Postgres so that replicas run each fire once, and a
  * local HTTP port with /healthz and Prometheus /metrics. The runtime must
  * have been opened with `migrate: true` (the leases table is a migration).
  */
@@ -55,20 +56,21 @@ export async function startDaemon(runtime: Runtime, options: DaemonOptions): Pro
 
   const scheduled = new Map<string, string>();
   const refresh = async (): Promise<void> => {
-    const wanted = new Map<string, Connection>();
+    const wanted = new Map<string, { connection: Connection; kind: JobKind; cron: string }>();
     for (const connection of await runtime.connections.list()) {
-      if (connection.schedule?.sync) wanted.set(jobName(connection), connection);
+      for (const kind of JOB_KINDS) {
+        const cron = connection.schedule?.[kind];
+        if (cron) wanted.set(jobName(connection, kind), { connection, kind, cron });
+      }
     }
     for (const [name, cron] of scheduled) {
-      const connection = wanted.get(name);
-      if (!connection || connection.schedule?.sync !== cron) {
+      if (wanted.get(name)?.cron !== cron) {
         scheduler.remove(name);
         scheduled.delete(name);
       }
     }
-    for (const [name, connection] of wanted) {
+    for (const [name, { connection, kind, cron }] of wanted) {
       if (scheduled.has(name)) continue;
-      const cron = connection.schedule?.sync as string;
       scheduler.add({
         name,
         cron,
@@ -77,7 +79,9 @@ export async function startDaemon(runtime: Runtime, options: DaemonOptions): Pro
           serialize(async () => {
             // Read the connection again: its config may have changed since it was scheduled.
             const current = await runtime.connectionNamed(connection.name);
-            const outcome = await syncConnection(runtime, current, { signal });
+            const outcome = await (kind === 'sync' ? syncConnection : recordActivity)(runtime, current, {
+              signal,
+            });
             return {
               summary: `snapshot #${outcome.snapshot.id}`,
               counts: {
@@ -154,8 +158,12 @@ async function apiUsageCounts(runtime: Runtime, runId: number): Promise<Record<s
   };
 }
 
-export function jobName(connection: Pick<Connection, 'name'>): string {
-  return `sync:${connection.name}`;
+/** What a daemon runs per connection, each on its own schedule (`ConnectionSchedule`). */
+const JOB_KINDS = ['sync', 'activity'] as const;
+type JobKind = (typeof JOB_KINDS)[number];
+
+export function jobName(connection: Pick<Connection, 'name'>, kind: JobKind = 'sync'): string {
+  return `${kind}:${connection.name}`;
 }
 
 /** Refuses a sync schedule the scheduler would refuse, before it is stored. */
