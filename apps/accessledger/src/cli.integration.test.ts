@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
+import { ExitCodes } from './exit-codes.js';
 
 const bin = join(import.meta.dirname, '..', 'bin', 'accessledger.js');
 const workDir = mkdtempSync(join(tmpdir(), 'accessledger-cli-'));
@@ -50,7 +51,7 @@ describe('accessledger db (embedded database, the real binary)', { timeout: 120_
     const outcome = await cli(['db', 'status'], {
       DATABASE_URL: 'postgres://postgres:hunter2@127.0.0.1:1/none',
     });
-    expect(outcome.code).toBe(1);
+    expect(outcome.code).toBe(ExitCodes.transient);
     expect(outcome.stderr).toContain('Could not reach the database');
     expect(outcome.stderr).toContain('unset DATABASE_URL to use the embedded database');
     expect(outcome.stderr).not.toContain('hunter2');
@@ -69,7 +70,7 @@ describe('accessledger db (embedded database, the real binary)', { timeout: 120_
 
   it('suggests the right command for a typo', async () => {
     const outcome = await cli(['dbb']);
-    expect(outcome.code).not.toBe(0);
+    expect(outcome.code).toBe(ExitCodes.usage);
     expect(outcome.stderr).toContain("unknown command 'dbb'");
     expect(outcome.stderr).toContain('Did you mean db?');
   });

@@ -1,5 +1,13 @@
-import { isAccessLedgerError } from '@accessledger/core';
 import { Command, CommanderError } from 'commander';
+import { readFileSync } from 'node:fs';
+import { CliExit, type CliIo } from './cli-io.js';
+import { registerAccountCommands } from './commands/accounts.js';
+import { registerActivityCommand } from './commands/activity.js';
+import { registerDbServeCommand } from './commands/db-serve.js';
+import { registerSqlCommand } from './commands/sql.js';
+import { registerWhoHasCommand } from './commands/who-has.js';
+import { exitCodeOf } from './exit-codes.js';
+import { printError } from './output.js';
 import { registerChangeCommands } from './commands/changes.js';
 import { registerConnectCommand } from './commands/connect.js';
 import { registerConnectionCommands } from './commands/connections.js';
@@ -9,23 +17,18 @@ import { registerDemoCommand } from './commands/demo.js';
 import { registerHistoryCommands } from './commands/history.js';
 import { registerSyncCommand } from './commands/sync.js';
 
-/** Ends a command with an exit code after it has printed what it had to say. */
-export class CliExit extends Error {
-  constructor(readonly exitCode: number) {
-    super(`exit ${exitCode}`);
-  }
-}
+export { CliExit, type CliIo } from './cli-io.js';
 
-export interface CliIo {
-  readonly stdout: NodeJS.WritableStream;
-  readonly stderr: NodeJS.WritableStream;
-  readonly env: Readonly<Record<string, string | undefined>>;
-}
+/** This package's version, for `--version`. */
+export const VERSION = (
+  JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
+).version;
 
 /** Builds the command tree; each command family registers itself. */
 export function buildProgram(io: CliIo): Command {
   const program = new Command('accessledger')
     .description('Access governance: who can do what in Salesforce, and since when.')
+    .version(VERSION, '-V, --version', 'print the version')
     .showHelpAfterError()
     .exitOverride()
     .configureOutput({
@@ -40,21 +43,29 @@ export function buildProgram(io: CliIo): Command {
   registerHistoryCommands(program, io);
   registerChangeCommands(program, io);
   registerDbCommands(program, io);
+  registerDbServeCommand(program, io);
+  registerSqlCommand(program, io);
+  registerWhoHasCommand(program, io);
+  registerAccountCommands(program, io);
+  registerActivityCommand(program, io);
   return program;
 }
 
-/** Runs one command line and returns the process exit code; errors are printed, never thrown. */
+/**
+ * Runs one command line and returns the process exit code (see exit-codes.ts
+ * and README's table); errors are printed, never thrown. Commander has
+ * printed its own usage errors already.
+ */
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
   const program = buildProgram(io);
   try {
     await program.parseAsync([...argv], { from: 'user' });
     return 0;
   } catch (error) {
-    if (error instanceof CommanderError) return error.exitCode;
     if (error instanceof CliExit) return error.exitCode;
-    const code = isAccessLedgerError(error) ? ` [${error.code}]` : '';
-    const message = error instanceof Error ? error.message : String(error);
-    io.stderr.write(`accessledger: ${message}${code}\n`);
-    return 1;
+    const code = exitCodeOf(error);
+    if (error instanceof CommanderError) return code;
+    printError(io, error, argv.includes('--json'));
+    return code;
   }
 }

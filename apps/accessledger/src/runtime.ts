@@ -5,7 +5,6 @@ import {
   DatabaseCredentialStore,
   KnexSnapshotStore,
   loadSecretBox,
-  openDatabase,
   SnapshotWriter,
   SyncRunStore,
   type Connection,
@@ -18,6 +17,7 @@ import type { Knex } from 'knex';
 import { chmodSync, constants, copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { createConnectorRegistry } from './composition.js';
+import { openConfiguredDatabase } from './database-access.js';
 import { migrateAll } from './migrations.js';
 
 /** Everything a command needs: the database and its stores, the connector registry, a logger. */
@@ -45,11 +45,13 @@ export interface RuntimeOptions {
   readonly migrate?: boolean;
   readonly logger?: Logger;
   readonly registry?: ConnectorRegistry;
+  /** The command only reads: it may go through `accessledger db serve` when that serves the embedded database. */
+  readonly readOnly?: boolean;
 }
 
 export async function openRuntime(options: RuntimeOptions): Promise<Runtime> {
   const config = databaseConfigFromEnv(options.env);
-  const database = await openDatabase(config);
+  const database = await openConfiguredDatabase(config, options.readOnly === true && !options.migrate);
   if (options.migrate) await migrateAll(database.knex);
   const logger =
     options.logger ?? createLogger({ name: 'accessledger', level: options.env['LOG_LEVEL'] ?? 'warn' });
@@ -65,7 +67,8 @@ export async function openRuntime(options: RuntimeOptions): Promise<Runtime> {
     if (abandoned > 0) logger.warn({ abandoned }, 'marked runs of a process that died as failed');
   }
   const secretBox = (): SecretBox =>
-    (box ??= loadSecretBox({ engine: database.engine, env: options.env, ...(keyFile ? { keyFile } : {}) }));
+    // The configured engine decides where the key is, even when `db serve` carries the connection.
+    (box ??= loadSecretBox({ engine: config.engine, env: options.env, ...(keyFile ? { keyFile } : {}) }));
   return {
     database,
     connections,

@@ -5,6 +5,9 @@ import {
   type CredentialRevoker,
   type DeprovisionAction,
   type Deprovisioner,
+  type EntitlementFinder,
+  type EntitlementRef,
+  type EntitlementType,
   type OpResult,
   type Progress,
   type ProvisionOp,
@@ -21,6 +24,7 @@ import { revokeToken } from './connect/revoke.js';
 import { CredentialNames } from './http/grants.js';
 import type { DeprovisionContext } from './deprovision/deactivate.js';
 import { deprovision } from './deprovision/deprovision.js';
+import { findEntitlements } from './provision/find-entitlements.js';
 import { provision } from './provision/provision.js';
 import { ScimSupport } from './provision/scim-support.js';
 import { lastLogins, syncOrg } from './sync/sync.js';
@@ -51,7 +55,7 @@ export { salesforceManifest } from './manifest.js';
  */
 @injectable()
 export class SalesforceConnector
-  implements Syncer, ActivitySource, Provisioner, Deprovisioner, CredentialRevoker
+  implements Syncer, ActivitySource, Provisioner, Deprovisioner, CredentialRevoker, EntitlementFinder
 {
   readonly manifest: ConnectorManifest = salesforceManifest;
   private readonly scim: ScimSupport;
@@ -120,8 +124,20 @@ export class SalesforceConnector
       : 'nothing: Salesforce said the refresh token was already revoked or expired';
   }
 
+  async findEntitlements(
+    ctx: RunContext,
+    type: EntitlementType,
+    idOrName: string,
+  ): Promise<EntitlementRef[]> {
+    return findEntitlements(this.clients.connect(ctx).client, ctx.signal, type, idOrName);
+  }
+
   async *activity(ctx: RunContext, since?: Date): AsyncGenerator<ActivityRecord, void, undefined> {
     const { client } = this.clients.connect(ctx);
-    yield* lastLogins(client, ctx, since);
+    // Like a sync, every progress report carries the run's API calls so far.
+    const progress = {
+      report: (report: Progress) => ctx.progress.report({ ...report, usage: client.callUsage }),
+    };
+    yield* lastLogins(client, { ...ctx, progress }, since);
   }
 }

@@ -6,7 +6,6 @@
 export { salesforcePlugin, registerSalesforceConnector } from './plugin.js';
 export { SalesforceConnector } from './connector.js';
 export { salesforceManifest } from './manifest.js';
-export { resumeTokenOf } from './deprovision/transfer.js';
 export { salesforceConfigSchema } from './config.js';
 export type { SalesforceConfig, SalesforceConfigInput } from './config.js';
 export { OAuthSalesforceClientFactory } from './client-factory.js';

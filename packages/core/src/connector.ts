@@ -1,5 +1,5 @@
 import type { RunContext } from './context.js';
-import type { ActivityRecord, EntitlementType, SyncItem } from './model.js';
+import type { ActivityRecord, EntitlementRef, EntitlementType, SyncItem } from './model.js';
 import type { DeprovisionAction, DeprovisionKind, OpResult, ProvisionOp } from './operations.js';
 
 /** What a connector's types cannot say about it. */
@@ -83,8 +83,25 @@ export interface CredentialRevoker {
   revokeCredentials(ctx: RunContext): Promise<string | undefined>;
 }
 
+/**
+ * Finds an entitlement in the application itself, by id or name, including
+ * things a sync does not list as entitlements (a Salesforce permission set
+ * owned by a profile, a permission set group's aggregate). A caller that
+ * cannot find a name in its snapshot asks here, so that the connector's own
+ * refusal ("owned by a profile: grant the profile") reaches the user rather
+ * than "not found".
+ */
+export interface EntitlementFinder {
+  findEntitlements(ctx: RunContext, type: EntitlementType, idOrName: string): Promise<EntitlementRef[]>;
+}
+
 /** A connector: a Syncer that may also implement any of the optional capabilities. */
-export type Connector = Syncer & Partial<Provisioner & Deprovisioner & ActivitySource & CredentialRevoker>;
+export type Connector = Syncer &
+  Partial<Provisioner & Deprovisioner & ActivitySource & CredentialRevoker & EntitlementFinder>;
+
+export function isEntitlementFinder(connector: Syncer): connector is Syncer & EntitlementFinder {
+  return typeof (connector as Partial<EntitlementFinder>).findEntitlements === 'function';
+}
 
 export function isProvisioner(connector: Syncer): connector is Syncer & Provisioner {
   return typeof (connector as Partial<Provisioner>).provision === 'function';

@@ -1,3 +1,5 @@
+import type { PlannedCall } from './operations.js';
+
 /**
  * One error vocabulary for every connector and layer. Each class has a stable
  * `code` that is stored in `sync_runs.error_code` and that callers branch on;
@@ -15,6 +17,7 @@ export const ErrorCodes = {
   invalidConfig: 'INVALID_CONFIG',
   unsupported: 'UNSUPPORTED',
   aborted: 'ABORTED',
+  incomplete: 'INCOMPLETE',
   internal: 'INTERNAL',
 } as const;
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
@@ -124,6 +127,54 @@ export class AbortedError extends AccessLedgerError {
 
   constructor(message = 'The operation was aborted.', options?: { cause?: unknown }) {
     super(message, {}, options);
+  }
+}
+
+/**
+ * What an operation that stopped part-way had done: the one shape every
+ * connector uses to report a partial result, carried by `IncompleteOperationError`.
+ */
+export interface PartialResult {
+  /** What the counts count, e.g. `records` (a transfer) or `grants` (a new user's entitlements). */
+  readonly unit: string;
+  /** Items carried out before it stopped. */
+  readonly completed: number;
+  /** Items that failed (and were not carried out). */
+  readonly failed: number;
+  /** The calls made before it stopped. */
+  readonly calls: readonly PlannedCall[];
+  /** Pass back (e.g. `DeprovisionAction.resumeToken`) to continue where it stopped; absent when it cannot resume. */
+  readonly resumeToken?: string;
+  /** An account created before the operation stopped (`createAccount` whose grants failed). */
+  readonly createdExternalId?: string;
+}
+
+/**
+ * An operation stopped part-way: some of its changes were made, some were not.
+ * `partial` says what was done and how to continue; `cause` is the failure
+ * that stopped it, when one did.
+ *
+ * @example
+ * ```ts
+ * try { await connector.deprovision(ctx, transfer); }
+ * catch (error) {
+ *   if (error instanceof IncompleteOperationError) console.log(error.partial.completed, error.partial.resumeToken);
+ * }
+ * ```
+ */
+export class IncompleteOperationError extends AccessLedgerError {
+  readonly code = ErrorCodes.incomplete;
+  readonly retryable = false;
+  readonly partial: PartialResult;
+
+  constructor(
+    message: string,
+    partial: PartialResult,
+    details: ErrorDetails = {},
+    options?: { cause?: unknown },
+  ) {
+    super(message, details, options);
+    this.partial = partial;
   }
 }
 

@@ -63,7 +63,7 @@ export type DeprovisionAction =
       readonly toAccountExternalId: string;
       /** Record types to move; the connector's default list when absent. */
       readonly objectTypes?: readonly string[];
-      /** From a previous partial result, to continue where it stopped. */
+      /** From a previous `IncompleteOperationError`'s `partial.resumeToken`, to continue where it stopped. */
       readonly resumeToken?: string;
     });
 
@@ -86,7 +86,5 @@ export interface OpResult {
   readonly calls: readonly PlannedCall[];
   /** The new account's id after `createAccount`. */
   readonly createdExternalId?: string;
-  /** Set when a resumable action stopped part-way; pass it back to continue. */
-  readonly resumeToken?: string;
   readonly summary?: string;
 }

@@ -5,6 +5,7 @@ import { InvalidConfigError, TransientError } from '@accessledger/core';
 import knexModule from 'knex';
 import type { Knex } from 'knex';
 import ClientPgLite from 'knex-pglite';
+import { servedDatabaseError, servedEmbeddedDatabase } from './embedded-server.js';
 import { checkSchema, migrateLatest } from './migrations/index.js';
 
 export type Engine = 'pg' | 'pglite';
@@ -57,6 +58,11 @@ export async function openDatabase(
   config: DatabaseConfig,
   options: OpenDatabaseOptions = {},
 ): Promise<Database> {
+  if (config.engine === 'pglite' && config.dataDir !== null) {
+    // Another process serving the folder (`accessledger db serve`) owns it: opening it too would corrupt it.
+    const served = servedEmbeddedDatabase(config.dataDir);
+    if (served) throw servedDatabaseError(config.dataDir, served);
+  }
   const database =
     config.engine === 'pg' ? openPostgres(config.url, config.poolMax) : openEmbedded(config.dataDir);
   try {

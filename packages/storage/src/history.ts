@@ -1,5 +1,6 @@
-import { InvalidInputError, NotFoundError } from '@accessledger/core';
+import { InvalidInputError, NotFoundError, type EntitlementRef } from '@accessledger/core';
 import type { Knex } from 'knex';
+import { grantsAt, holdersAt, namesAt, type Holder, type Names } from './access-reads.js';
 import {
   toAccountChange,
   toEntitlementChange,
@@ -49,6 +50,15 @@ export interface SnapshotStore {
   accountTimeline(connectionId: number, accountExternalId: string): Promise<TimelineEvent[]>;
   /** The grants an account holds in the connection's latest snapshot, direct and via groups. */
   currentGrants(connectionId: number, accountExternalId: string): Promise<HeldGrant[]>;
+  /** The grants an account held at a snapshot (`access … --at`). */
+  grantsAt(connectionId: number, accountExternalId: string, snapshotId: number): Promise<HeldGrant[]>;
+  /** Who held an entitlement at a snapshot, directly and through groups (`who-has`). */
+  holdersAt(connectionId: number, entitlement: EntitlementRef, snapshotId: number): Promise<Holder[]>;
+  /** Usernames and entitlement names of the given ids as these snapshots saw them, later snapshots winning. */
+  namesAt(
+    snapshotIds: readonly number[],
+    wanted: { readonly accounts: readonly string[]; readonly entitlements: readonly EntitlementRef[] },
+  ): Promise<Names>;
   /** External ids of current accounts whose id is `idOrUsername` or whose username matches it case-insensitively. */
   findCurrentAccounts(connectionId: number, idOrUsername: string): Promise<string[]>;
   /** Current entitlements of a type whose id or exact name is `idOrName`. */
@@ -169,6 +179,21 @@ export class KnexSnapshotStore implements SnapshotStore {
       .andWhere((query) => query.where('external_id', idOrName).orWhere('name', idOrName))
       .select<{ external_id: string; name: string }[]>('external_id', 'name');
     return rows.map((row) => ({ externalId: row.external_id, name: row.name }));
+  }
+
+  grantsAt(connectionId: number, accountExternalId: string, snapshotId: number): Promise<HeldGrant[]> {
+    return grantsAt(this.knex, connectionId, accountExternalId, snapshotId);
+  }
+
+  holdersAt(connectionId: number, entitlement: EntitlementRef, snapshotId: number): Promise<Holder[]> {
+    return holdersAt(this.knex, connectionId, entitlement, snapshotId);
+  }
+
+  namesAt(
+    snapshotIds: readonly number[],
+    wanted: { readonly accounts: readonly string[]; readonly entitlements: readonly EntitlementRef[] },
+  ): Promise<Names> {
+    return namesAt(this.knex, snapshotIds, wanted);
   }
 
   async currentGrants(connectionId: number, accountExternalId: string): Promise<HeldGrant[]> {

@@ -26,9 +26,20 @@ export type {
   WriteSnapshotResult,
   SnapshotWriterOptions,
 } from './writer/snapshot-writer.js';
+export { ActivityWriter } from './writer/activity-writer.js';
+export type { WriteActivityInput } from './writer/activity-writer.js';
 export { KnexSnapshotStore } from './history.js';
 export type { SnapshotStore } from './history.js';
+export { nameKey } from './access-reads.js';
+export type { Holder, Names } from './access-reads.js';
 export { SecretBox, SecretDecryptionError, SECRET_KEY_BYTES } from './secrets/secret-box.js';
 export { loadSecretBox, DEFAULT_SECRET_KEY_FILE } from './secrets/secret-key.js';
 export type { SecretKeyOptions } from './secrets/secret-key.js';
 export { DatabaseCredentialStore } from './secrets/credential-store.js';
+export {
+  serveEmbeddedDatabase,
+  servedEmbeddedDatabase,
+  servedDatabaseError,
+  serveMarkerOf,
+} from './embedded-server.js';
+export type { EmbeddedServer, ServedDatabase } from './embedded-server.js';

@@ -9,7 +9,7 @@ import { writeSnapshot } from './history-helpers.js';
  * A small org with a history worth asking about, relative to now: five
  * snapshots at 120, 60, 14 and 3 days and 1 hour ago.
  *
- * - alice: System Administrator profile (Modify All Data), logs in daily, CPQ seat.
+ * - alice: System Administrator profile (Modify All Data), last login 100 days ago (dormant), CPQ seat.
  * - bob: Finance Admins permission set group from snapshot 2 (Data Steward through it), CPQ seat
  *   from snapshot 2, last login 200 days ago; the group grant's expiry changes at snapshot 4.
  * - carol: Report Viewer throughout; Data Steward directly until snapshot 3.
@@ -118,7 +118,7 @@ function org(index: number, now: number): SyncItem[] {
     grant('005CAROL', reportViewer),
     grant('005FRANK', dataSteward),
     grant('005ALICE', cpq),
-    activity('005ALICE', new Date(now - DAY)),
+    activity('005ALICE', new Date(now - 100 * DAY)),
     activity('005BOB', new Date(now - 200 * DAY)),
     activity('005CAROL', new Date(now - 5 * DAY)),
     activity('005ERIN', new Date(now - 30 * DAY)),

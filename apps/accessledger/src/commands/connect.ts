@@ -24,7 +24,7 @@ import {
 } from '@accessledger/connector-salesforce';
 import { ConnectionStore, type Connection } from '@accessledger/storage';
 import type { Command } from 'commander';
-import { CliExit, type CliIo } from '../cli.js';
+import { CliExit, type CliIo } from '../cli-io.js';
 import { listenForCallback, openInBrowser } from '../connect/loopback-callback.js';
 import { formatValidationReport } from '../format.js';
 import { openRuntime, type Runtime } from '../runtime.js';

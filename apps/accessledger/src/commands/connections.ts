@@ -1,8 +1,15 @@
 import { InvalidInputError, isCredentialRevoker, type JsonObject } from '@accessledger/core';
-import { ConnectionStore, type Connection, type ConnectionSchedule } from '@accessledger/storage';
+import {
+  ConnectionStore,
+  type Connection,
+  type ConnectionSchedule,
+  type Snapshot,
+} from '@accessledger/storage';
 import type { Command } from 'commander';
 import { readFileSync } from 'node:fs';
-import { CliExit, type CliIo } from '../cli.js';
+import { CliExit, type CliIo } from '../cli-io.js';
+import { ExitCodes } from '../exit-codes.js';
+import { jsonOption, output, snapshotJson, type JsonFlag } from '../output.js';
 import { formatValidationReport, isoMinute, table } from '../format.js';
 import { assertValidSchedule } from '../daemon/daemon.js';
 import { openRuntime, type Runtime } from '../runtime.js';
@@ -117,46 +124,69 @@ export function registerConnectionCommands(program: Command, io: CliIo): void {
       },
     );
 
-  connections
-    .command('list')
-    .description('List connections with their latest snapshot.')
-    .action(async () => {
-      const runtime = await openRuntime({ env: io.env });
+  jsonOption(connections.command('list').description('List connections with their latest snapshot.')).action(
+    async (flags: JsonFlag) => {
+      const runtime = await openRuntime({ env: io.env, readOnly: true });
       try {
-        const rows = [];
+        const listed: { connection: Connection; latest: Snapshot | undefined }[] = [];
         for (const connection of await runtime.connections.list()) {
-          const latest = await runtime.snapshots.latestSnapshot(connection.id);
-          rows.push([
-            connection.name,
-            connection.connectorId,
-            connection.schedule?.sync ?? '',
-            latest ? `#${latest.id} ${isoMinute(latest.takenAt)}` : 'never synced',
-          ]);
+          listed.push({ connection, latest: await runtime.snapshots.latestSnapshot(connection.id) });
         }
-        io.stdout.write(
-          rows.length
-            ? table(['NAME', 'CONNECTOR', 'SYNC SCHEDULE', 'LATEST SNAPSHOT'], rows)
-            : 'No connections yet.\n',
+        output(
+          io,
+          flags,
+          () => ({
+            connections: listed.map(({ connection, latest }) => ({
+              id: connection.id,
+              name: connection.name,
+              connector: connection.connectorId,
+              schedule: {
+                sync: connection.schedule?.sync ?? null,
+                activity: connection.schedule?.activity ?? null,
+              },
+              latestSnapshot: latest ? snapshotJson(latest) : null,
+            })),
+          }),
+          () =>
+            listed.length
+              ? table(
+                  ['NAME', 'CONNECTOR', 'SYNC SCHEDULE', 'LATEST SNAPSHOT'],
+                  listed.map(({ connection, latest }) => [
+                    connection.name,
+                    connection.connectorId,
+                    connection.schedule?.sync ?? '',
+                    latest ? `#${latest.id} ${isoMinute(latest.takenAt)}` : 'never synced',
+                  ]),
+                )
+              : 'No connections yet.\n',
         );
       } finally {
         await runtime.close();
       }
-    });
+    },
+  );
 
   connections
     .command('schedule <name> <cron>')
-    .description('Set when the daemon syncs a connection (a cron expression), or "none" to stop.')
-    .action(async (name: string, cron: string) => {
+    .description(
+      'Set when the daemon syncs a connection (a cron expression), or "none" to stop; --activity for its activity runs.',
+    )
+    .option('--activity', 'set the activity schedule (last logins only, between full syncs) instead')
+    .action(async (name: string, cron: string, flags: { activity?: boolean }) => {
       const runtime = await openRuntime({ env: io.env });
       try {
         const connection = await runtime.connectionNamed(name);
+        const kind = flags.activity === true ? 'activity' : 'sync';
         if (cron !== 'none') assertValidSchedule(name, cron);
-        const schedule = cron === 'none' ? null : { ...connection.schedule, sync: cron };
+        const rest = { ...connection.schedule };
+        delete rest[kind];
+        const schedule =
+          cron === 'none' ? (Object.keys(rest).length > 0 ? rest : null) : { ...rest, [kind]: cron };
         await runtime.connections.update(connection.id, { schedule });
         io.stdout.write(
-          schedule
-            ? `"${name}" syncs on "${cron}" while the daemon runs.\n`
-            : `"${name}" is no longer scheduled.\n`,
+          cron !== 'none'
+            ? `"${name}" ${kind === 'sync' ? 'syncs' : 'records activity'} on "${cron}" while the daemon runs.\n`
+            : `"${name}" has no ${kind} schedule any more.\n`,
         );
       } finally {
         await runtime.close();
@@ -223,56 +253,84 @@ export function registerConnectionCommands(program: Command, io: CliIo): void {
       }
     });
 
-  connections
-    .command('show <name>')
-    .description(
-      'Show a connection: config, which credentials are stored (never their values), key, schedule, last run.',
-    )
-    .action(async (name: string) => {
-      const runtime = await openRuntime({ env: io.env });
-      try {
-        const connection = await runtime.connectionNamed(name);
-        const names = await runtime.credentialsOf(connection).names();
-        const key = names.length > 0 ? runtime.secretKey() : undefined;
-        const [lastRun] = await runtime.runs.list(connection.id, { limit: 1 });
-        const schedule = Object.entries(connection.schedule ?? {})
-          .map(([job, cron]) => `${job} "${String(cron)}"`)
-          .join(', ');
-        io.stdout.write(
+  jsonOption(
+    connections
+      .command('show <name>')
+      .description(
+        'Show a connection: config, which credentials are stored (never their values), key, schedule, last run.',
+      ),
+  ).action(async (name: string, flags: JsonFlag) => {
+    const runtime = await openRuntime({ env: io.env, readOnly: true });
+    try {
+      const connection = await runtime.connectionNamed(name);
+      const names = await runtime.credentialsOf(connection).names();
+      const key = names.length > 0 ? runtime.secretKey() : undefined;
+      const [lastRun] = await runtime.runs.list(connection.id, { limit: 1 });
+      const schedule = Object.entries(connection.schedule ?? {})
+        .map(([job, cron]) => `${job} "${String(cron)}"`)
+        .join(', ');
+      output(
+        io,
+        flags,
+        () => ({
+          name: connection.name,
+          id: connection.id,
+          connector: connection.connectorId,
+          config: connection.config,
+          credentials: names,
+          key: key ?? null,
+          schedule: connection.schedule ?? {},
+          lastRun: lastRun
+            ? {
+                id: lastRun.id,
+                kind: lastRun.kind,
+                status: lastRun.status,
+                startedAt: lastRun.startedAt.toISOString(),
+                error: lastRun.error ?? null,
+              }
+            : null,
+        }),
+        () =>
           `Connection "${connection.name}" (${connection.connectorId}, id ${connection.id})\n` +
-            `  config:       ${JSON.stringify(connection.config)}\n` +
-            `  credentials:  ${names.length > 0 ? names.join(', ') : 'none'}\n` +
-            (key ? `  key:          fingerprint ${key.fingerprint} (${key.source})\n` : '') +
-            `  schedule:     ${schedule || 'not scheduled'}\n` +
-            `  last run:     ${
-              lastRun
-                ? `#${lastRun.id} ${lastRun.kind} ${lastRun.status} ${isoMinute(lastRun.startedAt)}` +
-                  (lastRun.error ? ` (${lastRun.error.code}: ${lastRun.error.message})` : '')
-                : 'never'
-            }\n`,
-        );
-      } finally {
-        await runtime.close();
-      }
-    });
+          `  config:       ${JSON.stringify(connection.config)}\n` +
+          `  credentials:  ${names.length > 0 ? names.join(', ') : 'none'}\n` +
+          (key ? `  key:          fingerprint ${key.fingerprint} (${key.source})\n` : '') +
+          `  schedule:     ${schedule || 'not scheduled'}\n` +
+          `  last run:     ${
+            lastRun
+              ? `#${lastRun.id} ${lastRun.kind} ${lastRun.status} ${isoMinute(lastRun.startedAt)}` +
+                (lastRun.error ? ` (${lastRun.error.code}: ${lastRun.error.message})` : '')
+              : 'never'
+          }\n`,
+      );
+    } finally {
+      await runtime.close();
+    }
+  });
 
-  connections
-    .command('validate <name>')
-    .description("Check a connection's credentials, permissions and API budget without changing anything.")
-    .action(async (name: string) => {
-      const runtime = await openRuntime({ env: io.env });
-      try {
-        const connection = await runtime.connectionNamed(name);
-        const connector = runtime.connectorOf(connection);
-        const report = await connector.validate(
-          createRunContext({ credentials: runtime.credentialsOf(connection), logger: runtime.logger }),
-        );
-        io.stdout.write(formatValidationReport(report));
-        if (!report.ok) throw new CliExit(1);
-      } finally {
-        await runtime.close();
-      }
-    });
+  jsonOption(
+    connections
+      .command('validate <name>')
+      .description("Check a connection's credentials, permissions and API budget without changing anything."),
+  ).action(async (name: string, flags: JsonFlag) => {
+    const runtime = await openRuntime({ env: io.env });
+    try {
+      const connection = await runtime.connectionNamed(name);
+      const connector = runtime.connectorOf(connection);
+      const report = await connector.validate(
+        createRunContext({ credentials: runtime.credentialsOf(connection), logger: runtime.logger }),
+      );
+      output(
+        io,
+        flags,
+        () => ({ connection: name, ready: report.ok, checks: report.checks, identity: report.identity }),
+        () => formatValidationReport(report),
+      );
+      if (!report.ok) throw new CliExit(ExitCodes.invalid);
+    } finally {
+      await runtime.close();
+    }
+  });
 }
 
 /**

@@ -1,7 +1,8 @@
 import { InvalidInputError } from '@accessledger/core';
 import type { Command } from 'commander';
-import type { CliIo } from '../cli.js';
+import type { CliIo } from '../cli-io.js';
 import { startDaemon } from '../daemon/daemon.js';
+import { daemonLogger } from '../logging.js';
 import { openRuntime } from '../runtime.js';
 
 interface DaemonFlags {
@@ -31,7 +32,7 @@ export function registerDaemonCommand(program: Command, io: CliIo): void {
       const port = Number(flags.port);
       if (!Number.isInteger(port) || port < 0 || port > 65_535)
         throw new InvalidInputError(`--port takes 0..65535, not "${flags.port}".`);
-      const runtime = await openRuntime({ env: io.env, migrate: true });
+      const runtime = await openRuntime({ env: io.env, migrate: true, logger: daemonLogger(io) });
       const daemon = await startDaemon(runtime, {
         host: flags.host,
         port,

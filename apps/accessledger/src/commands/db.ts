@@ -1,7 +1,9 @@
 import { databaseConfigFromEnv, loadSecretBox, openDatabase } from '@accessledger/storage';
 import { existsSync } from 'node:fs';
+import { openConfiguredDatabase } from '../database-access.js';
+import { jsonOption, printJson, type JsonFlag } from '../output.js';
 import type { Command } from 'commander';
-import type { CliIo } from '../cli.js';
+import type { CliIo } from '../cli-io.js';
 import { migrateAll, schemaStatus } from '../migrations.js';
 import { embeddedKeyFile, secretKeySource } from '../runtime.js';
 
@@ -28,28 +30,41 @@ export function registerDbCommands(program: Command, io: CliIo): void {
       }
     });
 
-  db.command('status')
-    .description(
-      'Show the schema version of the database and of this code, pending migrations, and where the credential key is.',
-    )
-    .action(async () => {
-      const config = databaseConfigFromEnv(io.env);
-      const database = await openDatabase(config);
-      try {
-        const status = await schemaStatus(database.knex);
-        const keyFile =
-          config.engine === 'pglite' && config.dataDir ? embeddedKeyFile(config.dataDir) : undefined;
-        io.stdout.write(
-          `Database: ${database.description}\nSchema:   ${status.databaseVersion ?? '(empty)'}\nCode:     ${status.codeVersion}\n` +
-            `Key:      ${describeKey(io.env, database.engine, keyFile)}\n` +
-            (status.pending.length === 0
-              ? 'No pending migrations.\n'
-              : `Pending:  ${status.pending.join(', ')}\nRun \`accessledger db migrate\` to apply them.\n`),
-        );
-      } finally {
-        await database.close();
+  jsonOption(
+    db
+      .command('status')
+      .description(
+        'Show the schema version of the database and of this code, pending migrations, and where the credential key is.',
+      ),
+  ).action(async (flags: JsonFlag) => {
+    const config = databaseConfigFromEnv(io.env);
+    const database = await openConfiguredDatabase(config, true);
+    try {
+      const status = await schemaStatus(database.knex);
+      const keyFile =
+        config.engine === 'pglite' && config.dataDir ? embeddedKeyFile(config.dataDir) : undefined;
+      const key = describeKey(io.env, database.engine, keyFile);
+      if (flags.json === true) {
+        printJson(io, {
+          database: database.description,
+          schema: status.databaseVersion ?? null,
+          code: status.codeVersion,
+          pending: status.pending,
+          key,
+        });
+        return;
       }
-    });
+      io.stdout.write(
+        `Database: ${database.description}\nSchema:   ${status.databaseVersion ?? '(empty)'}\nCode:     ${status.codeVersion}\n` +
+          `Key:      ${key}\n` +
+          (status.pending.length === 0
+            ? 'No pending migrations.\n'
+            : `Pending:  ${status.pending.join(', ')}\nRun \`accessledger db migrate\` to apply them.\n`),
+      );
+    } finally {
+      await database.close();
+    }
+  });
 }
 
 /** Where the credential key is and its fingerprint; never creates a key file. */

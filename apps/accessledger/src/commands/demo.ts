@@ -6,7 +6,7 @@ import {
   type PresetName,
 } from '@accessledger/salesforce-emulator';
 import type { Command } from 'commander';
-import type { CliIo } from '../cli.js';
+import type { CliIo } from '../cli-io.js';
 import { connectToEmulatedOrg } from '../emulated-connection.js';
 import { openRuntime } from '../runtime.js';
 import { syncConnection } from '../sync-runner.js';

@@ -9,8 +9,9 @@ import {
 } from '@accessledger/scheduler';
 import type { Connection } from '@accessledger/storage';
 import type { Runtime } from '../runtime.js';
+import { recordActivity } from '../activity-runner.js';
 import { syncConnection } from '../sync-runner.js';
-import { DaemonMetrics } from './metrics.js';
+import { DaemonMetrics, OutcomeCounts } from './metrics.js';
 
 export interface DaemonOptions {
   readonly host: string;
@@ -30,7 +31,7 @@ export interface RunningDaemon {
 
 /**
  * The scheduler app: one `sync:<connection>` job per connection with a sync
- * schedule, leases in Postgres so that replicas run each fire once, and a
+ * schedule and one `activity:<connection>` job per activity schedule, leases in Postgres so that replicas run each fire once, and a
  * local HTTP port with /healthz and Prometheus /metrics. The runtime must
  * have been opened with `migrate: true` (the leases table is a migration).
  */
@@ -45,6 +46,7 @@ export async function startDaemon(runtime: Runtime, options: DaemonOptions): Pro
   const scheduler = new Scheduler({ coordinator });
   const metrics = new DaemonMetrics();
   metrics.observe(scheduler);
+  scheduler.on('started', (event) => runtime.logger.info({ job: event.jobName }, 'job started'));
   scheduler.on('failed', (event) =>
     runtime.logger.error({ job: event.jobName, error: event.error }, 'job failed'),
   );
@@ -54,20 +56,21 @@ export async function startDaemon(runtime: Runtime, options: DaemonOptions): Pro
 
   const scheduled = new Map<string, string>();
   const refresh = async (): Promise<void> => {
-    const wanted = new Map<string, Connection>();
+    const wanted = new Map<string, { connection: Connection; kind: JobKind; cron: string }>();
     for (const connection of await runtime.connections.list()) {
-      if (connection.schedule?.sync) wanted.set(jobName(connection), connection);
+      for (const kind of JOB_KINDS) {
+        const cron = connection.schedule?.[kind];
+        if (cron) wanted.set(jobName(connection, kind), { connection, kind, cron });
+      }
     }
     for (const [name, cron] of scheduled) {
-      const connection = wanted.get(name);
-      if (!connection || connection.schedule?.sync !== cron) {
+      if (wanted.get(name)?.cron !== cron) {
         scheduler.remove(name);
         scheduled.delete(name);
       }
     }
-    for (const [name, connection] of wanted) {
+    for (const [name, { connection, kind, cron }] of wanted) {
       if (scheduled.has(name)) continue;
-      const cron = connection.schedule?.sync as string;
       scheduler.add({
         name,
         cron,
@@ -76,13 +79,21 @@ export async function startDaemon(runtime: Runtime, options: DaemonOptions): Pro
           serialize(async () => {
             // Read the connection again: its config may have changed since it was scheduled.
             const current = await runtime.connectionNamed(connection.name);
-            const outcome = await syncConnection(runtime, current, { signal });
-            return { summary: `snapshot #${outcome.snapshot.id}`, counts: { ...outcome.snapshot.counts } };
+            const outcome = await (kind === 'sync' ? syncConnection : recordActivity)(runtime, current, {
+              signal,
+            });
+            return {
+              summary: `snapshot #${outcome.snapshot.id}`,
+              counts: {
+                ...outcome.snapshot.counts,
+                ...(await apiUsageCounts(runtime, outcome.snapshot.syncRunId)),
+              },
+            };
           }),
       });
       scheduled.set(name, cron);
     }
-    metrics.set('accessledger_jobs_scheduled', {}, scheduled.size);
+    metrics.scheduled.set(scheduled.size);
   };
   await refresh();
   scheduler.start();
@@ -96,8 +107,8 @@ export async function startDaemon(runtime: Runtime, options: DaemonOptions): Pro
   const server = createServer((request, response) => {
     void (async () => {
       if (request.method === 'GET' && request.url === '/metrics') {
-        response.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' });
-        response.end(metrics.render());
+        response.writeHead(200, { 'content-type': metrics.contentType });
+        response.end(await metrics.render());
         return;
       }
       if (request.method === 'GET' && request.url === '/healthz') {
@@ -136,8 +147,23 @@ export async function startDaemon(runtime: Runtime, options: DaemonOptions): Pro
   };
 }
 
-export function jobName(connection: Pick<Connection, 'name'>): string {
-  return `sync:${connection.name}`;
+/** What a run cost the org's API budget, as metric figures (see `OutcomeCounts`). */
+async function apiUsageCounts(runtime: Runtime, runId: number): Promise<Record<string, number>> {
+  const usage = (await runtime.runs.get(runId))?.apiUsage;
+  if (!usage) return {};
+  return {
+    [OutcomeCounts.apiRequests]: usage.requests,
+    ...(usage.dailyUsed !== undefined ? { [OutcomeCounts.apiDailyUsed]: usage.dailyUsed } : {}),
+    ...(usage.dailyMax !== undefined ? { [OutcomeCounts.apiDailyMax]: usage.dailyMax } : {}),
+  };
+}
+
+/** What a daemon runs per connection, each on its own schedule (`ConnectionSchedule`). */
+const JOB_KINDS = ['sync', 'activity'] as const;
+type JobKind = (typeof JOB_KINDS)[number];
+
+export function jobName(connection: Pick<Connection, 'name'>, kind: JobKind = 'sync'): string {
+  return `${kind}:${connection.name}`;
 }
 
 /** Refuses a sync schedule the scheduler would refuse, before it is stored. */

@@ -1,5 +1,10 @@
 import 'reflect-metadata';
-import { ConflictError, EntitlementTypes, TransientError } from '@accessledger/core';
+import {
+  ConflictError,
+  EntitlementTypes,
+  IncompleteOperationError,
+  TransientError,
+} from '@accessledger/core';
 import type { EmulatorHandle } from '@accessledger/salesforce-emulator';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
@@ -13,7 +18,6 @@ import {
 } from '../../test/emulated-org.js';
 import type { SalesforceConnector } from '../connector.js';
 import { SalesforceClient } from '../http/client.js';
-import { resumeTokenOf } from './transfer.js';
 
 describe.each([
   { label: 'SCIM', seed: 41, scim: 'always' as const, path: '/services/scim/v2/Users/' },
@@ -213,17 +217,21 @@ describe('transfer', () => {
       if (batches === 2) handle.faults.set({ lockRowNext: 3 });
       return original.apply(this, args);
     });
-    const partial = await connector.deprovision(ctx, {
-      kind: 'transfer',
-      accountExternalId: from,
-      toAccountExternalId: to,
-    });
+    const stopped: unknown = await connector
+      .deprovision(ctx, { kind: 'transfer', accountExternalId: from, toAccountExternalId: to })
+      .catch((caught: unknown) => caught);
     expect(handle.faults.counts.unableToLockRow).toBe(3);
+    expect(stopped).toBeInstanceOf(IncompleteOperationError);
+    const partial = (stopped as IncompleteOperationError).partial;
+    expect(partial).toMatchObject({
+      unit: 'records',
+      completed: accounts - 3 + opportunities + tasks,
+      failed: 3,
+    });
     expect(partial.resumeToken).toBeDefined();
-    expect(partial.changed).toBe(true);
     // The failures do not stop the rest: every other record of every type moved.
-    expect(partial.summary).toMatch(
-      /^Moved: Account: \d+, Opportunity: \d+, Task: \d+\. 3 records failed \(Account: UNABLE_TO_LOCK_ROW/,
+    expect((stopped as Error).message).toMatch(
+      /^Transfer incomplete: Moved: Account: \d+, Opportunity: \d+, Task: \d+\. 3 records failed \(Account: UNABLE_TO_LOCK_ROW/,
     );
     expect(owned(from, 'Account')).toBe(3);
     expect(owned(from, 'Opportunity')).toBe(0);
@@ -237,7 +245,6 @@ describe('transfer', () => {
       toAccountExternalId: to,
       resumeToken: partial.resumeToken as string,
     });
-    expect(resumed.resumeToken).toBeUndefined();
     expect(resumed.summary).toBe('Moved: Account: 3');
     expect(owned(from, 'Account') + owned(from, 'Opportunity') + owned(from, 'Task')).toBe(0);
     expect(owned(to, 'Account')).toBe(toBefore + accounts);
@@ -274,7 +281,6 @@ describe('transfer', () => {
       toAccountExternalId: to,
       objectTypes: ['Task'],
     });
-    expect(done.resumeToken).toBeUndefined();
     expect(handle.org.store.table('Task').live.get(archived)?.['OwnerId']).toBe(to);
     expect(handle.org.store.table('Task').deleted.get(deleted)?.['OwnerId']).toBe(from);
     expect(owned(from, 'Task')).toBe(0);
@@ -296,29 +302,39 @@ describe('transfer', () => {
     try {
       const ctx = contextFor(handle);
       const request = { kind: 'transfer', accountExternalId: from, toAccountExternalId: to } as const;
-      const first = await connector.deprovision(ctx, request);
-      expect(first.summary).toMatch(/1 records failed \(Account: FIELD_CUSTOM_VALIDATION_EXCEPTION/);
+      const first: unknown = await connector.deprovision(ctx, request).catch((caught: unknown) => caught);
+      expect(first).toBeInstanceOf(IncompleteOperationError);
+      const stopped = first as IncompleteOperationError;
+      expect(stopped.message).toMatch(/1 records failed \(Account: FIELD_CUSTOM_VALIDATION_EXCEPTION/);
+      expect(stopped.partial.failed).toBe(1);
       expect(owned(from, 'Account')).toBe(1);
       expect(owned(from, 'Opportunity')).toBe(0);
       const again = await connector.deprovision(ctx, {
         ...request,
-        resumeToken: first.resumeToken as string,
-      });
-      expect(again.summary).toMatch(/^Moved: Account: 0\. 1 records failed/);
-      expect(again.calls).toHaveLength(1);
+        resumeToken: stopped.partial.resumeToken as string,
+      }).catch((caught: unknown) => caught);
+      expect(again).toBeInstanceOf(IncompleteOperationError);
+      expect((again as IncompleteOperationError).message).toMatch(/Moved: Account: 0\. 1 records failed/);
+      expect((again as IncompleteOperationError).partial.calls).toHaveLength(1);
     } finally {
       handle.org.validationRules.splice(handle.org.validationRules.indexOf(rule), 1);
     }
   });
 
-  it('attaches a resume token to an error that stops a transfer', async () => {
+  it('reports a transfer that a failed call stopped after records moved as incomplete, with a resume token', async () => {
     const from = idOf(plainUser(handle, 3));
     const to = idOf(plainUser(handle, 2));
-    seedRecords(from, 3, 0);
-    const ownedBefore = owned(from, 'Account');
-    vi.spyOn(SalesforceClient.prototype, 'compositeBatch').mockRejectedValue(
-      new TransientError('connection reset'),
-    );
+    seedRecords(from, 30, 0);
+    const original = SalesforceClient.prototype.compositeBatch;
+    let batches = 0;
+    vi.spyOn(SalesforceClient.prototype, 'compositeBatch').mockImplementation(function (
+      this: SalesforceClient,
+      ...args
+    ) {
+      batches += 1;
+      if (batches === 2) return Promise.reject(new TransientError('connection reset'));
+      return original.apply(this, args);
+    });
     const error: unknown = await connector
       .deprovision(contextFor(handle), {
         kind: 'transfer',
@@ -327,8 +343,11 @@ describe('transfer', () => {
         objectTypes: ['Account'],
       })
       .catch((caught: unknown) => caught);
-    expect(error).toBeInstanceOf(TransientError);
-    const token = resumeTokenOf(error);
+    expect(error).toBeInstanceOf(IncompleteOperationError);
+    const stopped = error as IncompleteOperationError;
+    expect(stopped.cause).toBeInstanceOf(TransientError);
+    expect(stopped.partial).toMatchObject({ completed: 25, failed: 0 });
+    const token = stopped.partial.resumeToken;
     expect(token).toBeDefined();
     vi.restoreAllMocks();
     const resumed = await connector.deprovision(contextFor(handle), {
@@ -337,7 +356,7 @@ describe('transfer', () => {
       toAccountExternalId: to,
       resumeToken: token as string,
     });
-    expect(resumed.summary).toBe(`Moved: Account: ${ownedBefore}`);
+    expect(resumed.summary).toBe('Moved: Account: 5');
     expect(owned(from, 'Account')).toBe(0);
   });
 });

@@ -1,10 +1,12 @@
 import {
   ConflictError,
+  IncompleteOperationError,
   InvalidInputError,
   isAccessLedgerError,
   throwIfAborted,
   type JsonObject,
   type OpResult,
+  type PartialResult,
   type PlannedCall,
 } from '@accessledger/core';
 import { API_VERSION, COMPOSITE_BATCH_PATH, type BatchRequest, type BatchResponse } from '../http/client.js';
@@ -69,13 +71,6 @@ export function decodeResumeToken(token: string): TransferProgress {
   return { from: record['from'], to: record['to'], remaining };
 }
 
-/** The resume token attached to an error that stopped a transfer part-way, if any. */
-export function resumeTokenOf(error: unknown): string | undefined {
-  if (!error || typeof error !== 'object') return undefined;
-  const token = (error as { resumeToken?: unknown }).resumeToken;
-  return typeof token === 'string' ? token : undefined;
-}
-
 /** One composite batch of OwnerId PATCHes, the subrequest URLs relative to /services/data. */
 export function ownerBatch(sobject: string, recordIds: readonly string[], toUserId: string): BatchRequest {
   if (recordIds.length === 0 || recordIds.length > MAX_BATCH_SUBREQUESTS) {
@@ -118,11 +113,11 @@ function subrequestErrors(response: BatchResponse): string[] {
  * The query selects only records the user still owns, so a resumed or
  * repeated transfer skips what was already moved; archived activities are
  * found through queryAll. A record that fails does not stop the others: every
- * batch of every type is sent, and when some records failed the result
- * carries a token that retries only the object types with failures (a record
- * that fails every time is reported again, and never keeps the rest from
- * moving). When a call fails outright the thrown error carries, as
- * `resumeToken`, a token that continues with the unfinished object types.
+ * batch of every type is sent. When some records failed, or a call fails
+ * after records were moved, it throws core's `IncompleteOperationError`: how
+ * many records moved and failed, and a resume token that retries the object
+ * types with failures and continues with the unfinished ones (a record that
+ * fails every time is reported again, and never keeps the rest from moving).
  */
 export async function transfer(ctx: DeprovisionContext, request: TransferRequest): Promise<OpResult> {
   const from = userIdOf(request.fromUserId);
@@ -162,6 +157,13 @@ export async function transfer(ctx: DeprovisionContext, request: TransferRequest
   const failures: string[] = [];
   const report = (prefix: string): string =>
     `${prefix} ${types.map((type) => `${type}: ${moved.get(type) ?? 0}`).join(', ')}`;
+  const partial = (failed: number, resumeToken: string): PartialResult => ({
+    unit: 'records',
+    completed: [...moved.values()].reduce((sum, value) => sum + value, 0),
+    failed,
+    calls: [...calls],
+    resumeToken,
+  });
   for (const [index, type] of types.entries()) {
     const archives = ARCHIVING_OBJECTS.has(type.toLowerCase());
     const owner = where.eq('OwnerId', soqlId(from));
@@ -205,21 +207,29 @@ export async function transfer(ctx: DeprovisionContext, request: TransferRequest
         }
       }
     } catch (error) {
-      if (isAccessLedgerError(error) && !request.dryRun) {
-        Object.assign(error, { resumeToken: resumeToken() });
-      }
-      throw error;
+      const movedSoFar = [...moved.values()].some((value) => value > 0);
+      // Nothing moved yet: the failure is the whole story, and starting over is the same as resuming.
+      if (
+        error instanceof IncompleteOperationError ||
+        request.dryRun ||
+        !movedSoFar ||
+        !isAccessLedgerError(error)
+      )
+        throw error;
+      throw new IncompleteOperationError(
+        `Transfer stopped part-way: ${error.message} (${report('moved so far')}). Resume to continue.`,
+        partial(failures.length, resumeToken()),
+        error.details,
+        { cause: error },
+      );
     }
   }
   const total = [...moved.values()].reduce((sum, value) => sum + value, 0);
   if (failures.length > 0) {
-    return {
-      changed: total > 0,
-      dryRun: false,
-      calls,
-      resumeToken: encodeResumeToken({ from, to, remaining: failedTypes }),
-      summary: `${report('Moved:')}. ${failures.length} records failed (${[...new Set(failures)].slice(0, 3).join('; ')}): fix them and call again with the resumeToken to retry those object types.`,
-    };
+    throw new IncompleteOperationError(
+      `Transfer incomplete: ${report('Moved:')}. ${failures.length} records failed (${[...new Set(failures)].slice(0, 3).join('; ')}): fix them and resume to retry those object types.`,
+      partial(failures.length, encodeResumeToken({ from, to, remaining: failedTypes })),
+    );
   }
   return {
     changed: total > 0,

@@ -2,13 +2,12 @@ import {
   AbortedError,
   RateLimitedError,
   throwIfAborted,
-  TransientError,
   type ApiCallUsage,
   type Logger,
 } from '@accessledger/core';
 import axios, { type AxiosError, type AxiosInstance, type AxiosResponse } from 'axios';
 import axiosRetry from 'axios-retry';
-import { mapApiError, parseApiErrors } from '../errors.js';
+import { mapApiError, mapNetworkError, parseApiErrors } from '../errors.js';
 import type { components } from '../generated/salesforce.js';
 import { parseLimitInfo, remainingCalls, type ApiUsage } from './api-usage.js';
 import { defaultRetryPolicy, retryAfterMs, retryDelayMs, shouldRetry, type RetryPolicy } from './retry.js';
@@ -387,12 +386,7 @@ export class SalesforceClient {
         retryAfterMs: retryAfterMs(axiosError.response.headers['retry-after']),
       });
     }
-    return new TransientError(
-      `Salesforce could not be reached while ${action}: ${axiosError.code ?? axiosError.message}.`,
-      {
-        ...(axiosError.code ? { upstreamCode: axiosError.code } : {}),
-      },
-    );
+    return mapNetworkError(axiosError, { url: axiosError.config?.url, action });
   }
 }
 

@@ -1,7 +1,7 @@
 import { AbortedError, InvalidInputError, throwIfAborted } from '@accessledger/core';
 import axios, { type AxiosInstance } from 'axios';
 import { createSign } from 'node:crypto';
-import { mapOAuthError } from '../errors.js';
+import { mapNetworkError, mapOAuthError } from '../errors.js';
 import type { components } from '../generated/salesforce.js';
 
 type TokenResponse = components['schemas']['TokenResponse'];
@@ -102,10 +102,9 @@ export async function postOAuthForm(
   const http = options.http ?? axios.create();
   const body = new URLSearchParams();
   for (const [key, value] of Object.entries(form)) if (typeof value === 'string') body.set(key, value);
-  const response = await http.post<unknown>(
-    `${options.loginUrl}/services/oauth2/${endpoint}`,
-    body.toString(),
-    {
+  const url = `${options.loginUrl}/services/oauth2/${endpoint}`;
+  const response = await http
+    .post<unknown>(url, body.toString(), {
       headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
       validateStatus: () => true,
       // A form here carries a secret (client secret, refresh token, code verifier): never re-send it
@@ -113,8 +112,14 @@ export async function postOAuthForm(
       maxRedirects: 0,
       timeout: options.timeoutMs ?? 30_000,
       signal,
-    },
-  );
+    })
+    .catch((error: unknown) => {
+      if (signal.aborted || axios.isCancel(error)) throw error;
+      throw mapNetworkError(error, {
+        url,
+        action: endpoint === 'token' ? 'requesting an access token' : 'revoking a token',
+      });
+    });
   return { status: response.status, data: response.data };
 }
 

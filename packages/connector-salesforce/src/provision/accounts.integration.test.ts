@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import {
   ConflictError,
   EntitlementTypes,
+  IncompleteOperationError,
   InvalidInputError,
   TransientError,
   type NewAccount,
@@ -47,6 +48,42 @@ function newAccount(username: string, extra: Partial<NewAccount> = {}): NewAccou
 }
 
 describe('createAccount', () => {
+  it('reports a user created whose grant then failed as an IncompleteOperationError naming the user', async () => {
+    const groupId = idOf(rowsOf(handle, 'Group', { Type: 'Regular' })[0]);
+    const account = newAccount('ada.partial@accessledger-test.example.com', {
+      entitlements: [
+        { type: EntitlementTypes.profile, externalId: standardProfile() },
+        { type: EntitlementTypes.publicGroup, externalId: groupId },
+      ],
+    });
+    const original = SalesforceClient.prototype.create;
+    vi.spyOn(SalesforceClient.prototype, 'create').mockImplementation(function (
+      this: SalesforceClient,
+      sobject,
+      ...rest
+    ) {
+      if (sobject === 'GroupMember') return Promise.reject(new ConflictError('group is locked'));
+      return original.call(this, sobject, ...rest);
+    });
+    const error: unknown = await connector
+      .provision(contextFor(handle), { kind: 'createAccount', account })
+      .catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(IncompleteOperationError);
+    const stopped = error as IncompleteOperationError;
+    const userId = idOf(rowsOf(handle, 'User', { Username: account.username })[0]);
+    expect(stopped.partial).toMatchObject({
+      unit: 'grants',
+      completed: 0,
+      failed: 1,
+      createdExternalId: userId,
+    });
+    expect(stopped.partial.calls.map((call) => call.method)).toEqual(['POST']);
+    expect(stopped.message).toContain(
+      `User ${userId} was created, but granting public_group ${groupId} failed`,
+    );
+    expect(stopped.cause).toBeInstanceOf(ConflictError);
+  });
+
   it('creates a user with the required fields, then grants the other entitlements', async () => {
     const permissionSetId = idOf(regularPermissionSet(handle));
     const groupId = idOf(rowsOf(handle, 'Group', { Type: 'Regular' })[0]);

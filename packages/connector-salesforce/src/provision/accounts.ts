@@ -1,6 +1,7 @@
 import {
   ConflictError,
   EntitlementTypes,
+  IncompleteOperationError,
   InvalidInputError,
   TransientError,
   isAccessLedgerError,
@@ -17,6 +18,7 @@ import { text, type QueriedRecord } from '../sync/fields.js';
 import { planGrant, type PlanContext } from './entitlements.js';
 import { entitlementIdOf, findRow, requireRecord, requireUser } from './lookups.js';
 import { runSteps, updateRecordStep, type RecordFields, type WriteStep } from './steps.js';
+import { checkUserFields } from './user-fields.js';
 
 /**
  * Locale settings a new user gets unless `account.attributes` names its own
@@ -150,7 +152,8 @@ export async function createAccount(
     (entitlement) =>
       entitlement.type !== EntitlementTypes.profile && entitlement.type !== EntitlementTypes.role,
   );
-  const fields = newUserFields(account, profileId, roleId);
+  const attributes = await checkUserFields(ctx, attributeFields(account.attributes), 'create');
+  const fields = newUserFields({ ...account, attributes }, profileId, roleId);
 
   await requireRecord(ctx.client, 'Profile', profileId, ['Name'], ctx.signal, 'profile');
   if (roleId) await requireRecord(ctx.client, 'UserRole', roleId, ['Name'], ctx.signal, 'role');
@@ -171,7 +174,14 @@ export async function createAccount(
   // licenses) before anything is written, so a bad request does not leave a half-made user.
   const plannedGrants: WriteStep[] = [];
   for (const entitlement of others) {
-    plannedGrants.push(...(await planGrant(ctx, NEW_USER_PLACEHOLDER, entitlement, { newUser: true })).steps);
+    plannedGrants.push(
+      ...(
+        await planGrant(ctx, NEW_USER_PLACEHOLDER, entitlement, {
+          newUser: true,
+          newUserProfileId: profileId,
+        })
+      ).steps,
+    );
   }
   if (dryRun) {
     const planned = await runSteps(plannedGrants, { dryRun: true, signal: ctx.signal });
@@ -180,17 +190,25 @@ export async function createAccount(
 
   const userId = await postUser(ctx, account.username, fields);
   const calls: PlannedCall[] = [createCall];
-  for (const entitlement of others) {
+  for (const [index, entitlement] of others.entries()) {
     try {
       const plan = await planGrant(ctx, userId, entitlement);
       const granted = await runSteps(plan.steps, { dryRun: false, signal: ctx.signal });
       calls.push(...granted.calls);
     } catch (error) {
-      if (isAccessLedgerError(error)) {
-        error.message = `User ${userId} was created, but granting ${entitlement.type} ${entitlement.externalId} failed: ${error.message}`;
-        Object.assign(error, { createdExternalId: userId });
-      }
-      throw error;
+      if (!isAccessLedgerError(error)) throw error;
+      throw new IncompleteOperationError(
+        `User ${userId} was created, but granting ${entitlement.type} ${entitlement.externalId} failed: ${error.message}`,
+        {
+          unit: 'grants',
+          completed: index,
+          failed: 1,
+          calls,
+          createdExternalId: userId,
+        },
+        error.details,
+        { cause: error },
+      );
     }
   }
   return { changed: true, dryRun: false, calls, createdExternalId: userId };
@@ -245,7 +263,11 @@ export async function updateAccount(
   changes: AccountChanges,
   dryRun: boolean,
 ): Promise<OpResult> {
-  const wanted = changedFields(changes);
+  const { attributes, ...named } = changes;
+  const wanted = {
+    ...changedFields(named),
+    ...(await checkUserFields(ctx, attributeFields(attributes), 'update')),
+  };
   const names = Object.keys(wanted);
   if (names.length === 0) return { changed: false, dryRun, calls: [], summary: 'No changes were given.' };
   const user = await requireUser(ctx.client, userId, ctx.signal, ['Id', ...names]);

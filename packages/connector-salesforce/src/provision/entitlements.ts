@@ -6,6 +6,7 @@ import {
   isAccessLedgerError,
   type EntitlementRef,
 } from '@accessledger/core';
+import { mapApiError } from '../errors.js';
 import type { SalesforceClient } from '../http/client.js';
 import { SalesforceEntitlementTypes } from '../manifest.js';
 import { keyPrefix, sameId } from '../salesforce-id.js';
@@ -42,6 +43,8 @@ export interface GrantOptions {
    * nothing yet, so holdings are not read; the entitlement is still checked.
    */
   readonly newUser?: boolean;
+  /** The profile the new user is created with, for checks that depend on its license. */
+  readonly newUserProfileId?: string;
 }
 
 const NOTHING: AccessPlan = { steps: [] };
@@ -305,6 +308,49 @@ async function requirePermissionSetLicense(
   );
 }
 
+/** Key prefix of UserLicense ids (Object Reference: "UserLicense"). */
+const USER_LICENSE_PREFIX = '100';
+
+/**
+ * A permission set tied to a user license (PermissionSet.LicenseId) can only
+ * be assigned to users whose profile has that license (Object Reference:
+ * "PermissionSetAssignment", User Licenses). Known before the call, so a dry
+ * run refuses it too, with the error the assignment itself would get.
+ */
+async function refuseLicenseMismatch(
+  ctx: PlanContext,
+  permissionSet: QueriedRecord,
+  userId: string,
+  options: GrantOptions,
+): Promise<void> {
+  const licenseId = text(permissionSet, 'LicenseId');
+  if (!licenseId || keyPrefix(licenseId) !== USER_LICENSE_PREFIX) return;
+  const profileId = options.newUser
+    ? options.newUserProfileId
+    : text(await requireUser(ctx.client, userId, ctx.signal), 'ProfileId');
+  if (!profileId) return;
+  const profile = await requireRecord(
+    ctx.client,
+    'Profile',
+    profileId,
+    ['UserLicenseId'],
+    ctx.signal,
+    'profile',
+  );
+  if (sameId(text(profile, 'UserLicenseId') ?? '', licenseId)) return;
+  const label = text(permissionSet, 'Label') ?? text(permissionSet, 'Name') ?? '';
+  throw mapApiError(
+    [
+      {
+        errorCode: 'FIELD_INTEGRITY_EXCEPTION',
+        message: `The user license doesn't match the user license of the permission set ${label}.`,
+        fields: ['AssigneeId'],
+      },
+    ],
+    { httpStatus: 400, action: 'creating a PermissionSetAssignment' },
+  );
+}
+
 /** Profile-owned and group-aggregate permission sets cannot be assigned directly (Object Reference: "PermissionSetAssignment"). */
 function refuseUnassignable(permissionSet: QueriedRecord, permissionSetId: string, verb: string): void {
   if (flag(permissionSet, 'IsOwnedByProfile')) {
@@ -345,6 +391,7 @@ async function grantPermissionSet(
     ? undefined
     : await findHolding(ctx, LINKS.permissionSet, userId, permissionSetId, ['Id', 'ExpirationDate']);
   if (held) return updateExpiration(ctx, held, options.expiresAt, `permission set ${label}`, userId);
+  await refuseLicenseMismatch(ctx, permissionSet, userId, options);
   const description = `Assign permission set ${label} to user ${userId}`;
   const rest = createRecordStep(
     ctx.client,

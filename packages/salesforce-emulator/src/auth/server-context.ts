@@ -92,6 +92,7 @@ export function respondWithTokens(
       ? { refreshToken: refreshRecord?.refreshToken ?? grant.parentRefreshToken }
       : {}),
   });
+  context.directory.recordLogin?.(grant.user.id, new Date(session.issuedAt));
   const id = identityUrl(request, grant.user);
   const issuedAt = String(session.issuedAt);
   const body: Record<string, string> = { access_token: session.accessToken };

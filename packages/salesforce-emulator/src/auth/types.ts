@@ -24,6 +24,8 @@ export interface AuthUserDirectory {
   findByUsername(username: string): AuthUser | undefined;
   /** By 15- or 18-character Id. */
   findById(id: string): AuthUser | undefined;
+  /** A token was issued to the user: a successful login (the org keeps User.LastLoginDate). */
+  recordLogin?(userId: string, at: Date): void;
 }
 
 /** Milliseconds since the epoch; injectable so tests can move time. */

@@ -9,14 +9,31 @@ function snapshot(org: EmulatedOrg): string {
 }
 
 describe('generateOrg', () => {
-  it('is deterministic: the same seed gives the same org byte for byte', () => {
-    const first = generateOrg({ seed: 11, preset: 'tiny' });
-    const second = generateOrg({ seed: 11, preset: 'tiny' });
-    const other = generateOrg({ seed: 12, preset: 'tiny' });
+  it('is deterministic: the same seed and reference date give the same org byte for byte', () => {
+    const referenceDate = new Date('2026-03-01T12:00:00.000Z');
+    const first = generateOrg({ seed: 11, preset: 'tiny', referenceDate });
+    const second = generateOrg({ seed: 11, preset: 'tiny', referenceDate });
+    const other = generateOrg({ seed: 12, preset: 'tiny', referenceDate });
     expect(snapshot(first)).toBe(snapshot(second));
     expect(snapshot(other)).not.toBe(snapshot(first));
     expect(first.connectedApp.clientId).toBe(second.connectedApp.clientId);
     [first, second, other].forEach((org) => org.dispose());
+  });
+
+  it('generates login times relative to when it is generated, by default', () => {
+    const before = Date.now();
+    const org = generateOrg({ seed: 4, preset: 'demo' });
+    const logins = org
+      .find('User')
+      .map((user) => user['LastLoginDate'])
+      .filter((login): login is string => typeof login === 'string')
+      .map((login) => new Date(login.replace(/([+-]\d{2})(\d{2})$/, '$1:$2')).getTime());
+    expect(logins.length).toBeGreaterThan(100);
+    expect(Math.max(...logins)).toBeLessThanOrEqual(Date.now());
+    // Some users logged in within the last week of the generation date, some are dormant for months.
+    expect(logins.some((login) => login > before - 7 * 86_400_000)).toBe(true);
+    expect(logins.some((login) => login < before - 90 * 86_400_000)).toBe(true);
+    org.dispose();
   });
 
   it('keeps the data as Salesforce does', () => {

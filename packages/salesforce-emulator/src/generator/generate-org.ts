@@ -14,7 +14,10 @@ export interface GenerateOrgOptions {
   /** tiny (20 users), demo (2,000) or large (50,000); ignored when `users` is given. */
   readonly preset?: PresetName;
   readonly users?: number;
-  /** The instant the org's data is relative to (LastLoginDate spread, CreatedDate). Default 2026-03-01T12:00:00Z. */
+  /**
+   * The instant the org's data is relative to (LastLoginDate spread, CreatedDate). Default: when it is
+   * generated (`now()`), so that "no login in 90 days" means the same in a demo as in a real org.
+   */
   readonly referenceDate?: Date;
   /** The emulator's clock for writes after generation; default the real clock. */
   readonly now?: () => Date;
@@ -24,7 +27,6 @@ export interface GenerateOrgOptions {
 }
 
 const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
-const DEFAULT_REFERENCE_DATE = new Date('2026-03-01T12:00:00.000Z');
 
 function instanceCodeFor(seed: number): string {
   const value = Math.abs(Math.trunc(seed)) % (62 * 62);
@@ -54,7 +56,7 @@ export function generateOrg(options: GenerateOrgOptions): EmulatedOrg {
   if (!Number.isInteger(shape.users) || shape.users < 1) {
     throw new Error(`users must be a positive integer, got ${String(options.users)}`);
   }
-  const referenceDate = options.referenceDate ?? DEFAULT_REFERENCE_DATE;
+  const referenceDate = options.referenceDate ?? options.now?.() ?? new Date();
   const org = new EmulatedOrg({
     instanceCode: options.instanceCode ?? instanceCodeFor(options.seed),
     ...(options.now !== undefined ? { now: options.now } : {}),

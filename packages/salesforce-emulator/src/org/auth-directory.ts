@@ -28,5 +28,6 @@ export function authDirectoryFor(org: EmulatedOrg): AuthUserDirectory {
       const id18 = toId18(id);
       return id18 === undefined ? undefined : toAuthUser(users.get(id18));
     },
+    recordLogin: (id, at) => org.recordLogin(id, at),
   };
 }

@@ -1,5 +1,6 @@
 import type { SObjectRecord } from '../soql/types.js';
 import { ApiUsage } from './api-usage.js';
+import { parseDateTime, toSalesforceDateTime } from './datetime.js';
 import { OrgStore } from './store.js';
 import type { OrgStoreOptions } from './store.js';
 import { expireAssignments } from './assignment-expiry.js';
@@ -148,6 +149,18 @@ export class EmulatedOrg {
   /** Runs the permission set group recalculation job: every group not 'Updated' is recalculated. */
   recalculatePermissionSetGroups(): number {
     return recalculateOutdatedGroups(this.store);
+  }
+
+  /**
+   * A successful login (an OAuth token grant): sets User.LastLoginDate, which Salesforce moves
+   * only when 60 seconds have passed since the last login it recorded (Object Reference: "User").
+   */
+  recordLogin(userId: string, at: Date): void {
+    const user = this.store.table('User').live.get(userId);
+    if (user === undefined) return;
+    const last = typeof user.LastLoginDate === 'string' ? parseDateTime(user.LastLoginDate) : undefined;
+    if (last !== undefined && at.getTime() - last.getTime() < 60_000) return;
+    this.store.updateRaw(user, 'User', { LastLoginDate: toSalesforceDateTime(at) });
   }
 
   /** Leaves the process-wide username registry. */

@@ -149,6 +149,14 @@ export function stagingLine(encoded: EncodedItem, seq: number): string {
   return `${seq}\t${hash(encoded.key)}\t${encoded.contentHash.toString('hex', 0, 16)}\t${encoded.content}\n`;
 }
 
+/** The key and content hashes of an encoded item as staged (uuid text), for writers that insert rather than COPY. */
+export function stagingHashes(encoded: EncodedItem): {
+  readonly keyHash: string;
+  readonly contentHash: string;
+} {
+  return { keyHash: hash(encoded.key), contentHash: encoded.contentHash.toString('hex', 0, 16) };
+}
+
 /** Key hashes of current versions to close, staged per kind. */
 export function vanishedTable(kind: StagedKind): string {
   return `${kind.staging}_vanished`;

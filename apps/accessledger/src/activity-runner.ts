@@ -1,0 +1,78 @@
+import {
+  ErrorCodes,
+  isAccessLedgerError,
+  isActivitySource,
+  throwIfAborted,
+  toErrorInfo,
+  UnsupportedError,
+  type ApiCallUsage,
+  type RunContext,
+} from '@accessledger/core';
+import { ActivityWriter, type Connection } from '@accessledger/storage';
+import { RunCredentialStore } from './run-credentials.js';
+import type { Runtime } from './runtime.js';
+import type { SyncOptions, SyncOutcome } from './sync-runner.js';
+
+/**
+ * One activity run of one connection (its own run kind): the connector's
+ * `ActivitySource` (for Salesforce one query of User.LastLoginDate) is
+ * recorded as a snapshot that carries the latest access forward, so
+ * "dormant privileged users" is current between full syncs. The run is
+ * started, failed and finished here; the writer finishes a succeeded one
+ * with its merge.
+ */
+export async function recordActivity(
+  runtime: Runtime,
+  connection: Connection,
+  options: SyncOptions,
+): Promise<SyncOutcome> {
+  throwIfAborted(options.signal);
+  const logger = (options.logger ?? runtime.logger).child({ connection: connection.name, job: 'activity' });
+  const connector = runtime.connectorOf(connection);
+  if (!isActivitySource(connector))
+    throw new UnsupportedError(
+      `The ${connector.manifest.displayName} connector reports no activity of its own.`,
+    );
+  const started = performance.now();
+  const run = await runtime.runs.start({ connectionId: connection.id, kind: 'activity' });
+  logger.info({ runId: run.id }, 'activity run started');
+  let credentials: RunCredentialStore | undefined;
+  let usage: ApiCallUsage | null = null;
+  try {
+    credentials = await RunCredentialStore.load(runtime.credentialsOf(connection));
+    const ctx: RunContext = {
+      signal: options.signal,
+      logger,
+      credentials,
+      progress: {
+        report: (progress) => {
+          if (progress.usage) usage = progress.usage;
+          options.onProgress?.(progress);
+        },
+      },
+    };
+    const { snapshot } = await new ActivityWriter(runtime.database).write({
+      connectionId: connection.id,
+      runId: run.id,
+      records: connector.activity(ctx),
+      signal: options.signal,
+      apiUsage: () => usage,
+    });
+    const durationMs = Math.round(performance.now() - started);
+    logger.info({ runId: run.id, snapshotId: snapshot.id, durationMs }, 'activity run succeeded');
+    return { snapshot, durationMs };
+  } catch (error) {
+    const current = await runtime.runs.get(run.id);
+    if (current?.status === 'running') {
+      const aborted =
+        options.signal.aborted || (isAccessLedgerError(error) && error.code === ErrorCodes.aborted);
+      await runtime.runs.finish(run.id, {
+        status: aborted ? 'aborted' : 'failed',
+        error: toErrorInfo(error),
+      });
+    }
+    throw error;
+  } finally {
+    await credentials?.flush();
+  }
+}
