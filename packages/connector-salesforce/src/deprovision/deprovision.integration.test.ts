@@ -309,10 +309,12 @@ describe('transfer', () => {
       expect(stopped.partial.failed).toBe(1);
       expect(owned(from, 'Account')).toBe(1);
       expect(owned(from, 'Opportunity')).toBe(0);
-      const again = await connector.deprovision(ctx, {
-        ...request,
-        resumeToken: stopped.partial.resumeToken as string,
-      }).catch((caught: unknown) => caught);
+      const again = await connector
+        .deprovision(ctx, {
+          ...request,
+          resumeToken: stopped.partial.resumeToken as string,
+        })
+        .catch((caught: unknown) => caught);
       expect(again).toBeInstanceOf(IncompleteOperationError);
       expect((again as IncompleteOperationError).message).toMatch(/Moved: Account: 0\. 1 records failed/);
       expect((again as IncompleteOperationError).partial.calls).toHaveLength(1);
