@@ -7,6 +7,8 @@ import { registerDbCommands } from './commands/db.js';
 import { registerDemoCommand } from './commands/demo.js';
 import { registerHistoryCommands } from './commands/history.js';
 import { registerSyncCommand } from './commands/sync.js';
+import { redactDatabaseUrls } from '@accessledger/storage';
+import { neutralizingStream } from './format.js';
 
 /** Ends a command with an exit code after it has printed what it had to say. */
 export class CliExit extends Error {
@@ -41,8 +43,17 @@ export function buildProgram(io: CliIo): Command {
   return program;
 }
 
-/** Runs one command line and returns the process exit code; errors are printed, never thrown. */
-export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
+/**
+ * Runs one command line and returns the process exit code; errors are printed,
+ * never thrown. Everything printed has its control characters neutralised, and
+ * errors their database passwords redacted.
+ */
+export async function runCli(argv: readonly string[], rawIo: CliIo): Promise<number> {
+  const io: CliIo = {
+    ...rawIo,
+    stdout: neutralizingStream(rawIo.stdout),
+    stderr: neutralizingStream(rawIo.stderr),
+  };
   const program = buildProgram(io);
   try {
     await program.parseAsync([...argv], { from: 'user' });
@@ -52,7 +63,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     if (error instanceof CliExit) return error.exitCode;
     const code = isAccessLedgerError(error) ? ` [${error.code}]` : '';
     const message = error instanceof Error ? error.message : String(error);
-    io.stderr.write(`accessledger: ${message}${code}\n`);
+    io.stderr.write(`accessledger: ${redactDatabaseUrls(message)}${code}\n`);
     return 1;
   }
 }

@@ -17,7 +17,7 @@ import { NotFoundError } from '@accessledger/core';
 import type { Knex } from 'knex';
 import path from 'node:path';
 import { createConnectorRegistry } from './composition.js';
-import { migrateAll } from './migrations.js';
+import { migrateAll, schemaStatus } from './migrations.js';
 
 /** Everything a command needs: the database and its stores, the connector registry, a logger. */
 export interface Runtime {
@@ -47,7 +47,15 @@ export interface RuntimeOptions {
 export async function openRuntime(options: RuntimeOptions): Promise<Runtime> {
   const config = databaseConfigFromEnv(options.env);
   const database = await openDatabase(config);
-  if (options.migrate) await migrateAll(database.knex);
+  try {
+    // Every command checks both migration sets, so that a newer scheduler schema stops it too.
+    if (options.migrate) await migrateAll(database.knex);
+    else await schemaStatus(database.knex);
+  } catch (error) {
+    // An open database keeps the process alive: a failure here must not leave it open.
+    await database.close().catch(() => undefined);
+    throw error;
+  }
   const logger =
     options.logger ?? createLogger({ name: 'accessledger', level: options.env['LOG_LEVEL'] ?? 'warn' });
   // The embedded setup keeps its generated key beside its data folder, so the two travel together.
@@ -59,11 +67,16 @@ export async function openRuntime(options: RuntimeOptions): Promise<Runtime> {
   let box: SecretBox | undefined;
   const connections = new ConnectionStore(database.knex);
   const runs = new SyncRunStore(database.knex);
-  // The embedded database opens in one process at a time: a run still marked running belongs to a
-  // process that died. On a server database another replica may own it, so it is left alone there.
+  // The embedded database opens in one process at a time (its folder is locked): a run still marked
+  // running belongs to a process that died. On a server database another replica may own it.
   if (database.engine === 'pglite' && options.migrate) {
-    const abandoned = await runs.failAbandoned(new Date());
-    if (abandoned > 0) logger.warn({ abandoned }, 'marked runs of a process that died as failed');
+    try {
+      const abandoned = await runs.failAbandoned(new Date());
+      if (abandoned > 0) logger.warn({ abandoned }, 'marked runs of a process that died as failed');
+    } catch (error) {
+      await database.close().catch(() => undefined);
+      throw error;
+    }
   }
   return {
     database,
@@ -75,7 +88,12 @@ export async function openRuntime(options: RuntimeOptions): Promise<Runtime> {
     logger,
     credentialsOf(connection, knex = database.knex) {
       box ??= loadSecretBox({ engine: database.engine, env: options.env, ...(keyFile ? { keyFile } : {}) });
-      return new DatabaseCredentialStore(knex, connection.id, box, logger);
+      const audience = registry.credentialAudience({
+        name: connection.name,
+        connectorId: connection.connectorId,
+        config: connection.config,
+      });
+      return new DatabaseCredentialStore(knex, connection.id, box, audience, logger);
     },
     async connectionNamed(name) {
       const connection = await connections.getByName(name);

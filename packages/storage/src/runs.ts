@@ -25,6 +25,13 @@ export type RunOutcome =
       readonly apiUsage?: ApiUsage | null;
     };
 
+/** A connection whose latest sync runs all failed. */
+export interface FailingConnection {
+  readonly connection: string;
+  readonly failures: number;
+  readonly lastErrorCode: string | null;
+}
+
 /**
  * Records of every sync and activity run: started as `running`, finished
  * exactly once as `succeeded`, `failed` or `aborted`.
@@ -84,6 +91,36 @@ export class SyncRunStore {
       ])
       .limit(options.limit ?? 50);
     return rows.map(toSyncRun);
+  }
+
+  /**
+   * Connections whose sync runs have failed at least `threshold` times in a
+   * row: failed runs since the connection's last success (aborted runs neither
+   * count nor break the streak). What the daemon's /healthz reports.
+   */
+  async failingConnections(threshold: number): Promise<FailingConnection[]> {
+    const result = await this.knex.raw<{
+      rows: { connection: string; failures: number; last_error_code: string | null }[];
+    }>(
+      `SELECT c.name AS connection, count(r.id)::int AS failures,
+              (array_agg(r.error_code ORDER BY r.started_at DESC, r.id DESC))[1] AS last_error_code
+         FROM ${Tables.connections} c
+         JOIN ${Tables.syncRuns} r
+           ON r.connection_id = c.id AND r.kind = 'sync' AND r.status = 'failed'
+          AND r.started_at > coalesce(
+                (SELECT max(s.started_at) FROM ${Tables.syncRuns} s
+                  WHERE s.connection_id = c.id AND s.kind = 'sync' AND s.status = 'succeeded'),
+                '-infinity')
+        GROUP BY c.name
+       HAVING count(r.id) >= ?
+        ORDER BY c.name`,
+      [threshold],
+    );
+    return result.rows.map((row) => ({
+      connection: row.connection,
+      failures: row.failures,
+      lastErrorCode: row.last_error_code,
+    }));
   }
 
   /**

@@ -46,10 +46,22 @@ export interface SchemaStatus {
 
 /** Reports where the database stands; throws `SchemaTooNewError` when it has migrations this code lacks. */
 export async function checkSchema(knex: Knex): Promise<SchemaStatus> {
-  const known = migrations.map((entry) => entry.name);
+  return checkMigrations(knex, MIGRATIONS_TABLE, migrations.map((entry) => entry.name));
+}
+
+/**
+ * The same check for any set of migrations recorded in its own Knex table (the
+ * scheduler's): a database with migrations this code does not know stops it
+ * with `SchemaTooNewError` before Knex would refuse with a less helpful message.
+ */
+export async function checkMigrations(
+  knex: Knex,
+  table: string,
+  known: readonly string[],
+): Promise<SchemaStatus> {
   const codeVersion = known[known.length - 1] ?? '';
-  const applied = (await knex.schema.hasTable(MIGRATIONS_TABLE))
-    ? (await knex(MIGRATIONS_TABLE).select<{ name: string }[]>('name')).map((row) => row.name).sort()
+  const applied = (await knex.schema.hasTable(table))
+    ? (await knex(table).select<{ name: string }[]>('name')).map((row) => row.name).sort()
     : [];
   const unknown = applied.filter((name) => !known.includes(name));
   const databaseVersion = applied[applied.length - 1] ?? null;
