@@ -1,5 +1,6 @@
 import {
   AbortedError,
+  InvalidInputError,
   RateLimitedError,
   throwIfAborted,
   TransientError,
@@ -350,7 +351,7 @@ export class SalesforceClient {
     spec: RequestSpec,
     signal: AbortSignal,
   ): Promise<AxiosResponse<T>> {
-    const url = new URL(spec.path, `${session.instanceUrl}/`);
+    const url = instanceUrlFor(session, spec.path, spec.action);
     for (const [key, value] of Object.entries(spec.query ?? {})) url.searchParams.set(key, value);
     const response = await this.http.request<T>({
       method: spec.method,
@@ -394,6 +395,23 @@ export class SalesforceClient {
       },
     );
   }
+}
+
+/**
+ * The URL of a path on the session's instance. Paths come from this code or
+ * from Salesforce (`nextRecordsUrl`, links in answers): only a relative path
+ * on the instance is followed, so that no answer can send the bearer token to
+ * another origin. Checked before the request is built.
+ */
+function instanceUrlFor(session: SalesforceSession, path: string, action: string): URL {
+  const base = new URL(`${session.instanceUrl}/`);
+  const url = /^\/(?![/\\])/.test(path) ? new URL(path, base) : null;
+  if (!url || url.origin !== base.origin) {
+    throw new InvalidInputError(
+      `Not ${action}: Salesforce named the link "${path.slice(0, 200)}", which is not a path on the instance ${base.origin}; only relative paths are followed, and no token was sent.`,
+    );
+  }
+  return url;
 }
 
 /**

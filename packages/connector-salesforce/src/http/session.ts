@@ -1,6 +1,7 @@
-import { AbortedError, InvalidInputError, throwIfAborted } from '@accessledger/core';
+import { AbortedError, AuthError, InvalidInputError, throwIfAborted } from '@accessledger/core';
 import axios, { type AxiosInstance } from 'axios';
 import { createSign } from 'node:crypto';
+import { assertInstanceUrl, type OrgDomain } from '../domains.js';
 import { mapOAuthError } from '../errors.js';
 import type { components } from '../generated/salesforce.js';
 
@@ -101,9 +102,20 @@ export async function requestToken(
   const response = await http.post<unknown>(`${options.loginUrl}/services/oauth2/token`, body.toString(), {
     headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
     validateStatus: () => true,
+    // A redirect would carry the client secret, refresh token or assertion to wherever it points.
+    maxRedirects: 0,
     timeout: options.timeoutMs ?? 30_000,
     signal,
   });
+  if (response.status >= 300 && response.status < 400) {
+    const location = response.headers['location'];
+    throw new AuthError(
+      `The token endpoint ${options.loginUrl} answered ${response.status} with a redirect` +
+        (typeof location === 'string' ? ` to ${safeOrigin(location, options.loginUrl)}` : '') +
+        "; token requests never follow redirects, so nothing was re-sent. Check the connection's domain: use the My Domain login host itself.",
+      { httpStatus: response.status },
+    );
+  }
   if (response.status !== 200) throw mapOAuthError(response.data, response.status);
   const token = response.data as Partial<TokenResponse>;
   if (
@@ -116,12 +128,21 @@ export async function requestToken(
   return token as TokenResponse;
 }
 
-export function sessionFromToken(token: TokenResponse): SalesforceSession {
+/** The session a token response opens; its `instance_url` must pass the host policy of `domain`. */
+export function sessionFromToken(token: TokenResponse, domain: OrgDomain): SalesforceSession {
   return {
     accessToken: token.access_token,
-    instanceUrl: token.instance_url.replace(/\/+$/, ''),
+    instanceUrl: assertInstanceUrl(token.instance_url, domain),
     identityUrl: token.id,
   };
+}
+
+function safeOrigin(location: string, base: string): string {
+  try {
+    return new URL(location, base).origin;
+  } catch {
+    return 'an unparsable location';
+  }
 }
 
 /**
