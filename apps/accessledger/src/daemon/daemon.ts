@@ -113,7 +113,10 @@ export async function startDaemon(runtime: Runtime, options: DaemonOptions): Pro
         // Reading the runs also proves that the tables answer, not only the connection.
         lastFailing = await runtime.runs.failingConnections(failureThreshold);
       } catch (error) {
-        database = `unusable: ${redactDatabaseUrls(error instanceof Error ? error.message : String(error))}`;
+        // Knex puts the statement before the driver's message: the message alone is the reason.
+        const message = error instanceof Error ? error.message : String(error);
+        const reason = message.includes(' - ') ? message.slice(message.lastIndexOf(' - ') + 3) : message;
+        database = `unusable: ${redactDatabaseUrls(reason)}`;
       }
     }
     const reasons = [
