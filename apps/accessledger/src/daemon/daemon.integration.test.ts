@@ -133,7 +133,9 @@ describe('/healthz of a daemon whose runs fail or whose database is unusable', (
       const body = (await twice.json()) as { status: string; reasons: string[] };
       expect(body.status).toBe('unhealthy');
       expect(body.reasons).toEqual([
-        expect.stringMatching(/^connection "broken": its last [2-9]\d* sync runs failed \(latest AUTH_FAILED\)$/),
+        expect.stringMatching(
+          /^connection "broken": its last [2-9]\d* sync runs failed \(latest AUTH_FAILED\)$/,
+        ),
       ]);
 
       // The secret is fixed: the next run succeeds and the daemon is healthy again.
