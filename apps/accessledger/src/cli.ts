@@ -1,5 +1,6 @@
 import { isAccessLedgerError } from '@accessledger/core';
 import { Command, CommanderError } from 'commander';
+import { registerAuditCommand } from './commands/audit.js';
 import { registerChangeCommands } from './commands/changes.js';
 import { registerConnectionCommands } from './commands/connections.js';
 import { registerDaemonCommand } from './commands/daemon.js';
@@ -39,6 +40,7 @@ export function buildProgram(io: CliIo): Command {
   registerDaemonCommand(program, io);
   registerHistoryCommands(program, io);
   registerChangeCommands(program, io);
+  registerAuditCommand(program, io);
   registerDbCommands(program, io);
   return program;
 }

@@ -1,5 +1,6 @@
 import { createLogger, type Connector, type ConnectorRegistry, type Logger } from '@accessledger/core';
 import {
+  AuditStore,
   ConnectionStore,
   databaseConfigFromEnv,
   DatabaseCredentialStore,
@@ -24,6 +25,8 @@ export interface Runtime {
   readonly database: Database;
   readonly connections: ConnectionStore;
   readonly runs: SyncRunStore;
+  /** The provisioning audit trail. */
+  readonly audit: AuditStore;
   readonly snapshots: SnapshotStore;
   readonly writer: SnapshotWriter;
   readonly registry: ConnectorRegistry;
@@ -82,6 +85,7 @@ export async function openRuntime(options: RuntimeOptions): Promise<Runtime> {
     database,
     connections,
     runs,
+    audit: new AuditStore(database.knex),
     snapshots: new KnexSnapshotStore(database.knex),
     writer: new SnapshotWriter(database),
     registry,

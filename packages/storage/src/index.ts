@@ -27,6 +27,8 @@ export type { SchemaStatus } from './migrations/index.js';
 export { ConnectionStore } from './connections.js';
 export type { NewConnection, ConnectionPatch } from './connections.js';
 export { SyncRunStore } from './runs.js';
+export { AuditStore } from './audit.js';
+export type { BeginAudit, FinishAudit, AuditQuery } from './audit.js';
 export type { StartRun, RunOutcome, FailingConnection } from './runs.js';
 export { SnapshotWriter, MERGE_LOCK_NAMESPACE } from './writer/snapshot-writer.js';
 export type {

@@ -5,12 +5,15 @@ import {
   UnsupportedError,
   type Connector,
   type DeprovisionAction,
+  type JsonObject,
   type OpResult,
   type ProvisionOp,
   type RunContext,
 } from '@accessledger/core';
 import type { Command } from 'commander';
 import type { CliIo } from '../cli.js';
+import type { Connection } from '@accessledger/storage';
+import { audited } from '../audit.js';
 import { openRuntime, type Runtime } from '../runtime.js';
 import { resolveAccount, resolveEntitlement } from '../resolve.js';
 
@@ -32,14 +35,29 @@ function printResult(io: CliIo, result: OpResult): void {
 async function withConnector<T>(
   io: CliIo,
   name: string,
-  work: (runtime: Runtime, connectionId: number, connector: Connector, ctx: RunContext) => Promise<T>,
+  work: (
+    runtime: Runtime,
+    connection: Connection,
+    connector: Connector,
+    ctx: (reportRequests: (requests: number) => void) => RunContext,
+  ) => Promise<T>,
 ): Promise<T> {
   const runtime = await openRuntime({ env: io.env });
   try {
     const connection = await runtime.connectionNamed(name);
     const connector = runtime.connectorOf(connection);
-    const ctx = createRunContext({ credentials: runtime.credentialsOf(connection), logger: runtime.logger });
-    return await work(runtime, connection.id, connector, ctx);
+    // The context passes the connector's count of API requests on to the audit entry.
+    const ctx = (reportRequests: (requests: number) => void): RunContext =>
+      createRunContext({
+        credentials: runtime.credentialsOf(connection),
+        logger: runtime.logger,
+        progress: {
+          report: (progress) => {
+            if (progress.usage) reportRequests(progress.usage.requests);
+          },
+        },
+      });
+    return await work(runtime, connection, connector, ctx);
   } finally {
     await runtime.close();
   }
@@ -59,18 +77,28 @@ export function registerChangeCommands(program: Command, io: CliIo): void {
       )
       .option('--dry-run', 'print the calls it would make and change nothing')
       .action((name: string, account: string, type: string, entitlement: string, flags: ChangeFlags) =>
-        withConnector(io, name, async (runtime, connectionId, connector, ctx) => {
+        withConnector(io, name, async (runtime, connection, connector, ctx) => {
           if (!isProvisioner(connector))
             throw new UnsupportedError(
               `The ${connector.manifest.displayName} connector cannot ${kind} access.`,
             );
-          const op: ProvisionOp = {
-            kind,
-            accountExternalId: await resolveAccount(runtime, connectionId, account),
-            entitlement: await resolveEntitlement(runtime, connectionId, type, entitlement),
-            dryRun: flags.dryRun === true,
+          const accountExternalId = await resolveAccount(runtime, connection.id, account);
+          const held = await resolveEntitlement(runtime, connection.id, type, entitlement);
+          const dryRun = flags.dryRun === true;
+          const op: ProvisionOp = { kind, accountExternalId, entitlement: held, dryRun };
+          const target: JsonObject = {
+            entitlement: { type: held.type, externalId: held.externalId },
+            asGiven: { account, entitlement },
           };
-          printResult(io, await connector.provision(ctx, op));
+          printResult(
+            io,
+            await audited(
+              runtime,
+              connection,
+              { operation: kind, accountExternalId, target, dryRun },
+              (report) => connector.provision(ctx(report), op),
+            ),
+          );
         }),
       );
   }
@@ -91,7 +119,7 @@ export function registerChangeCommands(program: Command, io: CliIo): void {
         action: string,
         flags: ChangeFlags & { to?: string; objects?: string; resume?: string },
       ) =>
-        withConnector(io, name, async (runtime, connectionId, connector, ctx) => {
+        withConnector(io, name, async (runtime, connection, connector, ctx) => {
           if (
             !isDeprovisioner(connector) ||
             !connector.manifest.deprovisionActions.some((supported) => supported === action)
@@ -100,7 +128,7 @@ export function registerChangeCommands(program: Command, io: CliIo): void {
               `The ${connector.manifest.displayName} connector supports deprovisioning by ${connector.manifest.deprovisionActions.join(', ') || 'no action'}, not "${action}".`,
             );
           }
-          const accountExternalId = await resolveAccount(runtime, connectionId, account);
+          const accountExternalId = await resolveAccount(runtime, connection.id, account);
           const dryRun = flags.dryRun === true;
           let deprovision: DeprovisionAction;
           if (action === 'transfer') {
@@ -109,7 +137,7 @@ export function registerChangeCommands(program: Command, io: CliIo): void {
             deprovision = {
               kind: 'transfer',
               accountExternalId,
-              toAccountExternalId: await resolveAccount(runtime, connectionId, flags.to),
+              toAccountExternalId: await resolveAccount(runtime, connection.id, flags.to),
               dryRun,
               ...(flags.objects ? { objectTypes: flags.objects.split(',').map((item) => item.trim()) } : {}),
               ...(flags.resume ? { resumeToken: flags.resume } : {}),
@@ -117,7 +145,23 @@ export function registerChangeCommands(program: Command, io: CliIo): void {
           } else {
             deprovision = { kind: action as 'deactivate' | 'release', accountExternalId, dryRun };
           }
-          printResult(io, await connector.deprovision(ctx, deprovision));
+          const target: JsonObject =
+            deprovision.kind === 'transfer'
+              ? {
+                  toAccountExternalId: deprovision.toAccountExternalId,
+                  ...(deprovision.objectTypes ? { objectTypes: [...deprovision.objectTypes] } : {}),
+                  ...(deprovision.resumeToken ? { resumed: true } : {}),
+                }
+              : {};
+          printResult(
+            io,
+            await audited(
+              runtime,
+              connection,
+              { operation: deprovision.kind, accountExternalId, target, dryRun },
+              (report) => connector.deprovision(ctx(report), deprovision),
+            ),
+          );
         }),
     );
 }

@@ -5,6 +5,7 @@ import * as createConnections from './20261128180000_create_connections.js';
 import * as createSyncRuns from './20261128180100_create_sync_runs.js';
 import * as createAccessVersions from './20261128180200_create_access_versions.js';
 import * as createHistoryViews from './20261128180300_create_history_views.js';
+import * as createProvisioningAudit from './20261201231500_create_provisioning_audit.js';
 
 interface NamedMigration {
   readonly name: string;
@@ -20,6 +21,7 @@ export const migrations: readonly NamedMigration[] = [
   { name: '20261128180100_create_sync_runs', migration: createSyncRuns },
   { name: '20261128180200_create_access_versions', migration: createAccessVersions },
   { name: '20261128180300_create_history_views', migration: createHistoryViews },
+  { name: '20261201231500_create_provisioning_audit', migration: createProvisioningAudit },
 ];
 
 const migrationSource: Knex.MigrationSource<NamedMigration> = {
@@ -46,7 +48,11 @@ export interface SchemaStatus {
 
 /** Reports where the database stands; throws `SchemaTooNewError` when it has migrations this code lacks. */
 export async function checkSchema(knex: Knex): Promise<SchemaStatus> {
-  return checkMigrations(knex, MIGRATIONS_TABLE, migrations.map((entry) => entry.name));
+  return checkMigrations(
+    knex,
+    MIGRATIONS_TABLE,
+    migrations.map((entry) => entry.name),
+  );
 }
 
 /**
