@@ -8,76 +8,13 @@ import {
   type ScratchDatabase,
 } from '@accessledger/test-postgres';
 import { randomBytes } from 'node:crypto';
-import { createServer, request as httpRequest, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectToEmulatedOrg } from '../emulated-connection.js';
 import { openRuntime, type Runtime } from '../runtime.js';
 import { syncConnection } from '../sync-runner.js';
+import { startOrgProxy, type OrgProxy, type SpoiledAnswer } from '../../test/org-proxy.js';
 
-interface Tampered {
-  readonly status: number;
-  readonly contentType: string;
-  readonly body: string;
-}
-
-/**
- * A proxy between accessledger and the emulated org that, when armed, spoils
- * the answer to the Nth query request: what a misbehaving proxy, a captive
- * portal or a cut connection hands back instead of Salesforce's answer.
- */
-async function startTamperingProxy(target: string): Promise<{
-  server: Server;
-  origin: string;
-  arm(nth: number, spoil: (original: string) => Tampered): void;
-}> {
-  let queriesLeft = 0;
-  let spoiler: ((original: string) => Tampered) | null = null;
-  let origin = '';
-  const server = createServer((incoming, outgoing) => {
-    const chunks: Buffer[] = [];
-    incoming.on('data', (chunk: Buffer) => chunks.push(chunk));
-    incoming.on('end', () => {
-      const upstream = httpRequest(
-        new URL(incoming.url ?? '/', target),
-        { method: incoming.method, headers: { ...incoming.headers, host: new URL(target).host } },
-        (answer) => {
-          const body: Buffer[] = [];
-          answer.on('data', (chunk: Buffer) => body.push(chunk));
-          answer.on('end', () => {
-            // The org names its own origin (instance_url, links): the proxy names itself instead.
-            const text = Buffer.concat(body).toString('utf8').split(target).join(origin);
-            const isQuery = /\/services\/data\/v[\d.]+\/query/.test(incoming.url ?? '');
-            if (spoiler && isQuery && --queriesLeft === 0) {
-              const spoiled = spoiler(text);
-              spoiler = null;
-              outgoing.writeHead(spoiled.status, { 'content-type': spoiled.contentType });
-              outgoing.end(spoiled.body);
-              return;
-            }
-            const headers = { ...answer.headers };
-            delete headers['content-length'];
-            outgoing.writeHead(answer.statusCode ?? 502, headers);
-            outgoing.end(text);
-          });
-        },
-      );
-      upstream.end(Buffer.concat(chunks));
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return {
-    server,
-    origin,
-    arm(nth, spoil) {
-      queriesLeft = nth;
-      spoiler = spoil;
-    },
-  };
-}
-
-const json = (body: string): Tampered => ({
+const json = (body: string): SpoiledAnswer => ({
   status: 200,
   contentType: 'application/json;charset=UTF-8',
   body,
@@ -87,7 +24,7 @@ const BAD_GATEWAY_PAGE =
 
 const cases: readonly {
   readonly name: string;
-  readonly spoil: (original: string) => Tampered;
+  readonly spoil: (original: string) => SpoiledAnswer;
   readonly message: RegExp;
 }[] = [
   {
@@ -130,7 +67,7 @@ describe.skipIf(skipPostgres)(
   () => {
     let scratch: ScratchDatabase;
     let emulator: EmulatorHandle;
-    let proxy: Awaited<ReturnType<typeof startTamperingProxy>>;
+    let proxy: OrgProxy;
     let runtime: Runtime;
     let connection: Connection;
     const signal = new AbortController().signal;
@@ -138,7 +75,7 @@ describe.skipIf(skipPostgres)(
     beforeAll(async () => {
       scratch = await createScratchDatabase('accessledger_chaos');
       emulator = await startEmulator({ org: generateOrg({ seed: 41, preset: 'tiny' }) });
-      proxy = await startTamperingProxy(emulator.baseUrl);
+      proxy = await startOrgProxy(emulator.baseUrl);
       runtime = await openRuntime({
         env: {
           DATABASE_URL: scratch.url,
@@ -152,7 +89,7 @@ describe.skipIf(skipPostgres)(
     });
     afterAll(async () => {
       await runtime?.close();
-      await new Promise((resolve) => proxy?.server.close(resolve));
+      await proxy?.close();
       await emulator?.close();
       await scratch?.drop();
     });
@@ -160,7 +97,7 @@ describe.skipIf(skipPostgres)(
     for (const { name, spoil, message } of cases) {
       it(`fails the sync with a clear error on ${name}, and keeps the previous snapshot`, async () => {
         const before = await runtime.snapshots.latestSnapshot(connection.id);
-        proxy.arm(2, spoil);
+        proxy.spoilNthQuery(2, spoil);
         const failure = await syncConnection(runtime, connection, { signal }).catch(
           (error: unknown) => error,
         );
@@ -173,7 +110,7 @@ describe.skipIf(skipPostgres)(
     }
 
     it('retries a 502 HTML page from a proxy (a 5xx on a read), and ends with the same snapshot', async () => {
-      proxy.arm(2, () => ({ status: 502, contentType: 'text/html', body: BAD_GATEWAY_PAGE }));
+      proxy.spoilNthQuery(2, () => ({ status: 502, contentType: 'text/html', body: BAD_GATEWAY_PAGE }));
       const retried = await syncConnection(runtime, connection, { signal });
       expect(retried.snapshot.versionsOpened + retried.snapshot.versionsClosed).toBe(0);
     });
