@@ -7,6 +7,7 @@ import {
   KnexSnapshotStore,
   loadSecretBox,
   openDatabase,
+  RunnerLiveness,
   SnapshotWriter,
   SyncRunStore,
   type Connection,
@@ -36,6 +37,11 @@ export interface Runtime {
   connectionNamed(name: string): Promise<Connection>;
   /** The connector for a connection, built by its plugin from the stored config. */
   connectorOf(connection: Connection): Connector;
+  /**
+   * This process's runner key for the runs it records (server database: the
+   * key of its liveness lock, taken on first use); undefined on the embedded one.
+   */
+  runnerKey(): Promise<number | undefined>;
   close(): Promise<void>;
 }
 
@@ -68,13 +74,15 @@ export async function openRuntime(options: RuntimeOptions): Promise<Runtime> {
       : undefined;
   const registry = options.registry ?? createConnectorRegistry();
   let box: SecretBox | undefined;
+  let liveness: Promise<RunnerLiveness> | undefined;
   const connections = new ConnectionStore(database.knex);
   const runs = new SyncRunStore(database.knex);
   // The embedded database opens in one process at a time (its folder is locked): a run still marked
-  // running belongs to a process that died. On a server database another replica may own it.
-  if (database.engine === 'pglite' && options.migrate) {
+  // running belongs to a process that died. On a server database, a run whose runner's liveness lock
+  // is free does (RunnerLiveness); another replica's runs are left alone.
+  if (options.migrate) {
     try {
-      const abandoned = await runs.failAbandoned(new Date());
+      const abandoned = await runs.failAbandoned(new Date(), database.engine);
       if (abandoned > 0) logger.warn({ abandoned }, 'marked runs of a process that died as failed');
     } catch (error) {
       await database.close().catch(() => undefined);
@@ -116,6 +124,16 @@ export async function openRuntime(options: RuntimeOptions): Promise<Runtime> {
         config: connection.config,
       });
     },
-    close: () => database.close(),
+    runnerKey: async () => {
+      if (config.engine !== 'pg') return undefined;
+      liveness ??= RunnerLiveness.start(config.url);
+      return (await liveness).key;
+    },
+    close: async () => {
+      const started = liveness;
+      liveness = undefined;
+      await (await started?.catch(() => undefined))?.stop();
+      await database.close();
+    },
   };
 }

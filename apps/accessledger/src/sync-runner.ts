@@ -36,7 +36,12 @@ export async function syncConnection(
   throwIfAborted(options.signal);
   const logger = (options.logger ?? runtime.logger).child({ connection: connection.name, job: 'sync' });
   const started = performance.now();
-  const run = await runtime.runs.start({ connectionId: connection.id, kind: 'sync' });
+  const runnerKey = await runtime.runnerKey();
+  const run = await runtime.runs.start({
+    connectionId: connection.id,
+    kind: 'sync',
+    ...(runnerKey !== undefined ? { runnerKey } : {}),
+  });
   logger.info({ runId: run.id }, 'sync started');
   let credentials: RunCredentialStore | undefined;
   // The connector's last word on the API calls of this run, stored with the run.

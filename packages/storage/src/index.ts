@@ -28,6 +28,7 @@ export { ConnectionStore } from './connections.js';
 export type { NewConnection, ConnectionPatch } from './connections.js';
 export { SyncRunStore } from './runs.js';
 export { AuditStore } from './audit.js';
+export { RunnerLiveness, RUNNER_LOCK_NAMESPACE } from './runner-liveness.js';
 export type { BeginAudit, FinishAudit, AuditQuery } from './audit.js';
 export type { StartRun, RunOutcome, FailingConnection } from './runs.js';
 export { SnapshotWriter, MERGE_LOCK_NAMESPACE } from './writer/snapshot-writer.js';

@@ -4,12 +4,15 @@ import type { Knex } from 'knex';
 import { toSyncRun } from './mapping.js';
 import type { ApiUsage, ItemCounts, RunError, SyncRun, SyncRunKind } from './model.js';
 import type { SyncRunRow } from './rows.js';
+import { RUNNER_LOCK_NAMESPACE } from './runner-liveness.js';
 import { Tables } from './tables.js';
 
 export interface StartRun {
   readonly connectionId: number;
   readonly kind: SyncRunKind;
   readonly startedAt?: Date;
+  /** On a server database, the `RunnerLiveness.key` of the process running it. */
+  readonly runnerKey?: number;
 }
 
 export type RunOutcome =
@@ -46,6 +49,7 @@ export class SyncRunStore {
         kind: input.kind,
         status: 'running',
         ...(input.startedAt ? { started_at: input.startedAt } : {}),
+        ...(input.runnerKey !== undefined ? { runner_key: input.runnerKey } : {}),
       } as never)
       .returning('*');
     if (!row) throw new Error('INSERT … RETURNING returned no row.');
@@ -124,14 +128,24 @@ export class SyncRunStore {
   }
 
   /**
-   * Marks runs still `running` that started before `startedBefore` as failed:
-   * a process that died mid-run (kill -9, power loss) never finished them.
-   * Returns how many it marked.
+   * Marks runs still `running` whose process died (kill -9, power loss) as
+   * failed, and returns how many. On the embedded database (one process at a
+   * time) that is every run started before `startedBefore`; on a server
+   * database, the runs whose runner's liveness lock is free
+   * (`RunnerLiveness`): another live replica's runs are left alone, and so are
+   * runs recorded without a runner.
    */
-  async failAbandoned(startedBefore: Date): Promise<number> {
+  async failAbandoned(startedBefore: Date, engine: 'pg' | 'pglite' = 'pglite'): Promise<number> {
+    const dead =
+      engine === 'pglite'
+        ? this.knex.raw('true')
+        : this.knex.raw('runner_key IS NOT NULL AND pg_try_advisory_xact_lock(?, runner_key)', [
+            RUNNER_LOCK_NAMESPACE,
+          ]);
     return this.knex(Tables.syncRuns)
       .where('status', 'running')
       .andWhere('started_at', '<', startedBefore)
+      .andWhere(dead)
       .update({
         status: 'failed',
         finished_at: this.knex.fn.now(),

@@ -6,6 +6,7 @@ import * as createSyncRuns from './20261128180100_create_sync_runs.js';
 import * as createAccessVersions from './20261128180200_create_access_versions.js';
 import * as createHistoryViews from './20261128180300_create_history_views.js';
 import * as createProvisioningAudit from './20261201231500_create_provisioning_audit.js';
+import * as addSyncRunsRunner from './20261201234500_add_sync_runs_runner.js';
 
 interface NamedMigration {
   readonly name: string;
@@ -22,6 +23,7 @@ export const migrations: readonly NamedMigration[] = [
   { name: '20261128180200_create_access_versions', migration: createAccessVersions },
   { name: '20261128180300_create_history_views', migration: createHistoryViews },
   { name: '20261201231500_create_provisioning_audit', migration: createProvisioningAudit },
+  { name: '20261201234500_add_sync_runs_runner', migration: addSyncRunsRunner },
 ];
 
 const migrationSource: Knex.MigrationSource<NamedMigration> = {
