@@ -56,10 +56,11 @@ describe('the daemon on the embedded database', () => {
 
     const health = await fetch(`${daemon.url}/healthz`);
     expect(health.status).toBe(200);
+    // The next fire may already be syncing (every second), and then the embedded database is not asked.
     expect(await health.json()).toEqual({
       status: 'ok',
       reasons: [],
-      database: 'ok',
+      database: expect.stringMatching(/^(ok|in use by a running sync)$/),
       failing: [],
       jobs: ['sync:acme'],
     });
