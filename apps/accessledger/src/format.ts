@@ -53,7 +53,9 @@ export function neutralizingStream(target: NodeJS.WritableStream): NodeJS.Writab
       if (property !== 'write') return Reflect.get(stream, property, receiver) as unknown;
       return (chunk: string | Uint8Array, ...rest: unknown[]): boolean =>
         (stream.write as (chunk: string, ...rest: unknown[]) => boolean)(
-          neutralizeControlCharacters(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8')),
+          neutralizeControlCharacters(
+            typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'),
+          ),
           ...rest,
         );
     },

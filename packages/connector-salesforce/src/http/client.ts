@@ -445,7 +445,11 @@ function assertQueryPage(page: unknown, action: string): asserts page is QueryRe
 
 function bodySnippet(data: unknown): string {
   const text = typeof data === 'string' ? data : '';
-  const plain = text.replace(/<[^>]*>/g, ' ').replace(/\s+/g, ' ').trim().slice(0, 80);
+  const plain = text
+    .replace(/<[^>]*>/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim()
+    .slice(0, 80);
   return plain ? ` ("${plain}${text.length > 80 ? '…' : ''}")` : '';
 }
 
