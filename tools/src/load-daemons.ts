@@ -106,13 +106,18 @@ async function main(): Promise<void> {
     }
 
     const ready: Promise<void>[] = [];
+    const metricsUrls: string[] = [];
     for (let replica = 0; replica < replicas; replica += 1) {
       const daemon = run(['daemon', '--port', '0', '--refresh', '3600'], env);
       daemons.push(daemon);
       ready.push(
         new Promise((resolve, reject) => {
           daemon.stdout?.on('data', (chunk: Buffer) => {
-            if (chunk.toString().includes('scheduled job(s)')) resolve();
+            const url = /(http:\/\/[\d.]+:\d+)\/healthz/.exec(chunk.toString())?.[1];
+            if (url) {
+              metricsUrls.push(`${url}/metrics`);
+              resolve();
+            }
           });
           daemon.once('exit', (code) =>
             reject(new Error(`daemon ${replica} exited (${code}) before starting`)),
@@ -130,6 +135,14 @@ async function main(): Promise<void> {
     );
     await new Promise((resolve) => setTimeout(resolve, durationMs));
     const windowEnd = Date.now();
+    // Why fires did not run on a replica: lease-held (another replica ran it, the normal case),
+    // overlap (the connection's previous run still going), missed (the process was too busy to fire).
+    const skips = new Map<string, number>();
+    for (const url of metricsUrls) {
+      const text = await (await fetch(url)).text();
+      for (const match of text.matchAll(/^accessledger_job_skips_total\{[^}]*reason="([^"]+)"\} (\d+)$/gm))
+        skips.set(match[1] ?? '', (skips.get(match[1] ?? '') ?? 0) + Number(match[2]));
+    }
     for (const daemon of daemons) daemon.kill('SIGTERM');
     await Promise.all(daemons.map(exited));
 
@@ -185,6 +198,9 @@ async function main(): Promise<void> {
       `fires (whole periods in the window): ${fires}; runs recorded: ${runsInWindow} ` +
         `(${[...statuses].map(([status, count]) => `${status} ${count}`).join(', ')}); ` +
         `duplicates: ${duplicates}; missed: ${missed}; overlapping runs of one connection: ${overlaps}`,
+    );
+    console.log(
+      `skipped fires across replicas: ${[...skips].map(([reason, count]) => `${reason} ${count}`).join(', ') || 'none'}`,
     );
     console.log(
       `run latency: p50 ${percentile(latencies, 0.5)} ms, p95 ${percentile(latencies, 0.95)} ms, ` +
