@@ -23,8 +23,8 @@ export interface OrgDomain {
 
 export interface ParseDomainOptions {
   /**
-   * Accept hosts that are not Salesforce's (the emulated org on loopback, a
-   * proxy). `http:` is accepted only for loopback hosts.
+   * Accept an emulated org on this machine: `localhost` or a loopback IP
+   * literal, over http or https. No other host that is not Salesforce's.
    */
   readonly allowCustomHosts?: boolean;
 }
@@ -61,8 +61,11 @@ export function parseOrgDomain(input: string, options: ParseDomainOptions = {}):
   if (options.allowCustomHosts && !isSalesforceHost(host)) {
     if (url.protocol !== 'http:' && url.protocol !== 'https:')
       throw new InvalidInputError(`"${input}" is not an http(s) URL.`);
-    if (url.protocol === 'http:' && !isLoopbackHost(host)) {
-      throw new InvalidInputError(`"${input}" uses plain http on a non-loopback host: use https.`);
+    if (!isLoopbackHost(host)) {
+      throw new InvalidInputError(
+        `"${input}" is not a loopback host: allowCustomHosts is for an emulated org on this machine and accepts ` +
+          'only localhost and loopback IP literals (127.0.0.0/8, ::1), over http or https. For a real org use its Salesforce host.',
+      );
     }
     return { kind: 'custom', loginUrl: url.origin, myDomain: null, sandboxName: null, isSandbox: false };
   }
