@@ -217,6 +217,8 @@ describe('the accessledger CLI on the embedded database against an emulated org'
       'permission_set',
       String(permissionSet['Id']),
     );
+    // The window frees up again (a reset leaves the budget as it was set).
+    emulator.faults.set({ dailyApiLimit: 5_000_000 });
     emulator.faults.reset();
     expect(failed.code).toBe(1);
 
@@ -278,6 +280,26 @@ describe('the accessledger CLI on the embedded database against an emulated org'
     );
     expect((await cli('audit', 'other')).stdout).toBe('No provisioning actions recorded for "other".\n');
     expect((await cli('audit', '--since', 'yesterday')).stderr).toContain('--since takes a date');
+  });
+
+  it('prints labels from the org with control characters neutralised, so they cannot rewrite the terminal', async () => {
+    const assignment = emulator.org
+      .find('PermissionSetAssignment')
+      .find(
+        (row) =>
+          row['AssigneeId'] !== emulator.org.adminUserId &&
+          emulator.org.get(String(row['PermissionSetId']))?.['IsOwnedByProfile'] === false,
+      );
+    if (!assignment) throw new Error('the tiny org has no permission set assignment');
+    const user = emulator.org.get(String(assignment['AssigneeId']));
+    emulator.org.update('PermissionSet', String(assignment['PermissionSetId']), {
+      Label: 'Sales\u001b[2J\u001b]0;pwned\u0007 Ops\u202e',
+    });
+    const synced = await cli('sync', 'acme');
+    expect(synced.stderr).toBe('');
+    const access = await cli('access', 'acme', String(user?.['Username']));
+    expect(access.stdout).toContain('Sales\\u001b[2J\\u001b]0;pwned\\u0007 Ops\\u202e');
+    for (const control of ['\u001b', '\u0007', '\u202e']) expect(access.stdout).not.toContain(control);
   });
 
   it('names the known connections when asked for an unknown one', async () => {
