@@ -30,8 +30,8 @@ export class DataFolderLockedError extends ConflictError {
           ? `process ${holder.pid} on ${holder.host} (\`${holder.command}\`, since ${holder.since})`
           : 'another accessledger process') +
         '. One process at a time may open it: stop that process (for the daemon, `kill -TERM ' +
-        `${holder?.pid ?? '<pid>'}\`) and try again, or serve it to others with \`accessledger db serve\`, ` +
-        'or use PostgreSQL (DATABASE_URL) so that several processes can share the data.',
+        `${holder?.pid ?? '<pid>'}\`) and try again, or use PostgreSQL (DATABASE_URL) so that several ` +
+        'processes (the daemon and the CLI) can share the data.',
       { hint: 'Stop the other accessledger process.' },
     );
     this.holderPid = holder?.pid ?? null;
