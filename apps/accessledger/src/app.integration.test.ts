@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { generateOrg, startEmulator, type EmulatorHandle } from '@accessledger/salesforce-emulator';
 import { openDatabase } from '@accessledger/storage';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -201,6 +201,106 @@ describe('the accessledger CLI on the embedded database against an emulated org'
     expect(unknown.stderr).toContain(
       'supports deprovisioning by deactivate, release, transfer, not "delete"',
     );
+  });
+
+  it('records every provisioning action, dry runs and failures included, in the audit trail', async () => {
+    const user = emulator.org
+      .find('User', { IsActive: true })
+      .find((candidate) => candidate['Id'] !== emulator.org.adminUserId);
+    const permissionSet = emulator.org.find('PermissionSet', { IsOwnedByProfile: false, Type: 'Regular' })[0];
+    if (!user || !permissionSet) throw new Error('the tiny org lacks a user or a permission set');
+    // The org's daily budget is spent: the grant fails, and the failure is recorded with its code.
+    emulator.faults.set({ dailyApiLimit: 1 });
+    const failed = await cli(
+      'grant',
+      'acme',
+      String(user['Username']),
+      'permission_set',
+      String(permissionSet['Id']),
+    );
+    // The window frees up again (a reset leaves the budget as it was set).
+    emulator.faults.set({ dailyApiLimit: 5_000_000 });
+    emulator.faults.reset();
+    expect(failed.code).toBe(1);
+
+    const db = await openDatabase({ engine: 'pglite', dataDir: join(dataRoot, 'db') });
+    try {
+      const rows = await db.knex.raw<{
+        rows: {
+          operation: string;
+          dry_run: boolean;
+          outcome: string;
+          calls: number;
+          error_code: string | null;
+          os_user: string;
+          host: string;
+          connection_name: string;
+          target_type: string | null;
+        }[];
+      }>(
+        `SELECT operation, dry_run, outcome, jsonb_array_length(calls)::int AS calls, error_code, os_user, host,
+                connection_name, target->'entitlement'->>'type' AS target_type
+           FROM provisioning_audit ORDER BY id`,
+      );
+      expect(
+        rows.rows.map((row) => [row.operation, row.dry_run, row.outcome, row.calls, row.error_code]),
+      ).toEqual([
+        ['grant', true, 'changed', 1, null],
+        ['grant', false, 'changed', 1, null],
+        ['grant', false, 'unchanged', 0, null],
+        ['revoke', false, 'changed', 1, null],
+        ['deactivate', true, 'changed', 1, null],
+        ['grant', false, 'failed', 0, 'RATE_LIMITED'],
+      ]);
+      for (const row of rows.rows) {
+        expect(row.os_user).toBe(userInfo().username);
+        expect(row.host).toBe(hostname());
+        expect(row.connection_name).toBe('acme');
+      }
+      expect(rows.rows[0]?.target_type).toBe('permission_set');
+      // The trail is append-only: a finished entry cannot be changed or deleted, even in SQL.
+      await expect(db.knex.raw(`UPDATE provisioning_audit SET outcome = 'unchanged'`)).rejects.toThrow(
+        /is finished and cannot change/,
+      );
+      await expect(db.knex.raw(`DELETE FROM provisioning_audit`)).rejects.toThrow(/never deleted/);
+    } finally {
+      await db.close();
+    }
+
+    const trail = await cli('audit', 'acme', '--since', '1d');
+    expect(trail.stderr).toBe('');
+    const lines = trail.stdout.trim().split('\n');
+    expect(lines[0]).toMatch(
+      /^when +who +connection +operation +account +target +dry run +outcome +calls +error$/,
+    );
+    expect(lines).toHaveLength(7);
+    expect(lines[1]).toMatch(
+      new RegExp(
+        `${userInfo().username}@\\S+ +acme +grant +\\S+ +permission_set \\S+ +no +failed +0 +RATE_LIMITED`,
+      ),
+    );
+    expect((await cli('audit', 'other')).stdout).toBe('No provisioning actions recorded for "other".\n');
+    expect((await cli('audit', '--since', 'yesterday')).stderr).toContain('--since takes a date');
+  });
+
+  it('prints labels from the org with control characters neutralised, so they cannot rewrite the terminal', async () => {
+    const assignment = emulator.org
+      .find('PermissionSetAssignment')
+      .find(
+        (row) =>
+          row['AssigneeId'] !== emulator.org.adminUserId &&
+          emulator.org.get(String(row['PermissionSetId']))?.['IsOwnedByProfile'] === false,
+      );
+    if (!assignment) throw new Error('the tiny org has no permission set assignment');
+    const user = emulator.org.get(String(assignment['AssigneeId']));
+    emulator.org.update('PermissionSet', String(assignment['PermissionSetId']), {
+      Label: 'Sales\u001b[2J\u001b]0;pwned\u0007 Ops\u202e',
+    });
+    const synced = await cli('sync', 'acme');
+    expect(synced.stderr).toBe('');
+    const access = await cli('access', 'acme', String(user?.['Username']));
+    expect(access.stdout).toContain('Sales\\u001b[2J\\u001b]0;pwned\\u0007 Ops\\u202e');
+    for (const control of ['\u001b', '\u0007', '\u202e']) expect(access.stdout).not.toContain(control);
   });
 
   it('names the known connections when asked for an unknown one', async () => {

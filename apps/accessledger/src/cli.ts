@@ -8,6 +8,7 @@ import { registerSqlCommand } from './commands/sql.js';
 import { registerWhoHasCommand } from './commands/who-has.js';
 import { exitCodeOf } from './exit-codes.js';
 import { printError } from './output.js';
+import { registerAuditCommand } from './commands/audit.js';
 import { registerChangeCommands } from './commands/changes.js';
 import { registerConnectCommand } from './commands/connect.js';
 import { registerConnectionCommands } from './commands/connections.js';
@@ -16,6 +17,7 @@ import { registerDbCommands } from './commands/db.js';
 import { registerDemoCommand } from './commands/demo.js';
 import { registerHistoryCommands } from './commands/history.js';
 import { registerSyncCommand } from './commands/sync.js';
+import { neutralizingStream } from './format.js';
 
 export { CliExit, type CliIo } from './cli-io.js';
 
@@ -42,6 +44,7 @@ export function buildProgram(io: CliIo): Command {
   registerDaemonCommand(program, io);
   registerHistoryCommands(program, io);
   registerChangeCommands(program, io);
+  registerAuditCommand(program, io);
   registerDbCommands(program, io);
   registerDbServeCommand(program, io);
   registerSqlCommand(program, io);
@@ -52,11 +55,17 @@ export function buildProgram(io: CliIo): Command {
 }
 
 /**
- * Runs one command line and returns the process exit code (see exit-codes.ts
- * and README's table); errors are printed, never thrown. Commander has
- * printed its own usage errors already.
+ * Runs one command line and returns the process exit code; errors are printed,
+ * never thrown (exit codes: exit-codes.ts and README's table). Everything
+ * printed has its control characters neutralised, and errors their database
+ * passwords redacted. Commander has printed its own usage errors already.
  */
-export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
+export async function runCli(argv: readonly string[], rawIo: CliIo): Promise<number> {
+  const io: CliIo = {
+    ...rawIo,
+    stdout: neutralizingStream(rawIo.stdout),
+    stderr: neutralizingStream(rawIo.stderr),
+  };
   const program = buildProgram(io);
   try {
     await program.parseAsync([...argv], { from: 'user' });

@@ -42,3 +42,39 @@ export function formatValidationReport(report: ValidationReport): string {
     `${report.ok ? 'Connection is ready' : 'Connection is NOT ready'}${identity ? ` (${identity})` : ''}.\n`
   );
 }
+
+/**
+ * C0 and C1 control characters (but newline and tab), DEL, and the Unicode
+ * bidirectional overrides: what an entitlement label or a user name could use to
+ * move the cursor, clear the screen or reorder what a terminal shows.
+ */
+// eslint-disable-next-line no-control-regex
+const CONTROL_CHARACTERS = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+
+/** Text with control characters shown as `\u001b`-style escapes, so it prints as what it is. */
+export function neutralizeControlCharacters(text: string): string {
+  return text.replace(
+    CONTROL_CHARACTERS,
+    (character) => `\\u${(character.codePointAt(0) ?? 0).toString(16).padStart(4, '0')}`,
+  );
+}
+
+/**
+ * A stream that neutralises control characters in everything written to it:
+ * names, labels and descriptions come from the connected application, and
+ * reach the terminal only through this.
+ */
+export function neutralizingStream(target: NodeJS.WritableStream): NodeJS.WritableStream {
+  return new Proxy(target, {
+    get(stream, property, receiver) {
+      if (property !== 'write') return Reflect.get(stream, property, receiver) as unknown;
+      return (chunk: string | Uint8Array, ...rest: unknown[]): boolean =>
+        (stream.write as (chunk: string, ...rest: unknown[]) => boolean)(
+          neutralizeControlCharacters(
+            typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'),
+          ),
+          ...rest,
+        );
+    },
+  });
+}

@@ -1,4 +1,4 @@
-import { checkSchema, migrateLatest, type SchemaStatus } from '@accessledger/storage';
+import { checkMigrations, checkSchema, migrateLatest, type SchemaStatus } from '@accessledger/storage';
 import { schedulerMigrationSource, schedulerMigrations } from '@accessledger/scheduler';
 import type { Knex } from 'knex';
 
@@ -10,21 +10,28 @@ const schedulerMigrator: Knex.MigratorConfig = {
   tableName: SCHEDULER_MIGRATIONS_TABLE,
 };
 
+/** Where the scheduler's migrations stand; `SchemaTooNewError` when a newer scheduler migrated the database. */
+function checkSchedulerSchema(knex: Knex): Promise<SchemaStatus> {
+  return checkMigrations(
+    knex,
+    SCHEDULER_MIGRATIONS_TABLE,
+    schedulerMigrations.map((migration) => migration.name),
+  );
+}
+
 /** Applies every package's pending migrations (storage's, then the scheduler's); returns their names. */
 export async function migrateAll(knex: Knex): Promise<string[]> {
+  // Both sets are checked before either is touched: a newer database is refused as a whole.
+  await checkSchema(knex);
+  await checkSchedulerSchema(knex);
   const storage = await migrateLatest(knex);
   const [, scheduler] = (await knex.migrate.latest(schedulerMigrator)) as [number, string[]];
   return [...storage, ...scheduler];
 }
 
-/** Where the database stands, for both packages; throws when storage's schema is newer than this code. */
+/** Where the database stands, for both packages; throws when either schema is newer than this code. */
 export async function schemaStatus(knex: Knex): Promise<SchemaStatus> {
   const storage = await checkSchema(knex);
-  const applied = (await knex.schema.hasTable(SCHEDULER_MIGRATIONS_TABLE))
-    ? new Set(
-        (await knex(SCHEDULER_MIGRATIONS_TABLE).select<{ name: string }[]>('name')).map((row) => row.name),
-      )
-    : new Set<string>();
-  const pending = schedulerMigrations.map((migration) => migration.name).filter((name) => !applied.has(name));
-  return { ...storage, pending: [...storage.pending, ...pending] };
+  const scheduler = await checkSchedulerSchema(knex);
+  return { ...storage, pending: [...storage.pending, ...scheduler.pending] };
 }

@@ -7,7 +7,7 @@ import {
   type PlannedCall,
 } from '@accessledger/core';
 import type { Names, Snapshot } from '@accessledger/storage';
-import { nameKey } from '@accessledger/storage';
+import { nameKey, redactDatabaseUrls } from '@accessledger/storage';
 import type { Command } from 'commander';
 import type { CliIo } from './cli-io.js';
 import { exitCodeOf } from './exit-codes.js';
@@ -119,7 +119,9 @@ export function opResultText(result: OpResult): string {
  */
 export function printError(io: CliIo, error: unknown, json: boolean): void {
   const exitCode = exitCodeOf(error);
-  const info = toErrorInfo(error);
+  // A database password must never reach the terminal, whatever error carried it.
+  const raw = toErrorInfo(error);
+  const info = { ...raw, message: redactDatabaseUrls(raw.message) };
   const partial = error instanceof IncompleteOperationError ? error.partial : undefined;
   if (json) {
     io.stderr.write(

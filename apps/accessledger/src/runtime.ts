@@ -1,10 +1,12 @@
 import { createLogger, type Connector, type ConnectorRegistry, type Logger } from '@accessledger/core';
 import {
+  AuditStore,
   ConnectionStore,
   databaseConfigFromEnv,
   DatabaseCredentialStore,
   KnexSnapshotStore,
   loadSecretBox,
+  RunnerLiveness,
   SnapshotWriter,
   SyncRunStore,
   type Connection,
@@ -18,13 +20,15 @@ import { chmodSync, constants, copyFileSync, existsSync, mkdirSync } from 'node:
 import path from 'node:path';
 import { createConnectorRegistry } from './composition.js';
 import { openConfiguredDatabase } from './database-access.js';
-import { migrateAll } from './migrations.js';
+import { migrateAll, schemaStatus } from './migrations.js';
 
 /** Everything a command needs: the database and its stores, the connector registry, a logger. */
 export interface Runtime {
   readonly database: Database;
   readonly connections: ConnectionStore;
   readonly runs: SyncRunStore;
+  /** The provisioning audit trail. */
+  readonly audit: AuditStore;
   readonly snapshots: SnapshotStore;
   readonly writer: SnapshotWriter;
   readonly registry: ConnectorRegistry;
@@ -36,6 +40,11 @@ export interface Runtime {
   connectionNamed(name: string): Promise<Connection>;
   /** The connector for a connection, built by its plugin from the stored config. */
   connectorOf(connection: Connection): Connector;
+  /**
+   * This process's runner key for the runs it records (server database: the
+   * key of its liveness lock, taken on first use); undefined on the embedded one.
+   */
+  runnerKey(): Promise<number | undefined>;
   close(): Promise<void>;
 }
 
@@ -52,19 +61,34 @@ export interface RuntimeOptions {
 export async function openRuntime(options: RuntimeOptions): Promise<Runtime> {
   const config = databaseConfigFromEnv(options.env);
   const database = await openConfiguredDatabase(config, options.readOnly === true && !options.migrate);
-  if (options.migrate) await migrateAll(database.knex);
+  try {
+    // Every command checks both migration sets, so that a newer scheduler schema stops it too.
+    if (options.migrate) await migrateAll(database.knex);
+    else await schemaStatus(database.knex);
+  } catch (error) {
+    // An open database keeps the process alive: a failure here must not leave it open.
+    await database.close().catch(() => undefined);
+    throw error;
+  }
   const logger =
     options.logger ?? createLogger({ name: 'accessledger', level: options.env['LOG_LEVEL'] ?? 'warn' });
   const keyFile = config.engine === 'pglite' && config.dataDir ? embeddedKeyFile(config.dataDir) : undefined;
   const registry = options.registry ?? createConnectorRegistry();
   let box: SecretBox | undefined;
+  let liveness: Promise<RunnerLiveness> | undefined;
   const connections = new ConnectionStore(database.knex);
   const runs = new SyncRunStore(database.knex);
-  // The embedded database opens in one process at a time: a run still marked running belongs to a
-  // process that died. On a server database another replica may own it, so it is left alone there.
-  if (database.engine === 'pglite' && options.migrate) {
-    const abandoned = await runs.failAbandoned(new Date());
-    if (abandoned > 0) logger.warn({ abandoned }, 'marked runs of a process that died as failed');
+  // The embedded database opens in one process at a time (its folder is locked): a run still marked
+  // running belongs to a process that died. On a server database, a run whose runner's liveness lock
+  // is free does (RunnerLiveness); another replica's runs are left alone.
+  if (options.migrate) {
+    try {
+      const abandoned = await runs.failAbandoned(new Date(), database.engine);
+      if (abandoned > 0) logger.warn({ abandoned }, 'marked runs of a process that died as failed');
+    } catch (error) {
+      await database.close().catch(() => undefined);
+      throw error;
+    }
   }
   const secretBox = (): SecretBox =>
     // The configured engine decides where the key is, even when `db serve` carries the connection.
@@ -73,12 +97,18 @@ export async function openRuntime(options: RuntimeOptions): Promise<Runtime> {
     database,
     connections,
     runs,
+    audit: new AuditStore(database.knex),
     snapshots: new KnexSnapshotStore(database.knex),
     writer: new SnapshotWriter(database),
     registry,
     logger,
     credentialsOf(connection, knex = database.knex) {
-      return new DatabaseCredentialStore(knex, connection.id, secretBox(), logger);
+      const audience = registry.credentialAudience({
+        name: connection.name,
+        connectorId: connection.connectorId,
+        config: connection.config,
+      });
+      return new DatabaseCredentialStore(knex, connection.id, secretBox(), audience, logger);
     },
     secretKey() {
       return { fingerprint: secretBox().fingerprint, source: secretKeySource(options.env, keyFile) };
@@ -100,7 +130,17 @@ export async function openRuntime(options: RuntimeOptions): Promise<Runtime> {
         config: connection.config,
       });
     },
-    close: () => database.close(),
+    runnerKey: async () => {
+      if (config.engine !== 'pg') return undefined;
+      liveness ??= RunnerLiveness.start(config.url);
+      return (await liveness).key;
+    },
+    close: async () => {
+      const started = liveness;
+      liveness = undefined;
+      await (await started?.catch(() => undefined))?.stop();
+      await database.close();
+    },
   };
 }
 

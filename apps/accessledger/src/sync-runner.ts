@@ -36,7 +36,12 @@ export async function syncConnection(
   throwIfAborted(options.signal);
   const logger = (options.logger ?? runtime.logger).child({ connection: connection.name, job: 'sync' });
   const started = performance.now();
-  const run = await runtime.runs.start({ connectionId: connection.id, kind: 'sync' });
+  const runnerKey = await runtime.runnerKey();
+  const run = await runtime.runs.start({
+    connectionId: connection.id,
+    kind: 'sync',
+    ...(runnerKey !== undefined ? { runnerKey } : {}),
+  });
   logger.info({ runId: run.id }, 'sync started');
   let credentials: RunCredentialStore | undefined;
   // The connector's last word on the API calls of this run, stored with the run.
@@ -69,19 +74,44 @@ export async function syncConnection(
     );
     return { snapshot, durationMs };
   } catch (error) {
-    // The writer records what fails inside it; what failed before it (config, credentials, an early abort) is recorded here.
-    const current = await runtime.runs.get(run.id);
-    if (current?.status === 'running') {
-      const aborted =
-        options.signal.aborted || (isAccessLedgerError(error) && error.code === ErrorCodes.aborted);
-      await runtime.runs.finish(run.id, {
-        status: aborted ? 'aborted' : 'failed',
-        error: toErrorInfo(error),
-      });
-    }
+    // The writer records what fails inside it; what failed before it (config, credentials, an early abort)
+    // is recorded here. When the database itself went away, the record waits for it to come back.
+    const aborted =
+      options.signal.aborted || (isAccessLedgerError(error) && error.code === ErrorCodes.aborted);
+    await recordFailure(runtime, run.id, aborted ? 'aborted' : 'failed', error, logger);
     throw error;
   } finally {
     // A refresh token rotated during the run must be kept whether the sync succeeded or not.
     await credentials?.flush();
+  }
+}
+
+/** How long a failed run waits for the database to record its failure (a PostgreSQL restart). */
+const RECORD_FAILURE_WITHIN_MS = 30_000;
+
+async function recordFailure(
+  runtime: Runtime,
+  runId: number,
+  status: 'failed' | 'aborted',
+  error: unknown,
+  logger: Logger,
+): Promise<void> {
+  const deadline = Date.now() + RECORD_FAILURE_WITHIN_MS;
+  for (let delayMs = 250; ; delayMs = Math.min(delayMs * 2, 4_000)) {
+    try {
+      const current = await runtime.runs.get(runId);
+      if (current?.status === 'running')
+        await runtime.runs.finish(runId, { status, error: toErrorInfo(error) });
+      return;
+    } catch (recordError) {
+      if (Date.now() + delayMs > deadline) {
+        logger.error(
+          { runId, err: recordError },
+          'could not record the failed run; it stays running until a restart',
+        );
+        return;
+      }
+      await new Promise((resolve) => setTimeout(resolve, delayMs));
+    }
   }
 }

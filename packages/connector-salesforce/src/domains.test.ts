@@ -48,7 +48,15 @@ describe('parseOrgDomain', () => {
       kind: 'custom',
       loginUrl: 'http://127.0.0.1:8443',
     });
-    expect(() => parseOrgDomain('http://10.0.0.5', { allowCustomHosts: true })).toThrow(/plain http/);
+    expect(() => parseOrgDomain('http://10.0.0.5', { allowCustomHosts: true })).toThrow(
+      /not a loopback host/,
+    );
+    expect(() => parseOrgDomain('https://proxy.example.com', { allowCustomHosts: true })).toThrow(
+      /accepts only localhost and loopback IP literals/,
+    );
+    expect(parseOrgDomain('https://localhost:8443', { allowCustomHosts: true }).loginUrl).toBe(
+      'https://localhost:8443',
+    );
     expect(() => parseOrgDomain('http://acme.my.salesforce.com')).toThrow(/only reached over https/);
   });
 });

@@ -1,4 +1,5 @@
-import { InvalidInputError } from '@accessledger/core';
+import { isIP } from 'node:net';
+import { AuthError, InvalidInputError } from '@accessledger/core';
 
 /**
  * Where a Salesforce org is logged into. Users paste all sorts of things: a
@@ -22,8 +23,8 @@ export interface OrgDomain {
 
 export interface ParseDomainOptions {
   /**
-   * Accept hosts that are not Salesforce's (the emulated org on loopback, a
-   * proxy). `http:` is accepted only for loopback hosts.
+   * Accept an emulated org on this machine: `localhost` or a loopback IP
+   * literal, over http or https. No other host that is not Salesforce's.
    */
   readonly allowCustomHosts?: boolean;
 }
@@ -58,10 +59,13 @@ export function parseOrgDomain(input: string, options: ParseDomainOptions = {}):
   const host = url.hostname.toLowerCase();
 
   if (options.allowCustomHosts && !isSalesforceHost(host)) {
-    const loopback =
-      host === 'localhost' || host === '127.0.0.1' || host === '[::1]' || host.startsWith('127.');
-    if (url.protocol === 'http:' && !loopback) {
-      throw new InvalidInputError(`"${input}" uses plain http on a non-loopback host: use https.`);
+    if (url.protocol !== 'http:' && url.protocol !== 'https:')
+      throw new InvalidInputError(`"${input}" is not an http(s) URL.`);
+    if (!isLoopbackHost(host)) {
+      throw new InvalidInputError(
+        `"${input}" is not a loopback host: allowCustomHosts is for an emulated org on this machine and accepts ` +
+          'only localhost and loopback IP literals (127.0.0.0/8, ::1), over http or https. For a real org use its Salesforce host.',
+      );
     }
     return { kind: 'custom', loginUrl: url.origin, myDomain: null, sandboxName: null, isSandbox: false };
   }
@@ -116,6 +120,58 @@ export function parseOrgDomain(input: string, options: ParseDomainOptions = {}):
   throw new InvalidInputError(
     `"${host}" is not a Salesforce login host: use login.salesforce.com, test.salesforce.com or your My Domain (acme.my.salesforce.com, acme--uat.sandbox.my.salesforce.com).`,
   );
+}
+
+/**
+ * `localhost` or a loopback IP literal (127.0.0.0/8, ::1) — never a name that
+ * merely starts with `127.` such as `127.attacker.example`, which DNS may send anywhere.
+ */
+export function isLoopbackHost(hostname: string): boolean {
+  const host = hostname.toLowerCase().replace(/^\[(.*)\]$/, '$1');
+  if (host === 'localhost') return true;
+  if (isIP(host) === 4) return host.split('.')[0] === '127';
+  if (isIP(host) === 6) return host === '::1' || host === '0:0:0:0:0:0:0:1';
+  return false;
+}
+
+/**
+ * Whether a token response's `instance_url` may receive the bearer token: for
+ * a Salesforce login domain, an https origin under salesforce.com (Salesforce
+ * serves the APIs from `{MyDomain}.my.salesforce.com`, its sandbox and
+ * Developer Edition forms, or a legacy `{instance}.salesforce.com`); for a
+ * custom host (the emulator), exactly the configured origin. Anything else
+ * fails before a token is sent.
+ */
+export function assertInstanceUrl(instanceUrl: string, domain: OrgDomain): string {
+  let url: URL;
+  try {
+    url = new URL(instanceUrl);
+  } catch {
+    throw new AuthError(
+      `The token response named an instance_url that is not a URL ("${instanceUrl.slice(0, 100)}"); no token was sent to it.`,
+    );
+  }
+  const origin = url.origin;
+  if (domain.kind === 'custom') {
+    if (origin !== domain.loginUrl || (url.pathname !== '/' && url.pathname !== '')) {
+      throw new AuthError(
+        `The token response named instance_url ${origin}, but with a custom host only the configured origin ${domain.loginUrl} may receive the token; no token was sent to it.`,
+      );
+    }
+    return origin;
+  }
+  if (
+    url.protocol !== 'https:' ||
+    url.username !== '' ||
+    url.password !== '' ||
+    url.port !== '' ||
+    !/^(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+salesforce\.com$/.test(url.hostname)
+  ) {
+    throw new AuthError(
+      `The token response named instance_url ${origin}, which is not an https host under salesforce.com; no token was sent to it. Check the connection's domain and the connected app.`,
+    );
+  }
+  return origin;
 }
 
 function sandboxHint(host: string, label: string): string {

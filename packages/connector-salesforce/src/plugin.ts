@@ -1,7 +1,7 @@
 import { defineConnectorPlugin, registerConnectorPlugin } from '@accessledger/core';
 import type { DependencyContainer } from 'tsyringe';
 import { OAuthSalesforceClientFactory } from './client-factory.js';
-import { salesforceConfigSchema, type SalesforceConfig } from './config.js';
+import { orgDomainOf, salesforceConfigSchema, type SalesforceConfig } from './config.js';
 import { SalesforceConnector } from './connector.js';
 import {
   SalesforceClientFactoryToken,
@@ -37,6 +37,8 @@ export const salesforcePlugin = defineConnectorPlugin<SalesforceConfig>({
     }
     return container.resolve(SalesforceConnector);
   },
+  // Tokens and secrets go to the login host only: stored credentials are bound to it.
+  credentialAudience: (config) => orgDomainOf(config).loginUrl,
 });
 
 /** Registers the Salesforce plugin; call once in the composition root. */

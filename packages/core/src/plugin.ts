@@ -28,6 +28,11 @@ export interface ConnectorPlugin<TConfig = unknown> {
    * names the connection, for messages that tell a person what to run.
    */
   create(config: TConfig, container: DependencyContainer, connection: { readonly name: string }): Connector;
+  /**
+   * Where a connection's credentials are sent (e.g. its login origin). Stored
+   * credentials are bound to it, so a changed value cannot send them elsewhere.
+   */
+  credentialAudience?(config: TConfig): string;
 }
 
 /** The token every connector plugin is registered under; the registry resolves all of them. */
@@ -111,6 +116,13 @@ export class ConnectorRegistry {
       `Connection "${connection.name}" (${plugin.id}) has an invalid configuration:\n${lines.join('\n')}`,
       issues,
     );
+  }
+
+  /** The plugin's `credentialAudience` for a connection's config, or its connector id when it has none. */
+  credentialAudience(connection: ConnectionConfig): string {
+    const plugin = this.get(connection.connectorId);
+    const config = this.parseConfig(connection);
+    return plugin.credentialAudience?.(config) ?? plugin.id;
   }
 
   /** Builds the connector for a connection, in a child container of its own. */

@@ -107,6 +107,24 @@ const expectations: Record<string, (rows: Row[]) => void> = {
     ]),
   'accounts-per-connection': (rows) =>
     expect(pick(rows, 'name', 'active', 'total')).toEqual([['acme-prod', 9, 10]]),
+  'changes-made-last-month': (rows) =>
+    expect(
+      pick(
+        rows,
+        'who',
+        'connection_name',
+        'operation',
+        'account_external_id',
+        'entitlement',
+        'outcome',
+        'calls',
+        'error_code',
+      ),
+    ).toEqual([
+      ['jane@ops-1', 'acme-prod', 'grant', '005DAVE', '0PSREPORTVIEWER', 'changed', 1, null],
+      ['sam@ops-1', 'acme-prod', 'deactivate', '005ERIN', null, 'changed', 1, null],
+      ['sam@ops-1', 'acme-prod', 'grant', '005CAROL', '0PSDATASTEWARD', 'failed', 0, 'RATE_LIMITED'],
+    ]),
 };
 
 it('has an expectation for every SQL block of the cookbook, and a block for every expectation', () => {

@@ -1,6 +1,12 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_DATA_DIR, databaseConfigFromEnv, openDatabase, redactUrl } from './database.js';
+import {
+  DEFAULT_DATA_DIR,
+  databaseConfigFromEnv,
+  openDatabase,
+  redactDatabaseUrls,
+  redactUrl,
+} from './database.js';
 
 describe('databaseConfigFromEnv', () => {
   it('uses Postgres when DATABASE_URL is set', () => {
@@ -29,6 +35,22 @@ describe('redactUrl', () => {
     expect(redactUrl('postgres://admin:hunter2@db.internal:5432/ledger')).toBe(
       'postgres://admin:***@db.internal:5432/ledger',
     );
+  });
+
+  it('hides passwords given as query parameters (libpq password, sslpassword)', () => {
+    const redacted = redactUrl(
+      'postgres://admin@db:5432/ledger?sslmode=require&password=hunter2&sslpassword=s3cr3t',
+    );
+    expect(redacted).toBe('postgres://admin@db:5432/ledger?sslmode=require&password=***&sslpassword=***');
+    expect(redacted).not.toMatch(/hunter2|s3cr3t/);
+  });
+
+  it('redacts every database URL inside a message', () => {
+    expect(
+      redactDatabaseUrls(
+        'connect to postgresql://u:pw1@a/b failed; fallback postgres://h/c?password=pw2 also failed',
+      ),
+    ).toBe('connect to postgresql://u:***@a/b failed; fallback postgres://h/c?password=*** also failed');
   });
 
   it('explains a malformed DATABASE_URL', () => {

@@ -1,4 +1,3 @@
-import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { InvalidConfigError, TransientError } from '@accessledger/core';
@@ -6,6 +5,7 @@ import knexModule from 'knex';
 import type { Knex } from 'knex';
 import ClientPgLite from 'knex-pglite';
 import { servedDatabaseError, servedEmbeddedDatabase } from './embedded-server.js';
+import { openDataFolder } from './data-folder.js';
 import { checkSchema, migrateLatest } from './migrations/index.js';
 
 export type Engine = 'pg' | 'pglite';
@@ -64,13 +64,13 @@ export async function openDatabase(
     if (served) throw servedDatabaseError(config.dataDir, served);
   }
   const database =
-    config.engine === 'pg' ? openPostgres(config.url, config.poolMax) : openEmbedded(config.dataDir);
+    config.engine === 'pg' ? openPostgres(config.url, config.poolMax) : await openEmbedded(config.dataDir);
   try {
     await database.knex.raw('SELECT 1');
   } catch (error) {
     await database.close().catch(() => undefined);
     throw new TransientError(
-      `Could not reach the database at ${database.description}: ${describeConnectError(error)}. ` +
+      `Could not reach the database at ${database.description}: ${redactDatabaseUrls(describeConnectError(error))}. ` +
         (config.engine === 'pg'
           ? 'Check that Postgres is running and DATABASE_URL is right, or unset DATABASE_URL to use the embedded database.'
           : 'Check that the data folder is writable and not used by another accessledger process.'),
@@ -115,9 +115,18 @@ function openPostgres(url: string, poolMax = 10): Database {
   return { knex, engine: 'pg', description, close: () => knex.destroy() };
 }
 
-function openEmbedded(dataDir: string | null): Database {
-  if (dataDir !== null) mkdirSync(dataDir, { recursive: true });
-  const pglite = dataDir === null ? new PGlite() : new PGlite(dataDir);
+async function openEmbedded(dataDir: string | null): Promise<Database> {
+  // Locked before PGlite touches a file: two processes on one folder corrupt it for good.
+  const folder = dataDir === null ? null : openDataFolder(dataDir);
+  let pglite: PGlite;
+  try {
+    pglite = dataDir === null ? new PGlite() : new PGlite(dataDir);
+    await pglite.waitReady;
+    folder?.tighten();
+  } catch (error) {
+    folder?.release();
+    throw error;
+  }
   const knex = knexModule.knex({
     client: ClientPgLite,
     dialect: 'postgres',
@@ -130,24 +139,47 @@ function openEmbedded(dataDir: string | null): Database {
     engine: 'pglite',
     description: dataDir === null ? 'embedded database (in memory)' : `embedded database in ${dataDir}`,
     close: async () => {
-      await knex.destroy();
-      if (!pglite.closed) await pglite.close();
+      try {
+        await knex.destroy();
+        if (!pglite.closed) await pglite.close();
+      } finally {
+        folder?.release();
+      }
     },
   };
 }
 
-/** The URL without its password, for messages and logs. */
+/** Query parameters of a connection URL that carry a secret (libpq's `password`, `sslpassword`, …). */
+const SECRET_PARAMETER = /pass|pwd|secret|token|key/i;
+
+/** The URL without its password, in the authority or in a query parameter, for messages and logs. */
 export function redactUrl(url: string): string {
   try {
     const parsed = new URL(url);
     if (parsed.password) parsed.password = '***';
-    return parsed.toString();
+    for (const name of [...parsed.searchParams.keys()])
+      if (SECRET_PARAMETER.test(name)) parsed.searchParams.set(name, '***');
+    return parsed.toString().replace(/=%2A%2A%2A/g, '=***');
   } catch {
     throw new InvalidConfigError(
       'DATABASE_URL is not a valid URL; expected e.g. postgres://user@host:5432/database.',
       [{ path: 'DATABASE_URL', message: 'not a URL' }],
     );
   }
+}
+
+/**
+ * Any database URL inside a text (an error message, a log line) with its
+ * passwords redacted; what the CLI applies to everything it prints on failure.
+ */
+export function redactDatabaseUrls(text: string): string {
+  return text.replace(/\b(?:postgres(?:ql)?|pg):\/\/[^\s'"`<>]+/gi, (url) => {
+    try {
+      return redactUrl(url);
+    } catch {
+      return 'postgres://***';
+    }
+  });
 }
 
 function describeConnectError(error: unknown): string {

@@ -6,20 +6,31 @@
 export * from './tables.js';
 export * from './model.js';
 export * from './errors.js';
-export { openDatabase, databaseConfigFromEnv, redactUrl, DEFAULT_DATA_DIR } from './database.js';
+export {
+  openDatabase,
+  databaseConfigFromEnv,
+  redactUrl,
+  redactDatabaseUrls,
+  DEFAULT_DATA_DIR,
+} from './database.js';
+export { DataFolderLockedError } from './data-folder.js';
 export type { Database, DatabaseConfig, Engine, OpenDatabaseOptions } from './database.js';
 export {
   migrateLatest,
   migrateDown,
   migrateRollbackAll,
   checkSchema,
+  checkMigrations,
   migrations,
 } from './migrations/index.js';
 export type { SchemaStatus } from './migrations/index.js';
 export { ConnectionStore } from './connections.js';
 export type { NewConnection, ConnectionPatch } from './connections.js';
 export { SyncRunStore } from './runs.js';
-export type { StartRun, RunOutcome } from './runs.js';
+export { AuditStore } from './audit.js';
+export { RunnerLiveness, RUNNER_LOCK_NAMESPACE } from './runner-liveness.js';
+export type { BeginAudit, FinishAudit, AuditQuery } from './audit.js';
+export type { StartRun, RunOutcome, FailingConnection } from './runs.js';
 export { SnapshotWriter, MERGE_LOCK_NAMESPACE } from './writer/snapshot-writer.js';
 export type {
   WriteSnapshotInput,

@@ -2,6 +2,8 @@ import type { AccountStatus, EntitlementRef, JsonObject, JsonValue } from '@acce
 import type {
   AccountChange,
   AccountChangeKind,
+  AuditEntry,
+  AuditOutcome,
   ApiUsage,
   Connection,
   ConnectionSchedule,
@@ -18,7 +20,7 @@ import type {
   TimelineEvent,
   TimelineEventKind,
 } from './model.js';
-import { SyncRunKinds, SyncRunStatuses } from './model.js';
+import { AuditOutcomes, SyncRunKinds, SyncRunStatuses } from './model.js';
 import type {
   AccountChangeRow,
   ConnectionRow,
@@ -26,6 +28,7 @@ import type {
   GrantChangeRow,
   HeldGrantRow,
   Int8,
+  ProvisioningAuditRow,
   SnapshotRow,
   SyncRunRow,
   TimelineRow,
@@ -212,5 +215,25 @@ export function toTimelineEvent(row: TimelineRow): TimelineEvent {
     entitlementName: row.entitlement_name,
     via: ref(row.via_type, row.via_external_id),
     details: row.details,
+  };
+}
+
+export function toAuditEntry(row: ProvisioningAuditRow): AuditEntry {
+  return {
+    id: toId(row.id),
+    connectionId: toId(row.connection_id),
+    connectionName: row.connection_name,
+    operation: row.operation,
+    accountExternalId: row.account_external_id,
+    target: row.target,
+    dryRun: row.dry_run,
+    outcome: oneOf<AuditOutcome>(AuditOutcomes, row.outcome, 'audit outcome'),
+    calls: row.calls,
+    apiRequests: row.api_requests,
+    error: row.error_code === null ? null : { code: row.error_code, message: row.error_message ?? '' },
+    osUser: row.os_user,
+    host: row.host,
+    startedAt: toDate(row.started_at),
+    finishedAt: toOptionalDate(row.finished_at),
   };
 }

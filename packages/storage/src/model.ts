@@ -134,3 +134,32 @@ export interface TimelineEvent {
   readonly via: EntitlementRef | null;
   readonly details: JsonObject;
 }
+
+/** How a recorded provisioning action ended; `running` while it is under way (or if its process died). */
+export const AuditOutcomes = ['running', 'changed', 'unchanged', 'partial', 'failed'] as const;
+export type AuditOutcome = (typeof AuditOutcomes)[number];
+
+/** One provisioning or deprovisioning action made through accessledger, dry runs included. */
+export interface AuditEntry {
+  readonly id: number;
+  readonly connectionId: number;
+  /** Kept as it was: the audit outlives a renamed or removed connection. */
+  readonly connectionName: string;
+  /** `grant`, `revoke`, `createAccount`, `updateAccount`, `deactivate`, `release`, `transfer`. */
+  readonly operation: string;
+  readonly accountExternalId: string | null;
+  /** What the action was about beyond the account: the entitlement, the new owner, the objects. */
+  readonly target: JsonObject;
+  readonly dryRun: boolean;
+  readonly outcome: AuditOutcome;
+  /** The calls made (or, for a dry run, that would be made): method, path, body, description. */
+  readonly calls: readonly JsonObject[];
+  /** HTTP requests the connector sent, when it reported them. */
+  readonly apiRequests: number | null;
+  readonly error: RunError | null;
+  /** Who ran it: the operating-system user and host of the accessledger process. */
+  readonly osUser: string;
+  readonly host: string;
+  readonly startedAt: Date;
+  readonly finishedAt: Date | null;
+}

@@ -104,3 +104,22 @@ export interface TimelineRow {
   via_external_id: string | null;
   details: JsonObject;
 }
+
+export interface ProvisioningAuditRow {
+  id: Int8;
+  connection_id: Int8;
+  connection_name: string;
+  operation: string;
+  account_external_id: string | null;
+  target: JsonObject;
+  dry_run: boolean;
+  outcome: string;
+  calls: JsonObject[];
+  api_requests: number | null;
+  error_code: string | null;
+  error_message: string | null;
+  os_user: string;
+  host: string;
+  started_at: Date;
+  finished_at: Date | null;
+}

@@ -4,12 +4,15 @@ import type { Knex } from 'knex';
 import { toSyncRun } from './mapping.js';
 import type { ApiUsage, ItemCounts, RunError, SyncRun, SyncRunKind } from './model.js';
 import type { SyncRunRow } from './rows.js';
+import { RUNNER_LOCK_NAMESPACE } from './runner-liveness.js';
 import { Tables } from './tables.js';
 
 export interface StartRun {
   readonly connectionId: number;
   readonly kind: SyncRunKind;
   readonly startedAt?: Date;
+  /** On a server database, the `RunnerLiveness.key` of the process running it. */
+  readonly runnerKey?: number;
 }
 
 export type RunOutcome =
@@ -25,6 +28,13 @@ export type RunOutcome =
       readonly apiUsage?: ApiUsage | null;
     };
 
+/** A connection whose latest sync runs all failed. */
+export interface FailingConnection {
+  readonly connection: string;
+  readonly failures: number;
+  readonly lastErrorCode: string | null;
+}
+
 /**
  * Records of every sync and activity run: started as `running`, finished
  * exactly once as `succeeded`, `failed` or `aborted`.
@@ -39,6 +49,7 @@ export class SyncRunStore {
         kind: input.kind,
         status: 'running',
         ...(input.startedAt ? { started_at: input.startedAt } : {}),
+        ...(input.runnerKey !== undefined ? { runner_key: input.runnerKey } : {}),
       } as never)
       .returning('*');
     if (!row) throw new Error('INSERT … RETURNING returned no row.');
@@ -87,14 +98,54 @@ export class SyncRunStore {
   }
 
   /**
-   * Marks runs still `running` that started before `startedBefore` as failed:
-   * a process that died mid-run (kill -9, power loss) never finished them.
-   * Returns how many it marked.
+   * Connections whose sync runs have failed at least `threshold` times in a
+   * row: failed runs since the connection's last success (aborted runs neither
+   * count nor break the streak). What the daemon's /healthz reports.
    */
-  async failAbandoned(startedBefore: Date): Promise<number> {
+  async failingConnections(threshold: number): Promise<FailingConnection[]> {
+    const result = await this.knex.raw<{
+      rows: { connection: string; failures: number; last_error_code: string | null }[];
+    }>(
+      `SELECT c.name AS connection, count(r.id)::int AS failures,
+              (array_agg(r.error_code ORDER BY r.started_at DESC, r.id DESC))[1] AS last_error_code
+         FROM ${Tables.connections} c
+         JOIN ${Tables.syncRuns} r
+           ON r.connection_id = c.id AND r.kind = 'sync' AND r.status = 'failed'
+          AND r.started_at > coalesce(
+                (SELECT max(s.started_at) FROM ${Tables.syncRuns} s
+                  WHERE s.connection_id = c.id AND s.kind = 'sync' AND s.status = 'succeeded'),
+                '-infinity')
+        GROUP BY c.name
+       HAVING count(r.id) >= ?
+        ORDER BY c.name`,
+      [threshold],
+    );
+    return result.rows.map((row) => ({
+      connection: row.connection,
+      failures: row.failures,
+      lastErrorCode: row.last_error_code,
+    }));
+  }
+
+  /**
+   * Marks runs still `running` whose process died (kill -9, power loss) as
+   * failed, and returns how many. On the embedded database (one process at a
+   * time) that is every run started before `startedBefore`; on a server
+   * database, the runs whose runner's liveness lock is free
+   * (`RunnerLiveness`): another live replica's runs are left alone, and so are
+   * runs recorded without a runner.
+   */
+  async failAbandoned(startedBefore: Date, engine: 'pg' | 'pglite' = 'pglite'): Promise<number> {
+    const dead =
+      engine === 'pglite'
+        ? this.knex.raw('true')
+        : this.knex.raw('runner_key IS NOT NULL AND pg_try_advisory_xact_lock(?, runner_key)', [
+            RUNNER_LOCK_NAMESPACE,
+          ]);
     return this.knex(Tables.syncRuns)
       .where('status', 'running')
       .andWhere('started_at', '<', startedBefore)
+      .andWhere(dead)
       .update({
         status: 'failed',
         finished_at: this.knex.fn.now(),

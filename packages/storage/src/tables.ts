@@ -11,6 +11,7 @@ export const Tables = {
   entitlements: 'entitlements',
   grants: 'grants',
   activity: 'activity',
+  provisioningAudit: 'provisioning_audit',
 } as const;
 
 export const Views = {

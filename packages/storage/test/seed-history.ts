@@ -165,5 +165,109 @@ export async function seedHistory(db: Database, name = SEED_CONNECTION_NAME): Pr
     });
     snapshots.push(snapshot);
   }
+  await seedAudit(db, connection.id, name);
   return { connectionId: connection.id, snapshots };
+}
+
+/**
+ * Provisioning audit entries around last calendar month: three real actions
+ * (one failed) and a dry run in it, one action before it and one after.
+ */
+async function seedAudit(db: Database, connectionId: number, name: string): Promise<void> {
+  const entries: [string, string, string, string, boolean, string, number, string | null, string][] = [
+    // [when, user, operation, account, dry run, outcome, calls, error code, entitlement]
+    [
+      "date_trunc('month', now()) - interval '1 month' - interval '3 days'",
+      'jane',
+      'grant',
+      '005BOB',
+      false,
+      'changed',
+      1,
+      null,
+      '0PSREPORTVIEWER',
+    ],
+    [
+      "date_trunc('month', now()) - interval '20 days'",
+      'jane',
+      'grant',
+      '005DAVE',
+      false,
+      'changed',
+      1,
+      null,
+      '0PSREPORTVIEWER',
+    ],
+    [
+      "date_trunc('month', now()) - interval '19 days'",
+      'jane',
+      'revoke',
+      '005FRANK',
+      true,
+      'changed',
+      1,
+      null,
+      '0PSDATASTEWARD',
+    ],
+    [
+      "date_trunc('month', now()) - interval '18 days'",
+      'sam',
+      'deactivate',
+      '005ERIN',
+      false,
+      'changed',
+      1,
+      null,
+      '',
+    ],
+    [
+      "date_trunc('month', now()) - interval '17 days'",
+      'sam',
+      'grant',
+      '005CAROL',
+      false,
+      'failed',
+      0,
+      'RATE_LIMITED',
+      '0PSDATASTEWARD',
+    ],
+    [
+      "date_trunc('month', now()) + interval '1 minute'",
+      'sam',
+      'revoke',
+      '005FRANK',
+      false,
+      'changed',
+      1,
+      null,
+      '0PSDATASTEWARD',
+    ],
+  ];
+  for (const [when, user, operation, account, dryRun, outcome, calls, errorCode, entitlement] of entries) {
+    await db.knex.raw(
+      `INSERT INTO provisioning_audit (connection_id, connection_name, operation, account_external_id, target,
+          dry_run, outcome, calls, error_code, error_message, os_user, host, started_at, finished_at)
+       VALUES (?, ?, ?, ?, ?::jsonb, ?, ?, ?::jsonb, ?, ?, ?, 'ops-1', ${when}, ${when} + interval '2 seconds')`,
+      [
+        connectionId,
+        name,
+        operation,
+        account,
+        JSON.stringify(
+          entitlement ? { entitlement: { type: 'permission_set', externalId: entitlement } } : {},
+        ),
+        dryRun,
+        outcome,
+        JSON.stringify(
+          Array.from({ length: calls }, () => ({
+            method: 'POST',
+            path: '/services/data/v63.0/composite/batch',
+          })),
+        ),
+        errorCode,
+        errorCode ? 'The org has no API calls left today.' : null,
+        user,
+      ],
+    );
+  }
 }

@@ -1,19 +1,19 @@
 import {
-  createRunContext,
   EntitlementTypes,
   isProvisioner,
   UnsupportedError,
   type AccountChanges,
   type EntitlementRef,
+  type JsonObject,
   type OpResult,
   type ProvisionOp,
 } from '@accessledger/core';
 import type { Command } from 'commander';
+import { withProvisioningSession } from '../audit.js';
 import type { CliIo } from '../cli-io.js';
 import { fieldAssignment } from '../options.js';
 import { jsonOption, opResultJson, opResultText, output, type JsonFlag } from '../output.js';
 import { resolveAccount, resolveEntitlement } from '../resolve.js';
-import { openRuntime } from '../runtime.js';
 
 interface AccountFlags extends JsonFlag {
   readonly dryRun?: boolean;
@@ -122,27 +122,47 @@ interface Resolvers {
   account(idOrUsername: string): Promise<string>;
 }
 
-async function withProvisioner(
+/** Plans the operation with the connection's resolvers, then runs it through the audit trail. */
+function withProvisioner(
   io: CliIo,
   name: string,
   plan: (resolvers: Resolvers) => Promise<ProvisionOp>,
 ): Promise<OpResult> {
-  const runtime = await openRuntime({ env: io.env });
-  try {
-    const connection = await runtime.connectionNamed(name);
-    const connector = runtime.connectorOf(connection);
+  return withProvisioningSession(io, name, async ({ runtime, connection, connector, ctx, audited }) => {
     if (!isProvisioner(connector))
       throw new UnsupportedError(
         `The ${connector.manifest.displayName} connector cannot create or update accounts.`,
       );
-    const ctx = createRunContext({ credentials: runtime.credentialsOf(connection), logger: runtime.logger });
     const op = await plan({
       resolve: (type, idOrName) =>
         resolveEntitlement(runtime, connection.id, type, idOrName, { connector, ctx }),
       account: (idOrUsername) => resolveAccount(runtime, connection.id, idOrUsername),
     });
-    return await connector.provision(ctx, op);
-  } finally {
-    await runtime.close();
-  }
+    const target: JsonObject =
+      op.kind === 'createAccount'
+        ? {
+            username: op.account.username,
+            entitlements: (op.account.entitlements ?? []).map((ref) => ({
+              type: ref.type,
+              externalId: ref.externalId,
+            })),
+            fields: Object.keys(op.account.attributes ?? {}),
+          }
+        : op.kind === 'updateAccount'
+          ? {
+              fields: Object.keys({ ...op.changes, ...(op.changes.attributes ?? {}) }).filter(
+                (key) => key !== 'attributes',
+              ),
+            }
+          : {};
+    return audited(
+      {
+        operation: op.kind,
+        accountExternalId: op.kind === 'createAccount' ? null : op.accountExternalId,
+        target,
+        dryRun: op.dryRun === true,
+      },
+      () => connector.provision(ctx, op),
+    );
+  });
 }

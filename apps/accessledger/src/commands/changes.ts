@@ -1,19 +1,17 @@
 import {
-  createRunContext,
   isDeprovisioner,
   isProvisioner,
   UnsupportedError,
-  type Connector,
   type DeprovisionAction,
+  type JsonObject,
   type OpResult,
   type ProvisionOp,
-  type RunContext,
 } from '@accessledger/core';
 import type { Command } from 'commander';
+import { withProvisioningSession } from '../audit.js';
 import type { CliIo } from '../cli-io.js';
 import { dateTime } from '../options.js';
 import { jsonOption, opResultJson, opResultText, output, type JsonFlag } from '../output.js';
-import { openRuntime, type Runtime } from '../runtime.js';
 import { resolveAccount, resolveEntitlement } from '../resolve.js';
 
 interface ChangeFlags extends JsonFlag {
@@ -35,26 +33,11 @@ function printResult(
   );
 }
 
-async function withConnector<T>(
-  io: CliIo,
-  name: string,
-  work: (runtime: Runtime, connectionId: number, connector: Connector, ctx: RunContext) => Promise<T>,
-): Promise<T> {
-  const runtime = await openRuntime({ env: io.env });
-  try {
-    const connection = await runtime.connectionNamed(name);
-    const connector = runtime.connectorOf(connection);
-    const ctx = createRunContext({ credentials: runtime.credentialsOf(connection), logger: runtime.logger });
-    return await work(runtime, connection.id, connector, ctx);
-  } finally {
-    await runtime.close();
-  }
-}
-
 /**
  * `grant`, `revoke` and `deprovision`: act on access through connectors that
  * can. Accounts are named by id or username, entitlements by id or name
  * (from the latest snapshot); `--dry-run` prints the calls without making them.
+ * Every action, dry runs included, is recorded in the audit trail.
  */
 export function registerChangeCommands(program: Command, io: CliIo): void {
   for (const kind of ['grant', 'revoke'] as const) {
@@ -78,13 +61,13 @@ export function registerChangeCommands(program: Command, io: CliIo): void {
         entitlement: string,
         flags: ChangeFlags & { expires?: Date },
       ) =>
-        withConnector(io, name, async (runtime, connectionId, connector, ctx) => {
+        withProvisioningSession(io, name, async ({ runtime, connection, connector, ctx, audited }) => {
           if (!isProvisioner(connector))
             throw new UnsupportedError(
               `The ${connector.manifest.displayName} connector cannot ${kind} access.`,
             );
-          const accountExternalId = await resolveAccount(runtime, connectionId, account);
-          const ref = await resolveEntitlement(runtime, connectionId, type, entitlement, { connector, ctx });
+          const accountExternalId = await resolveAccount(runtime, connection.id, account);
+          const ref = await resolveEntitlement(runtime, connection.id, type, entitlement, { connector, ctx });
           const dryRun = flags.dryRun === true;
           const op: ProvisionOp =
             kind === 'grant'
@@ -96,7 +79,15 @@ export function registerChangeCommands(program: Command, io: CliIo): void {
                   ...(flags.expires ? { expiresAt: flags.expires } : {}),
                 }
               : { kind, accountExternalId, entitlement: ref, dryRun };
-          printResult(io, flags, name, kind, await connector.provision(ctx, op));
+          const target: JsonObject = {
+            entitlement: { type: ref.type, externalId: ref.externalId },
+            asGiven: { account, entitlement },
+            ...(flags.expires ? { expiresAt: flags.expires.toISOString() } : {}),
+          };
+          const result = await audited({ operation: kind, accountExternalId, target, dryRun }, () =>
+            connector.provision(ctx, op),
+          );
+          printResult(io, flags, name, kind, result);
         }),
     );
   }
@@ -118,7 +109,7 @@ export function registerChangeCommands(program: Command, io: CliIo): void {
       action: string,
       flags: ChangeFlags & { to?: string; objects?: string; resume?: string },
     ) =>
-      withConnector(io, name, async (runtime, connectionId, connector, ctx) => {
+      withProvisioningSession(io, name, async ({ runtime, connection, connector, ctx, audited }) => {
         if (
           !isDeprovisioner(connector) ||
           !connector.manifest.deprovisionActions.some((supported) => supported === action)
@@ -127,7 +118,7 @@ export function registerChangeCommands(program: Command, io: CliIo): void {
             `The ${connector.manifest.displayName} connector supports deprovisioning by ${connector.manifest.deprovisionActions.join(', ') || 'no action'}, not "${action}".`,
           );
         }
-        const accountExternalId = await resolveAccount(runtime, connectionId, account);
+        const accountExternalId = await resolveAccount(runtime, connection.id, account);
         const dryRun = flags.dryRun === true;
         let deprovision: DeprovisionAction;
         if (action === 'transfer') {
@@ -136,7 +127,7 @@ export function registerChangeCommands(program: Command, io: CliIo): void {
           deprovision = {
             kind: 'transfer',
             accountExternalId,
-            toAccountExternalId: await resolveAccount(runtime, connectionId, flags.to),
+            toAccountExternalId: await resolveAccount(runtime, connection.id, flags.to),
             dryRun,
             ...(flags.objects ? { objectTypes: flags.objects.split(',').map((item) => item.trim()) } : {}),
             ...(flags.resume ? { resumeToken: flags.resume } : {}),
@@ -144,7 +135,18 @@ export function registerChangeCommands(program: Command, io: CliIo): void {
         } else {
           deprovision = { kind: action as 'deactivate' | 'release', accountExternalId, dryRun };
         }
-        printResult(io, flags, name, action, await connector.deprovision(ctx, deprovision));
+        const target: JsonObject =
+          deprovision.kind === 'transfer'
+            ? {
+                toAccountExternalId: deprovision.toAccountExternalId,
+                ...(deprovision.objectTypes ? { objectTypes: [...deprovision.objectTypes] } : {}),
+                ...(deprovision.resumeToken ? { resumed: true } : {}),
+              }
+            : {};
+        const result = await audited({ operation: deprovision.kind, accountExternalId, target, dryRun }, () =>
+          connector.deprovision(ctx, deprovision),
+        );
+        printResult(io, flags, name, action, result);
       }),
   );
 }

@@ -26,8 +26,10 @@ export function readSecretSpec(
 ): [string, string] {
   const match = /^([A-Za-z][A-Za-z0-9_]*)=(env:|@)(.+)$/.exec(spec);
   if (!match) {
+    // Only a well-formed name before "=" is repeated: anything else may be the secret itself.
+    const name = /^([A-Za-z][A-Za-z0-9_]*)=/.exec(spec)?.[1];
     throw new InvalidInputError(
-      `--secret "${spec.replace(/=.*/, '=…')}" must be name=env:VARIABLE or name=@file, e.g. clientSecret=env:SF_CLIENT_SECRET or privateKey=@server.key.`,
+      `--secret ${name ? `"${name}=…"` : '(value not shown)'} must be name=env:VARIABLE or name=@file, e.g. clientSecret=env:SF_CLIENT_SECRET or privateKey=@server.key. A secret is never taken literally: it would stay in shell history and process listings.`,
     );
   }
   const [, name, kind, source] = match as unknown as [string, string, string, string];

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import type { CliIo } from '../cli-io.js';
 import { startDaemon } from '../daemon/daemon.js';
 import { daemonLogger } from '../logging.js';
+import { positiveInteger } from '../options.js';
 import { openRuntime } from '../runtime.js';
 
 interface DaemonFlags {
@@ -10,6 +11,7 @@ interface DaemonFlags {
   readonly port: string;
   readonly grace: string;
   readonly refresh: string;
+  readonly unhealthyAfter: number;
 }
 
 function seconds(text: string, flag: string): number {
@@ -28,17 +30,31 @@ export function registerDaemonCommand(program: Command, io: CliIo): void {
     .option('--port <n>', 'port for /healthz and /metrics (0: any free port)', '9464')
     .option('--grace <seconds>', 'how long runs in flight may take to stop on SIGTERM', '30')
     .option('--refresh <seconds>', 'how often connections are re-read', '60')
+    .option(
+      '--unhealthy-after <failures>',
+      '/healthz answers 503 once a connection has failed this many sync runs in a row',
+      positiveInteger,
+      3,
+    )
     .action(async (flags: DaemonFlags) => {
       const port = Number(flags.port);
       if (!Number.isInteger(port) || port < 0 || port > 65_535)
         throw new InvalidInputError(`--port takes 0..65535, not "${flags.port}".`);
       const runtime = await openRuntime({ env: io.env, migrate: true, logger: daemonLogger(io) });
-      const daemon = await startDaemon(runtime, {
-        host: flags.host,
-        port,
-        refreshMs: seconds(flags.refresh, '--refresh'),
-        retry: { attempts: 3, backoffMs: 60_000 },
-      });
+      let daemon;
+      try {
+        daemon = await startDaemon(runtime, {
+          host: flags.host,
+          port,
+          refreshMs: seconds(flags.refresh, '--refresh'),
+          retry: { attempts: 3, backoffMs: 60_000 },
+          unhealthyAfterFailures: flags.unhealthyAfter,
+        });
+      } catch (error) {
+        // A port in use must not leave the database open (and the process hanging).
+        await runtime.close();
+        throw error;
+      }
       io.stdout.write(
         `accessledger daemon: ${daemon.scheduler.jobNames().length} scheduled job(s) [${daemon.scheduler.jobNames().join(', ')}]; ` +
           `database ${runtime.database.description}; ${daemon.url}/healthz and /metrics\n`,

@@ -5,6 +5,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CredentialNames } from '@accessledger/connector-salesforce';
+import type { RunFailed } from '@accessledger/scheduler';
 import { connectToEmulatedOrg } from '../emulated-connection.js';
 import { openRuntime, type Runtime } from '../runtime.js';
 import { startDaemon, type RunningDaemon } from './daemon.js';
@@ -54,10 +56,14 @@ describe('the daemon on the embedded database', () => {
 
     const health = await fetch(`${daemon.url}/healthz`);
     expect(health.status).toBe(200);
-    // The job fires every second: the next run may already hold the embedded database.
-    const healthBody = (await health.json()) as { database: string };
-    expect(healthBody).toMatchObject({ status: 'ok', jobs: ['sync:acme'] });
-    expect(['ok', 'in use by a running sync']).toContain(healthBody.database);
+    // The next fire may already be syncing (every second), and then the embedded database is not asked.
+    expect(await health.json()).toEqual({
+      status: 'ok',
+      reasons: [],
+      database: expect.stringMatching(/^(ok|in use by a running sync)$/),
+      failing: [],
+      jobs: ['sync:acme'],
+    });
 
     const response = await fetch(`${daemon.url}/metrics`);
     expect(response.headers.get('content-type')).toContain('text/plain');
@@ -118,5 +124,80 @@ describe('the daemon on the embedded database', () => {
     expect(latestRun?.error?.code).toBe('ABORTED');
     expect((await runtime.snapshots.latestSnapshot(connection.id))?.id).toBe(before?.id);
     emulator.faults.reset();
+  });
+});
+
+describe('/healthz of a daemon whose runs fail or whose database is unusable', () => {
+  it('answers 503 with the reason once a connection failed N runs in a row, and 200 again after a success', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'accessledger-health-'));
+    const local = await openRuntime({
+      env: { ACCESSLEDGER_DATA_DIR: join(root, 'db'), LOG_LEVEL: 'silent' },
+      migrate: true,
+    });
+    const connection = await connectToEmulatedOrg(local, 'broken', emulator, { sync: '* * * * * *' });
+    await local.credentialsOf(connection).set(CredentialNames.clientSecret, 'not-the-secret');
+    const running = await startDaemon(local, {
+      host: '127.0.0.1',
+      port: 0,
+      refreshMs: 60_000,
+      retry: { attempts: 1, backoffMs: 0 },
+      unhealthyAfterFailures: 2,
+    });
+    try {
+      await nextEvent<RunFailed>((listener) => running.scheduler.on('failed', listener));
+      const once = await fetch(`${running.url}/healthz`);
+      expect(once.status).toBe(200);
+      await nextEvent<RunFailed>((listener) => running.scheduler.on('failed', listener));
+      const twice = await fetch(`${running.url}/healthz`);
+      expect(twice.status).toBe(503);
+      const body = (await twice.json()) as { status: string; reasons: string[] };
+      expect(body.status).toBe('unhealthy');
+      expect(body.reasons).toEqual([
+        expect.stringMatching(
+          /^connection "broken": its last [2-9]\d* sync runs failed \(latest AUTH_FAILED\)$/,
+        ),
+      ]);
+
+      // The secret is fixed: the next run succeeds and the daemon is healthy again.
+      await local
+        .credentialsOf(connection)
+        .set(CredentialNames.clientSecret, emulator.connectedApp.clientSecret);
+      await nextEvent<RunSucceeded>((listener) => running.scheduler.on('succeeded', listener));
+      expect((await fetch(`${running.url}/healthz`)).status).toBe(200);
+    } finally {
+      await running.stop(5_000);
+      await local.close();
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+  it('answers 503 when the database answers a ping but its tables do not', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'accessledger-health-'));
+    const local = await openRuntime({
+      env: { ACCESSLEDGER_DATA_DIR: join(root, 'db'), LOG_LEVEL: 'silent' },
+      migrate: true,
+    });
+    const running = await startDaemon(local, {
+      host: '127.0.0.1',
+      port: 0,
+      refreshMs: 60_000,
+      retry: { attempts: 1, backoffMs: 0 },
+    });
+    try {
+      expect((await fetch(`${running.url}/healthz`)).status).toBe(200);
+      await local.database.knex.raw('ALTER TABLE sync_runs RENAME TO sync_runs_damaged');
+      const damaged = await fetch(`${running.url}/healthz`);
+      expect(damaged.status).toBe(503);
+      expect(await damaged.json()).toMatchObject({
+        status: 'unhealthy',
+        reasons: [expect.stringMatching(/^database unusable: .*sync_runs/)],
+      });
+      await local.database.knex.raw('ALTER TABLE sync_runs_damaged RENAME TO sync_runs');
+      expect((await fetch(`${running.url}/healthz`)).status).toBe(200);
+    } finally {
+      await running.stop(5_000);
+      await local.close();
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 });

@@ -7,7 +7,7 @@ import {
   Scheduler,
   type RunCoordinator,
 } from '@accessledger/scheduler';
-import type { Connection } from '@accessledger/storage';
+import { redactDatabaseUrls, type Connection, type FailingConnection } from '@accessledger/storage';
 import type { Runtime } from '../runtime.js';
 import { recordActivity } from '../activity-runner.js';
 import { syncConnection } from '../sync-runner.js';
@@ -20,6 +20,8 @@ export interface DaemonOptions {
   /** How often connections are re-read so that added, removed or rescheduled ones take effect. */
   readonly refreshMs: number;
   readonly retry: { readonly attempts: number; readonly backoffMs: number };
+  /** /healthz turns 503 once a connection's sync runs have failed this many times in a row. Default 3. */
+  readonly unhealthyAfterFailures?: number;
 }
 
 export interface RunningDaemon {
@@ -104,6 +106,41 @@ export async function startDaemon(runtime: Runtime, options: DaemonOptions): Pro
   }, options.refreshMs);
   refresher.unref();
 
+  const failureThreshold = options.unhealthyAfterFailures ?? 3;
+  // The embedded database's one connection belongs to a running sync until it ends: asking it would
+  // wait for the whole sync, so meanwhile /healthz repeats what it last learnt about failing runs.
+  let lastFailing: readonly FailingConnection[] = [];
+  const checkHealth = async (): Promise<{
+    status: 'ok' | 'unhealthy';
+    reasons: string[];
+    database: string;
+    failing: readonly FailingConnection[];
+  }> => {
+    let database = 'ok';
+    if (engine === 'pglite' && metrics.runsInFlight > 0) database = 'in use by a running sync';
+    else {
+      try {
+        await knex.raw('SELECT 1');
+        // Reading the runs also proves that the tables answer, not only the connection.
+        lastFailing = await runtime.runs.failingConnections(failureThreshold);
+      } catch (error) {
+        // Knex puts the statement before the driver's message: the message alone is the reason.
+        const message = error instanceof Error ? error.message : String(error);
+        const reason = message.includes(' - ') ? message.slice(message.lastIndexOf(' - ') + 3) : message;
+        database = `unusable: ${redactDatabaseUrls(reason)}`;
+      }
+    }
+    const reasons = [
+      ...(database.startsWith('unusable') ? [`database ${database}`] : []),
+      ...lastFailing.map(
+        (failing) =>
+          `connection "${failing.connection}": its last ${failing.failures} sync runs failed` +
+          (failing.lastErrorCode ? ` (latest ${failing.lastErrorCode})` : ''),
+      ),
+    ];
+    return { status: reasons.length === 0 ? 'ok' : 'unhealthy', reasons, database, failing: lastFailing };
+  };
+
   const server = createServer((request, response) => {
     void (async () => {
       if (request.method === 'GET' && request.url === '/metrics') {
@@ -112,20 +149,9 @@ export async function startDaemon(runtime: Runtime, options: DaemonOptions): Pro
         return;
       }
       if (request.method === 'GET' && request.url === '/healthz') {
-        // The embedded database's one connection belongs to a running sync until it ends: a ping
-        // would wait for the whole sync, so the health check does not ask it then.
-        const database =
-          engine === 'pglite' && metrics.runsInFlight > 0
-            ? 'in use by a running sync'
-            : await knex.raw('SELECT 1').then(
-                () => 'ok',
-                (error: unknown) => `unreachable: ${error instanceof Error ? error.message : String(error)}`,
-              );
-        const healthy = !database.startsWith('unreachable');
-        response.writeHead(healthy ? 200 : 503, { 'content-type': 'application/json' });
-        response.end(
-          JSON.stringify({ status: healthy ? 'ok' : 'unhealthy', database, jobs: scheduler.jobNames() }),
-        );
+        const health = await checkHealth();
+        response.writeHead(health.status === 'ok' ? 200 : 503, { 'content-type': 'application/json' });
+        response.end(JSON.stringify({ ...health, jobs: scheduler.jobNames() }));
         return;
       }
       response.writeHead(404, { 'content-type': 'text/plain' });

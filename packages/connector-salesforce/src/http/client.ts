@@ -1,7 +1,9 @@
 import {
   AbortedError,
+  InvalidInputError,
   RateLimitedError,
   throwIfAborted,
+  TransientError,
   type ApiCallUsage,
   type Logger,
 } from '@accessledger/core';
@@ -171,6 +173,7 @@ export class SalesforceClient {
       },
       signal,
     );
+    assertQueryPage(page.data, action);
     options.onTotalSize?.(page.data.totalSize);
     for (;;) {
       yield page.data.records as T[];
@@ -181,6 +184,7 @@ export class SalesforceClient {
         { method: 'GET', path: next, action, ...(headers ? { headers } : {}) },
         signal,
       );
+      assertQueryPage(page.data, action);
     }
   }
 
@@ -349,7 +353,7 @@ export class SalesforceClient {
     spec: RequestSpec,
     signal: AbortSignal,
   ): Promise<AxiosResponse<T>> {
-    const url = new URL(spec.path, `${session.instanceUrl}/`);
+    const url = instanceUrlFor(session, spec.path, spec.action);
     for (const [key, value] of Object.entries(spec.query ?? {})) url.searchParams.set(key, value);
     const response = await this.http.request<T>({
       method: spec.method,
@@ -365,6 +369,7 @@ export class SalesforceClient {
       },
     });
     this.recordUsage(response.headers['sforce-limit-info']);
+    assertJsonAnswer(response, spec.action);
     return response;
   }
 
@@ -388,6 +393,76 @@ export class SalesforceClient {
     }
     return mapNetworkError(axiosError, { url: axiosError.config?.url, action });
   }
+}
+
+/**
+ * Every answer the connector reads is JSON. A proxy's HTML error page, a
+ * captive portal, a body cut off mid-way or a wrong content type would
+ * otherwise reach the sync as a string or half an object.
+ */
+function assertJsonAnswer(response: AxiosResponse, action: string): void {
+  if (response.status === 204) return;
+  const contentType = String(response.headers['content-type'] ?? '');
+  const empty = response.data === '' || response.data === undefined || response.data === null;
+  if (empty && response.status !== 200) return;
+  if (!/^application\/(?:[\w.-]+\+)?json\b/i.test(contentType)) {
+    throw new TransientError(
+      `Salesforce answered ${action} with ${contentType || 'no content type'} instead of JSON` +
+        `${bodySnippet(response.data)}: a proxy or firewall between accessledger and Salesforce may have answered instead. Nothing was stored from it.`,
+      { upstreamCode: 'MALFORMED_RESPONSE', httpStatus: response.status },
+    );
+  }
+  if (typeof response.data === 'string') {
+    throw new TransientError(
+      `Salesforce answered ${action} with JSON that does not parse (${response.data.length} characters, cut off or malformed)` +
+        `${bodySnippet(response.data)}. Nothing was stored from it.`,
+      { upstreamCode: 'MALFORMED_RESPONSE', httpStatus: response.status },
+    );
+  }
+}
+
+/** A query page must say whether it is the last and carry its records (REST API Developer Guide: "Query"). */
+function assertQueryPage(page: unknown, action: string): asserts page is QueryResult {
+  const record = page && typeof page === 'object' ? (page as Record<string, unknown>) : {};
+  const missing = [
+    ...(typeof record['done'] === 'boolean' ? [] : ['done']),
+    ...(Array.isArray(record['records']) ? [] : ['records']),
+    ...(typeof record['totalSize'] === 'number' ? [] : ['totalSize']),
+    ...(record['done'] === false && typeof record['nextRecordsUrl'] !== 'string' ? ['nextRecordsUrl'] : []),
+  ];
+  if (missing.length > 0) {
+    throw new TransientError(
+      `Salesforce answered ${action} with a query page without ${missing.join(', ')}. Nothing was stored from it.`,
+      { upstreamCode: 'MALFORMED_RESPONSE' },
+    );
+  }
+}
+
+function bodySnippet(data: unknown): string {
+  const text = typeof data === 'string' ? data : '';
+  const plain = text
+    .replace(/<[^>]*>/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim()
+    .slice(0, 80);
+  return plain ? ` ("${plain}${text.length > 80 ? '…' : ''}")` : '';
+}
+
+/**
+ * The URL of a path on the session's instance. Paths come from this code or
+ * from Salesforce (`nextRecordsUrl`, links in answers): only a relative path
+ * on the instance is followed, so that no answer can send the bearer token to
+ * another origin. Checked before the request is built.
+ */
+function instanceUrlFor(session: SalesforceSession, path: string, action: string): URL {
+  const base = new URL(`${session.instanceUrl}/`);
+  const url = /^\/(?![/\\])/.test(path) ? new URL(path, base) : null;
+  if (!url || url.origin !== base.origin) {
+    throw new InvalidInputError(
+      `Not ${action}: Salesforce named the link "${path.slice(0, 200)}", which is not a path on the instance ${base.origin}; only relative paths are followed, and no token was sent.`,
+    );
+  }
+  return url;
 }
 
 /**

@@ -69,7 +69,7 @@ export function sessionGrantFor(
           { grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer', assertion },
           signal,
         );
-        return sessionFromToken(token);
+        return sessionFromToken(token, domain);
       };
     case 'client-credentials':
       return async (signal) => {
@@ -83,7 +83,7 @@ export function sessionGrantFor(
           { grant_type: 'client_credentials', client_id: settings.clientId, client_secret: clientSecret },
           signal,
         );
-        return sessionFromToken(token);
+        return sessionFromToken(token, domain);
       };
     case 'refresh-token':
       return async (signal) => {
@@ -118,7 +118,7 @@ export function sessionGrantFor(
         if (token.refresh_token && token.refresh_token !== refreshToken) {
           await credentials.set(CredentialNames.refreshToken, token.refresh_token);
         }
-        return sessionFromToken(token);
+        return sessionFromToken(token, domain);
       };
   }
 }

@@ -1,6 +1,7 @@
-import { AbortedError, InvalidInputError, throwIfAborted } from '@accessledger/core';
+import { AbortedError, AuthError, InvalidInputError, throwIfAborted } from '@accessledger/core';
 import axios, { type AxiosInstance } from 'axios';
 import { createSign } from 'node:crypto';
+import { assertInstanceUrl, type OrgDomain } from '../domains.js';
 import { mapNetworkError, mapOAuthError } from '../errors.js';
 import type { components } from '../generated/salesforce.js';
 
@@ -120,6 +121,15 @@ export async function postOAuthForm(
         action: endpoint === 'token' ? 'requesting an access token' : 'revoking a token',
       });
     });
+  if (response.status >= 300 && response.status < 400) {
+    const location: unknown = response.headers['location'];
+    throw new AuthError(
+      `The ${endpoint} endpoint ${options.loginUrl} answered ${response.status} with a redirect` +
+        (typeof location === 'string' ? ` to ${safeOrigin(location, options.loginUrl)}` : '') +
+        "; OAuth requests never follow redirects, so nothing was re-sent. Check the connection's domain: use the My Domain login host itself.",
+      { httpStatus: response.status },
+    );
+  }
   return { status: response.status, data: response.data };
 }
 
@@ -142,12 +152,21 @@ export async function requestToken(
   return token as TokenResponse;
 }
 
-export function sessionFromToken(token: TokenResponse): SalesforceSession {
+/** The session a token response opens; its `instance_url` must pass the host policy of `domain`. */
+export function sessionFromToken(token: TokenResponse, domain: OrgDomain): SalesforceSession {
   return {
     accessToken: token.access_token,
-    instanceUrl: token.instance_url.replace(/\/+$/, ''),
+    instanceUrl: assertInstanceUrl(token.instance_url, domain),
     identityUrl: token.id,
   };
+}
+
+function safeOrigin(location: string, base: string): string {
+  try {
+    return new URL(location, base).origin;
+  } catch {
+    return 'an unparsable location';
+  }
 }
 
 /**

@@ -6,6 +6,8 @@ import * as createSyncRuns from './20261128180100_create_sync_runs.js';
 import * as createAccessVersions from './20261128180200_create_access_versions.js';
 import * as createHistoryViews from './20261128180300_create_history_views.js';
 import * as addEffectiveAccessViews from './20261201231000_add_effective_access_views.js';
+import * as createProvisioningAudit from './20261201231500_create_provisioning_audit.js';
+import * as addSyncRunsRunner from './20261201234500_add_sync_runs_runner.js';
 
 interface NamedMigration {
   readonly name: string;
@@ -22,6 +24,8 @@ export const migrations: readonly NamedMigration[] = [
   { name: '20261128180200_create_access_versions', migration: createAccessVersions },
   { name: '20261128180300_create_history_views', migration: createHistoryViews },
   { name: '20261201231000_add_effective_access_views', migration: addEffectiveAccessViews },
+  { name: '20261201231500_create_provisioning_audit', migration: createProvisioningAudit },
+  { name: '20261201234500_add_sync_runs_runner', migration: addSyncRunsRunner },
 ];
 
 const migrationSource: Knex.MigrationSource<NamedMigration> = {
@@ -48,10 +52,26 @@ export interface SchemaStatus {
 
 /** Reports where the database stands; throws `SchemaTooNewError` when it has migrations this code lacks. */
 export async function checkSchema(knex: Knex): Promise<SchemaStatus> {
-  const known = migrations.map((entry) => entry.name);
+  return checkMigrations(
+    knex,
+    MIGRATIONS_TABLE,
+    migrations.map((entry) => entry.name),
+  );
+}
+
+/**
+ * The same check for any set of migrations recorded in its own Knex table (the
+ * scheduler's): a database with migrations this code does not know stops it
+ * with `SchemaTooNewError` before Knex would refuse with a less helpful message.
+ */
+export async function checkMigrations(
+  knex: Knex,
+  table: string,
+  known: readonly string[],
+): Promise<SchemaStatus> {
   const codeVersion = known[known.length - 1] ?? '';
-  const applied = (await knex.schema.hasTable(MIGRATIONS_TABLE))
-    ? (await knex(MIGRATIONS_TABLE).select<{ name: string }[]>('name')).map((row) => row.name).sort()
+  const applied = (await knex.schema.hasTable(table))
+    ? (await knex(table).select<{ name: string }[]>('name')).map((row) => row.name).sort()
     : [];
   const unknown = applied.filter((name) => !known.includes(name));
   const databaseVersion = applied[applied.length - 1] ?? null;

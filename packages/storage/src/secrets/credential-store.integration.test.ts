@@ -9,6 +9,7 @@ import { SecretBox, SecretDecryptionError } from './secret-box.js';
 
 const privateKey = '-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n-----END PRIVATE KEY-----';
 const refreshToken = '5Aep861TSESvWeug_xvFHRBTTbf_YrTWgEyjBJZ9-refresh';
+const AUDIENCE = 'https://acme.my.salesforce.com';
 
 function capturedLogger() {
   const lines: string[] = [];
@@ -26,7 +27,7 @@ describeEachEngine('DatabaseCredentialStore', (database) => {
     const { db } = database();
     const connectionId = await createConnection(db);
     const box = new SecretBox(Buffer.alloc(32, 1));
-    const store = new DatabaseCredentialStore(db.knex, connectionId, box);
+    const store = new DatabaseCredentialStore(db.knex, connectionId, box, AUDIENCE);
     await store.set('privateKey', privateKey);
     await store.set('refreshToken', 'first');
     await store.set('refreshToken', refreshToken);
@@ -51,9 +52,9 @@ describeEachEngine('DatabaseCredentialStore', (database) => {
     const one = await createConnection(db);
     const two = await createConnection(db);
     const box = new SecretBox(Buffer.alloc(32, 2));
-    await new DatabaseCredentialStore(db.knex, one, box).set('refreshToken', refreshToken);
+    await new DatabaseCredentialStore(db.knex, one, box, AUDIENCE).set('refreshToken', refreshToken);
 
-    const otherKey = new DatabaseCredentialStore(db.knex, one, new SecretBox(Buffer.alloc(32, 3)));
+    const otherKey = new DatabaseCredentialStore(db.knex, one, new SecretBox(Buffer.alloc(32, 3)), AUDIENCE);
     const mismatch = await otherKey.get('refreshToken').catch((error: unknown) => error);
     expect(mismatch).toBeInstanceOf(SecretDecryptionError);
     expect((mismatch as Error).message).toContain(box.fingerprint);
@@ -61,11 +62,30 @@ describeEachEngine('DatabaseCredentialStore', (database) => {
 
     const row = await db.knex(Tables.credentials).where({ connection_id: one, name: 'refreshToken' }).first();
     await db.knex(Tables.credentials).insert({ ...row, connection_id: two });
-    const moved = await new DatabaseCredentialStore(db.knex, two, box)
+    const moved = await new DatabaseCredentialStore(db.knex, two, box, AUDIENCE)
       .get('refreshToken')
       .catch((error: unknown) => error);
     expect(moved).toBeInstanceOf(SecretDecryptionError);
     expect(`${String(moved)} ${JSON.stringify(moved)}`).not.toContain(refreshToken);
+  });
+
+  it('binds a value to the login domain it was stored for: another domain cannot open it', async () => {
+    const { db } = database();
+    const connectionId = await createConnection(db);
+    const box = new SecretBox(Buffer.alloc(32, 6));
+    await new DatabaseCredentialStore(db.knex, connectionId, box, AUDIENCE).set('clientSecret', refreshToken);
+
+    // The same row, key and connection, but the connection now names another host.
+    const elsewhere = new DatabaseCredentialStore(db.knex, connectionId, box, 'https://evil.example');
+    const refused = await elsewhere.get('clientSecret').catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(SecretDecryptionError);
+    expect((refused as Error).message).toMatch(
+      /does not open for https:\/\/evil\.example: it was stored for another login domain/,
+    );
+    expect(`${String(refused)} ${JSON.stringify(refused)}`).not.toContain(refreshToken);
+    expect(await new DatabaseCredentialStore(db.knex, connectionId, box, AUDIENCE).get('clientSecret')).toBe(
+      refreshToken,
+    );
   });
 
   it('logs which credential was stored and read, never its value', async () => {
@@ -76,6 +96,7 @@ describeEachEngine('DatabaseCredentialStore', (database) => {
       db.knex,
       connectionId,
       new SecretBox(Buffer.alloc(32, 4)),
+      AUDIENCE,
       logger,
     );
     await store.set('refreshToken', refreshToken);
@@ -92,6 +113,7 @@ describeEachEngine('DatabaseCredentialStore', (database) => {
       db.knex,
       await createConnection(db),
       new SecretBox(Buffer.alloc(32, 5)),
+      AUDIENCE,
     );
     await expect(store.set('refreshToken', '')).rejects.toThrow(/use delete\(\) to remove it/);
   });

@@ -13,15 +13,23 @@ import type { SecretBox } from './secret-box.js';
  * never reach a log line or an error message; names do.
  *
  * @example
- * const credentials = new DatabaseCredentialStore(db.knex, connection.id, loadSecretBox({ engine: db.engine }));
+ * const credentials = new DatabaseCredentialStore(
+ *   db.knex, connection.id, loadSecretBox({ engine: db.engine }), 'https://acme.my.salesforce.com',
+ * );
  * await credentials.set('refreshToken', token);
  * const ctx = createRunContext({ credentials });
  */
 export class DatabaseCredentialStore implements CredentialStore {
+  /**
+   * `audience` is where the connection's credentials are sent (for Salesforce,
+   * its login origin). It is authenticated data of every sealed value, so a
+   * value stored for one host does not open once the connection points at another.
+   */
   constructor(
     private readonly knex: Knex,
     private readonly connectionId: number,
     private readonly box: SecretBox,
+    private readonly audience: string,
     private readonly logger?: Logger,
   ) {}
 
@@ -37,7 +45,17 @@ export class DatabaseCredentialStore implements CredentialStore {
           `Set ACCESSLEDGER_SECRET_KEY (or restore the key file) to the key used before, or store the credential again.`,
       );
     }
-    const value = this.box.open(row.ciphertext, this.associatedData(name), what);
+    let value: string;
+    try {
+      value = this.box.open(row.ciphertext, this.associatedData(name), what);
+    } catch (error) {
+      if (!(error instanceof SecretDecryptionError)) throw error;
+      throw new SecretDecryptionError(
+        `${what} does not open for ${this.audience || 'this connection'}: it was stored for another ` +
+          `login domain or record, or altered. If the connection's domain was changed on purpose, store the ` +
+          `credential again (\`accessledger connections add\` with --secret); it is never sent to a host it was not stored for.`,
+      );
+    }
     this.logger?.debug({ connectionId: this.connectionId, credential: name }, 'credential read');
     return value;
   }
@@ -82,6 +100,6 @@ export class DatabaseCredentialStore implements CredentialStore {
   }
 
   private associatedData(name: string): string {
-    return `accessledger/credentials/${this.connectionId}/${name}`;
+    return `accessledger/credentials/${this.connectionId}/${name}/${this.audience}`;
   }
 }
