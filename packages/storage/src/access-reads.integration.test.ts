@@ -34,6 +34,8 @@ describeEachEngine('access at a snapshot, holders of an entitlement, names of id
     expect(now.map((holder) => [holder.username, holder.viaName])).toEqual([
       ['bob@acme.com', 'Finance Admins'],
       ['frank@acme.com', null],
+      // The seeded integration user holds it directly too (issue 7's account kinds).
+      ['svc@acme.com', null],
     ]);
     const then = await store().holdersAt(history.connectionId, dataSteward, snapshotId(history, 1));
     expect(then.map((holder) => holder.username)).toContain('carol@acme.com');
