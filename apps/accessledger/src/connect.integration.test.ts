@@ -143,7 +143,9 @@ describe('connect --device', { timeout: 120_000 }, () => {
   it('prints the verification URL and user code, polls until the user allows, stores the token; a sync succeeds', async () => {
     await connectWithDevice('device', app.clientId, 'SF_CLIENT_SECRET');
     const sync = await cli('sync', 'device');
-    expect(sync.stderr).toBe('');
+    expect(sync.code).toBe(0);
+    // Progress lines go to stderr; an error would start with "accessledger:".
+    expect(sync.stderr).not.toContain('accessledger:');
     expect(sync.stdout).toMatch(/Snapshot #\d+ of "device"/);
   });
 
@@ -163,7 +165,7 @@ describe('connect --device', { timeout: 120_000 }, () => {
     );
     await run.waitForOutput(/enter the code [A-Z]+/);
     await answerDeviceCode(/enter the code ([A-Z]+)/.exec(run.stdout.value)?.[1] ?? '', 'deny');
-    expect(await run.exitCode).toBe(1);
+    expect(await run.exitCode).toBe(4);
     expect(run.stderr.value).toContain('Access was denied at the verification page. Nothing was stored');
     expect(await connectionNames()).not.toContain('device-denied');
   });
@@ -201,7 +203,7 @@ describe('the refresh token over the life of a connection', { timeout: 120_000 }
     });
     expect(revoke.status).toBe(200);
     const sync = await cli('sync', 'revoked');
-    expect(sync.code).toBe(1);
+    expect(sync.code).toBe(4);
     expect(sync.stderr).toContain('[AUTH_FAILED]');
     expect(sync.stderr).toContain('run `accessledger connect revoked` again');
     expect((await cli('connections', 'show', 'revoked')).stdout).toMatch(
@@ -254,7 +256,7 @@ describe('connections update and show', { timeout: 120_000 }, () => {
       '--config',
       '{"domain":"acme.lightning.force.com","auth":{"flow":"refresh-token","clientId":"x"}}',
     );
-    expect(invalid.code).toBe(1);
+    expect(invalid.code).toBe(3);
     expect(invalid.stderr).toContain('Lightning UI host');
     const config = {
       domain: emulator.baseUrl,
@@ -316,7 +318,7 @@ describe(
       await new Promise<void>((resolve) => squatter.listen(port, '127.0.0.1', resolve));
       try {
         const outcome = await runToEnd(webArgs('port-taken'), env());
-        expect(outcome.code).toBe(1);
+        expect(outcome.code).toBe(3);
         expect(outcome.stderr).toContain(`Port ${port} on 127.0.0.1 is in use`);
         expect(outcome.stderr).toContain('pass --port N');
       } finally {
@@ -327,7 +329,7 @@ describe(
 
     it('the callback never comes (timeout)', async () => {
       const outcome = await runToEnd(webArgs('timed-out', ['--timeout', '2']), env());
-      expect(outcome.code).toBe(1);
+      expect(outcome.code).toBe(7);
       expect(outcome.stderr).toContain('No answer from Salesforce within 2 s');
       expect(outcome.stderr).toContain('nothing was stored');
       expect(await connectionNames()).not.toContain('timed-out');
@@ -337,7 +339,7 @@ describe(
       const run = startCli(webArgs('interrupted'), env());
       await run.waitForOutput(/services\/oauth2\/authorize\?/);
       process.emit('SIGINT');
-      expect(await run.exitCode).toBe(1);
+      expect(await run.exitCode).toBe(130);
       expect(run.stderr.value).toContain(
         'Cancelled (Ctrl-C) before Salesforce answered: nothing was stored.',
       );
@@ -350,7 +352,7 @@ describe(
       const page = await fetch(`http://127.0.0.1:${port}/OauthRedirect?code=aPrxforged&state=not-ours`);
       expect(page.status).toBe(400);
       expect(await page.text()).toContain('state mismatch');
-      expect(await run.exitCode).toBe(1);
+      expect(await run.exitCode).toBe(4);
       expect(run.stderr.value).toContain('does not belong to this login (state mismatch)');
       expect(await connectionNames()).not.toContain('forged');
     });
@@ -361,7 +363,7 @@ describe(
         webArgs('wrong-callback').map((arg) => (arg === String(port) ? String(other) : arg)),
         env(),
       );
-      expect(outcome.code).toBe(1);
+      expect(outcome.code).toBe(3);
       expect(outcome.stderr).toContain(
         `does not list http://127.0.0.1:${other}/OauthRedirect as a callback URL (redirect_uri_mismatch)`,
       );
@@ -379,7 +381,7 @@ describe(
         app.clientId,
         '--no-open',
       );
-      expect(outcome.code).toBe(1);
+      expect(outcome.code).toBe(3);
       expect(outcome.stderr).toContain('Did you mean acme--uat.sandbox.my.salesforce.com?');
       expect(await connectionNames()).not.toContain('sandbox');
     });
@@ -394,7 +396,7 @@ describe(
         app.clientId,
         '--no-open',
       );
-      expect(outcome.code).toBe(1);
+      expect(outcome.code).toBe(3);
       expect(outcome.stderr).toContain(
         'is the Lightning UI host, not a login or API host: use acme.my.salesforce.com',
       );
@@ -403,7 +405,7 @@ describe(
 
     it('a new connection without --client-id', async () => {
       const outcome = await cli('connect', 'no-client', '--domain', 'login', '--no-open');
-      expect(outcome.code).toBe(1);
+      expect(outcome.code).toBe(3);
       expect(outcome.stderr).toContain('--client-id is required for a new connection');
     });
   },

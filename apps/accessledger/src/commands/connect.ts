@@ -1,5 +1,6 @@
 import {
   AbortedError,
+  TransientError,
   AuthError,
   ConflictError,
   createRunContext,
@@ -142,7 +143,8 @@ async function untilAnswered<T>(
   const timer = setTimeout(
     () =>
       controller.abort(
-        new AbortedError(
+        // Not an interruption: nobody finished the login in time, and the same command may work later.
+        new TransientError(
           `No answer from Salesforce within ${timeoutSeconds} s (the browser was not completed): nothing was stored. Run the command again, or raise --timeout.`,
         ),
       ),
