@@ -285,6 +285,20 @@ describe('connections update and show', { timeout: 120_000 }, () => {
     expect(show).toMatch(/last run:\s+#\d+ sync succeeded/);
     expect(show).not.toContain(app.clientSecret);
     expect(show).not.toContain(await storedRefreshToken('kept'));
+
+    // Credentials are bound to their host (issue 8): a config for another host must bring them again.
+    const moved = await cli(
+      'connections',
+      'update',
+      'kept',
+      '--config',
+      JSON.stringify({ ...config, domain: emulator.baseUrl.replace('127.0.0.1', 'localhost') }),
+    );
+    expect(moved.code).toBe(3);
+    expect(moved.stderr).toContain('never move to another host');
+    expect(moved.stderr).toContain('--secret clientSecret=env:VARIABLE --secret refreshToken=env:VARIABLE');
+    expect((await cli('connections', 'show', 'kept')).stdout).toContain(`"domain":"${emulator.baseUrl}"`);
+    expect((await cli('sync', 'kept')).code).toBe(0);
   });
 
   it('db status says where the key file is: inside the data folder', async () => {

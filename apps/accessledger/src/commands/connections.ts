@@ -235,6 +235,7 @@ export function registerConnectionCommands(program: Command, io: CliIo): void {
         const connection = await runtime.connectionNamed(name);
         if (config !== undefined) {
           runtime.registry.parseConfig({ name, connectorId: connection.connectorId, config });
+          await refuseUnmovedCredentials(runtime, connection, config, secrets);
         }
         // Config and credentials change together or not at all; the connection keeps its id and history.
         await runtime.database.knex.transaction(async (trx) => {
@@ -355,4 +356,30 @@ async function revokeBeforeRemoving(io: CliIo, runtime: Runtime, connection: Con
         'They may still work there: revoke them by hand (Salesforce: Setup > Connected Apps OAuth Usage > the app > Revoke).\n',
     );
   }
+}
+
+/**
+ * Stored credentials are bound to the host they are sent to (the connector's
+ * credential audience, e.g. the login domain): a config that points the
+ * connection elsewhere does not carry them along. Every stored credential has
+ * to be given again for the new host, or the change is refused before
+ * anything is written.
+ */
+async function refuseUnmovedCredentials(
+  runtime: Runtime,
+  connection: Connection,
+  config: JsonObject,
+  secrets: readonly (readonly [string, string])[],
+): Promise<void> {
+  const before = runtime.registry.credentialAudience(connection);
+  const after = runtime.registry.credentialAudience({ ...connection, config });
+  if (before === after) return;
+  const given = new Set(secrets.map(([secretName]) => secretName));
+  const missing = (await runtime.credentialsOf(connection).names()).filter((stored) => !given.has(stored));
+  if (missing.length === 0) return;
+  throw new InvalidInputError(
+    `The new config sends "${connection.name}"'s credentials to ${after} instead of ${before}. Stored credentials are ` +
+      `bound to ${before} and never move to another host: give them again for the new one ` +
+      `in the same command (${missing.map((secretName) => `--secret ${secretName}=env:VARIABLE`).join(' ')}). Nothing was changed.`,
+  );
 }

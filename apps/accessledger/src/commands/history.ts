@@ -165,7 +165,7 @@ export function registerHistoryCommands(program: Command, io: CliIo): void {
           })),
         }),
         () =>
-          (options.at ? `As of snapshot #${snapshot.id} (${isoMinute(snapshot.takenAt)} UTC):\n` : '') +
+          (options.at ? `As of snapshot #${snapshot.id} (${isoMinute(snapshot.takenAt)}):\n` : '') +
           table(
             ['TYPE', 'ENTITLEMENT', 'THROUGH', 'HELD SINCE (UTC)', 'EXPIRES'],
             grants.map((g) => [

@@ -60,7 +60,7 @@ export function registerWhoHasCommand(program: Command, io: CliIo): void {
           })),
         }),
         () =>
-          `${type} ${named.name ?? named.externalId} in snapshot #${snapshot.id} (${isoMinute(snapshot.takenAt)} UTC): ` +
+          `${type} ${named.name ?? named.externalId} in snapshot #${snapshot.id} (${isoMinute(snapshot.takenAt)}): ` +
           `${new Set(holders.map((holder) => holder.accountExternalId)).size} account(s)\n` +
           table(
             ['ACCOUNT', 'STATUS', 'THROUGH', 'HELD SINCE (UTC)', 'EXPIRES'],
