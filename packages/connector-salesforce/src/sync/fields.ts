@@ -25,6 +25,21 @@ export function flag(record: QueriedRecord, field: string): boolean {
   return record[field] === true;
 }
 
+/**
+ * A checkbox the answer must carry: SOQL returns checkbox fields as true or
+ * false, never null (SOQL and SOSL Reference: "Field Types" — checkbox), so a
+ * missing one is a malformed answer, never read as false (an active user must
+ * not become inactive because a proxy cut a field).
+ */
+export function requiredFlag(record: QueriedRecord, field: string): boolean {
+  const value = record[field];
+  if (typeof value !== 'boolean') {
+    const type = typeof record['attributes'] === 'object' ? describeType(record) : 'record';
+    throw new TypeError(`Salesforce returned a ${type} without a true/false ${field}.`);
+  }
+  return value;
+}
+
 export function count(record: QueriedRecord, field: string): number | null {
   const value = record[field];
   return typeof value === 'number' && Number.isFinite(value) ? value : null;

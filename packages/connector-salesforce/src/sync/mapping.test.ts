@@ -394,6 +394,12 @@ describe('users', () => {
     );
   });
 
+  it('refuses a user without IsActive rather than reading it as inactive (checkboxes are never null in SOQL)', () => {
+    const { IsActive: _omitted, ...withoutIsActive } = user;
+    expect(() => mapUser(withoutIsActive, mapping)).toThrow(/without a true\/false IsActive/);
+    expect(() => mapUser({ ...user, IsActive: null }, mapping)).toThrow(/without a true\/false IsActive/);
+  });
+
   it('labels the user type and keeps scalar attributes only', () => {
     const account = mapUser(user, mapping);
     expect(account.accountType).toBe('CsnOnly');

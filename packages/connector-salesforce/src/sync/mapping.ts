@@ -1,7 +1,15 @@
 import type { Account, ActivityRecord, Grant, JsonObject, SyncItem } from '@accessledger/core';
 import { keyPrefix } from '../salesforce-id.js';
 import { groupRef, ref, type AccessCatalog } from './catalog.js';
-import { dateTime, flag, jsonScalar, requiredText, text, type QueriedRecord } from './fields.js';
+import {
+  dateTime,
+  flag,
+  jsonScalar,
+  requiredFlag,
+  requiredText,
+  text,
+  type QueriedRecord,
+} from './fields.js';
 import type { RoleMembers } from './group-membership.js';
 
 export const LAST_LOGIN_SOURCE = 'User.LastLoginDate';
@@ -95,7 +103,11 @@ export function mapUser(user: QueriedRecord, mapping: UserMapping, kind: Account
     email: text(user, 'Email'),
     displayName: name || requiredText(user, 'Username'),
     // Frozen users keep their access but cannot log in (Salesforce Help: "Freeze or Unfreeze User Accounts").
-    status: !flag(user, 'IsActive') ? 'inactive' : mapping.frozenUserIds.has(id) ? 'suspended' : 'active',
+    status: !requiredFlag(user, 'IsActive')
+      ? 'inactive'
+      : mapping.frozenUserIds.has(id)
+        ? 'suspended'
+        : 'active',
     accountType: userType,
     createdAt: dateTime(user, 'CreatedDate'),
     attributes,
