@@ -1,4 +1,4 @@
-import { expandGroupNesting, type GroupNestingEdge } from './group-nesting.js';
+import { expandGroupNesting, type GroupNestingEdge } from '@accessledger/connector-kit';
 
 /**
  * Group types whose membership is listed in GroupMember and that accessledger

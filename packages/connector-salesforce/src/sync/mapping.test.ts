@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { buildAccessCatalog, type CatalogRows } from './catalog.js';
 import type { QueriedRecord } from './fields.js';
 import { RoleMembers } from './group-membership.js';
-import { expandGroupNesting } from './group-nesting.js';
+import { expandGroupNesting } from '@accessledger/connector-kit';
 import {
   accountKind,
   assignmentGrants,
