@@ -111,7 +111,7 @@ describe('token safety against a hostile or misconfigured server (real sockets)'
     const failure = await queryAll(client()).catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(AuthError);
     expect((failure as Error).message).toMatch(
-      /answered 307 with a redirect to http:\/\/127\.0\.0\.1:\d+; token requests never follow redirects/,
+      /answered 307 with a redirect to http:\/\/127\.0\.0\.1:\d+; OAuth requests never follow redirects/,
     );
     expect(login.seen).toHaveLength(1);
     expect(login.seen[0]?.body).toContain('client_secret=');
