@@ -280,7 +280,17 @@ describe('the accessledger CLI on the embedded database against an emulated org'
       ),
     );
     expect((await cli('audit', 'other')).stdout).toBe('No provisioning actions recorded for "other".\n');
-    expect((await cli('audit', '--since', 'yesterday')).stderr).toContain('--since takes a date');
+    const since = await cli('audit', '--since', 'yesterday');
+    expect(since.code).toBe(2);
+    expect(since.stderr).toContain('--since takes a date');
+    const json = JSON.parse((await cli('audit', 'acme', '--json')).stdout) as {
+      connection: string;
+      entries: { operation: string; outcome: string; dryRun: boolean; osUser: string }[];
+    };
+    expect(json.connection).toBe('acme');
+    expect(json.entries).toHaveLength(6);
+    expect(json.entries[0]).toMatchObject({ operation: 'grant', outcome: 'failed', dryRun: false });
+    expect(json.entries.some((entry) => entry.dryRun)).toBe(true);
   });
 
   it('prints labels from the org with control characters neutralised, so they cannot rewrite the terminal', async () => {
