@@ -30,9 +30,9 @@ export class CurrentVersions {
     this.mask = capacity - 1;
   }
 
-  /** Reads the current versions page by page along the current-key index. */
+  /** Reads the current versions page by page along the current-key index (in a transaction or not). */
   static async load(
-    trx: Knex.Transaction,
+    trx: Knex,
     kind: StagedKind,
     connectionId: number,
     pageRows: number = PAGE_ROWS,

@@ -85,8 +85,10 @@ export const stagedKinds: readonly StagedKind[] = [
   },
 ];
 
+const kindsByName = new Map(stagedKinds.map((staged) => [staged.kind, staged]));
+
 export function stagedKind(kind: SyncItemKind): StagedKind {
-  const found = stagedKinds.find((candidate) => candidate.kind === kind);
+  const found = kindsByName.get(kind);
   if (!found) throw new InvalidInputError(`Unknown sync item kind "${kind}"; expected ${kindNames()}.`);
   return found;
 }
@@ -107,11 +109,43 @@ export function stagingColumns(kind: StagedKind): string[] {
  */
 const STAGED_AS_TEXT = new Set(['jsonb', 'timestamptz']);
 
-export function stagingDdl(kind: StagedKind): string {
+/**
+ * The staging tables of one run: ordinary UNLOGGED tables named after the run,
+ * so that the load runs outside any transaction (each COPY batch commits on
+ * its own and a sync holds no connection between batches) and only the merge
+ * is one transaction. UNLOGGED: staged rows are throwaway, they need no WAL.
+ * A run that never merged has its tables dropped by `dropStaging`, or, when
+ * its process died, by the next write's sweep.
+ */
+export function stagingTable(kind: StagedKind, runId: number): string {
+  return `${kind.staging}_r${Math.trunc(runId)}`;
+}
+
+/** Key hashes of current versions to close, staged per kind and run. */
+export function vanishedTable(kind: StagedKind, runId: number): string {
+  return `${stagingTable(kind, runId)}_vanished`;
+}
+
+/** Which run a staging table belongs to, or undefined when the name is not a staging table's. */
+export function stagingRunId(tableName: string): number | undefined {
+  const match = STAGING_NAME.exec(tableName);
+  return match ? Number(match[1]) : undefined;
+}
+
+const STAGING_NAME = /^accessledger_staging_[a-z]+_r(\d+)(?:_vanished)?$/;
+
+/** The LIKE pattern every staging table name matches. */
+export const STAGING_NAME_PATTERN = 'accessledger\\_staging\\_%';
+
+export function stagingDdl(kind: StagedKind, runId: number): string {
   const columns = kind.columns
     .map(([name, type]) => `${name} ${STAGED_AS_TEXT.has(type) ? 'text' : type}`)
     .join(', ');
-  return `CREATE TEMP TABLE ${kind.staging} (seq bigint NOT NULL, key_hash uuid NOT NULL, content_hash uuid NOT NULL, ${columns}) ON COMMIT DROP`;
+  return `CREATE UNLOGGED TABLE ${stagingTable(kind, runId)} (seq bigint NOT NULL, key_hash uuid NOT NULL, content_hash uuid NOT NULL, ${columns}) WITH (autovacuum_enabled = false)`;
+}
+
+export function vanishedDdl(kind: StagedKind, runId: number): string {
+  return `CREATE UNLOGGED TABLE ${vanishedTable(kind, runId)} (key_hash uuid NOT NULL) WITH (autovacuum_enabled = false)`;
 }
 
 /** The staged value of a column as its versioned table's type, in SQL (for `alias.column`). */
@@ -147,15 +181,6 @@ export function encodeItem(item: SyncItem): EncodedItem {
 /** The COPY text line (newline-terminated) of an encoded item: arrival order, key hash, content hash, data. */
 export function stagingLine(encoded: EncodedItem, seq: number): string {
   return `${seq}\t${hash(encoded.key)}\t${encoded.contentHash.toString('hex', 0, 16)}\t${encoded.content}\n`;
-}
-
-/** Key hashes of current versions to close, staged per kind. */
-export function vanishedTable(kind: StagedKind): string {
-  return `${kind.staging}_vanished`;
-}
-
-export function vanishedDdl(kind: StagedKind): string {
-  return `CREATE TEMP TABLE ${vanishedTable(kind)} (key_hash uuid NOT NULL) ON COMMIT DROP`;
 }
 
 type CopyValue = string | boolean | Date | null;
