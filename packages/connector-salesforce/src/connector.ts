@@ -70,7 +70,7 @@ export class SalesforceConnector implements Syncer, ActivitySource, Provisioner,
     };
     for await (const item of syncOrg(
       client,
-      { concurrency: this.config.concurrency },
+      { concurrency: this.config.concurrency, queryRanges: this.config.queryRanges },
       { ...ctx, progress },
     )) {
       yield item;
