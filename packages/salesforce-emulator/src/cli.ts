@@ -69,6 +69,13 @@ async function main(): Promise<void> {
   console.log(`  client secret:  ${emulator.connectedApp.clientSecret}`);
   console.log(`  redirect URIs:  ${emulator.connectedApp.redirectUris.join(', ')}`);
   console.log(`  token URL:      ${emulator.baseUrl}/services/oauth2/token`);
+  // A line "stats" on stdin answers one JSON line of request counts (benchmarks read them).
+  process.stdin.setEncoding('utf8');
+  process.stdin.on('data', (chunk: string) => {
+    if (chunk.split('\n').some((line) => line.trim() === 'stats')) {
+      console.log(`stats ${JSON.stringify({ ...emulator.requestCounts, apiUsed: org.apiUsage.used() })}`);
+    }
+  });
   const stop = (): void => {
     void emulator.close().then(() => process.exit(0));
   };

@@ -47,8 +47,12 @@ export interface EmulatorHandle {
   readonly auth: OAuthServer;
   readonly connectedApp: EmulatorConnectedApp;
   readonly adminUsername: string;
+  /** API requests served since start, and how many of them were query pages (`/query`, `/queryAll`, next pages). */
+  readonly requestCounts: { readonly api: number; readonly queryPages: number };
   close(): Promise<void>;
 }
+
+const QUERY_PAGE_PATH = /^\/services\/data\/v\d+\.\d+\/(?:query|queryAll)(?:\/|$)/;
 
 function readBody(request: IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
@@ -154,12 +158,15 @@ export async function startEmulator(options: StartEmulatorOptions = {}): Promise
     return NOT_FOUND;
   };
 
+  const requestCounts = { api: 0, queryPages: 0 };
   const server = createServer((incoming, outgoing) => {
     void (async () => {
       const url = new URL(incoming.url ?? '/', `http://${incoming.headers.host ?? '127.0.0.1'}`);
       const body = await readBody(incoming);
       const isApi = url.pathname.startsWith('/services/data/v') || url.pathname.startsWith('/services/scim/');
       if (isApi) {
+        requestCounts.api += 1;
+        if (QUERY_PAGE_PATH.test(url.pathname)) requestCounts.queryPages += 1;
         const delay = faults.latencyFor();
         if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
         if (faults.shouldDropConnection()) {
@@ -200,6 +207,7 @@ export async function startEmulator(options: StartEmulatorOptions = {}): Promise
     faults,
     auth,
     adminUsername: org.adminUsername,
+    requestCounts,
     connectedApp: {
       clientId: registered.app.clientId,
       clientSecret: registered.app.clientSecret,
