@@ -36,11 +36,9 @@ export interface RunningDaemon {
  */
 export async function startDaemon(runtime: Runtime, options: DaemonOptions): Promise<RunningDaemon> {
   const { knex, engine } = runtime.database;
-  // The embedded database opens in one process only, and has one connection that a sync holds
-  // for its whole stream: leases there would wait on the sync they guard, and two syncs on each other.
+  // The embedded database opens in one process only: there is no other replica to share fires with.
   const coordinator: RunCoordinator =
     engine === 'pglite' ? new InProcessRunCoordinator() : new PostgresRunCoordinator(knex);
-  const serialize = engine === 'pglite' ? oneAtATime() : <T>(work: () => Promise<T>) => work();
 
   const scheduler = new Scheduler({ coordinator });
   const metrics = new DaemonMetrics();
@@ -72,13 +70,12 @@ export async function startDaemon(runtime: Runtime, options: DaemonOptions): Pro
         name,
         cron,
         retry: options.retry,
-        run: (signal) =>
-          serialize(async () => {
-            // Read the connection again: its config may have changed since it was scheduled.
-            const current = await runtime.connectionNamed(connection.name);
-            const outcome = await syncConnection(runtime, current, { signal });
-            return { summary: `snapshot #${outcome.snapshot.id}`, counts: { ...outcome.snapshot.counts } };
-          }),
+        run: async (signal) => {
+          // Read the connection again: its config may have changed since it was scheduled.
+          const current = await runtime.connectionNamed(connection.name);
+          const outcome = await syncConnection(runtime, current, { signal });
+          return { summary: `snapshot #${outcome.snapshot.id}`, counts: { ...outcome.snapshot.counts } };
+        },
       });
       scheduled.set(name, cron);
     }
@@ -101,15 +98,11 @@ export async function startDaemon(runtime: Runtime, options: DaemonOptions): Pro
         return;
       }
       if (request.method === 'GET' && request.url === '/healthz') {
-        // The embedded database's one connection belongs to a running sync until it ends: a ping
-        // would wait for the whole sync, so the health check does not ask it then.
-        const database =
-          engine === 'pglite' && metrics.runsInFlight > 0
-            ? 'in use by a running sync'
-            : await knex.raw('SELECT 1').then(
-                () => 'ok',
-                (error: unknown) => `unreachable: ${error instanceof Error ? error.message : String(error)}`,
-              );
+        // A sync holds the database only for one COPY batch or its merge, so a ping answers during it.
+        const database = await knex.raw('SELECT 1').then(
+          () => 'ok',
+          (error: unknown) => `unreachable: ${error instanceof Error ? error.message : String(error)}`,
+        );
         const healthy = !database.startsWith('unreachable');
         response.writeHead(healthy ? 200 : 503, { 'content-type': 'application/json' });
         response.end(
@@ -150,14 +143,4 @@ function listen(server: Server, host: string, port: number): Promise<void> {
     server.once('error', reject);
     server.listen(port, host, () => resolve());
   });
-}
-
-/** Runs the given work one piece at a time, in order of arrival. */
-function oneAtATime(): <T>(work: () => Promise<T>) => Promise<T> {
-  let tail: Promise<unknown> = Promise.resolve();
-  return <T>(work: () => Promise<T>): Promise<T> => {
-    const result = tail.then(work, work);
-    tail = result.catch(() => undefined);
-    return result;
-  };
 }
