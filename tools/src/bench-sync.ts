@@ -15,7 +15,7 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -34,7 +34,8 @@ const { values: options } = parseArgs({
   },
 });
 const engine = options.engine;
-if (engine !== 'pg' && engine !== 'pglite') throw new Error(`--engine must be pg or pglite, got "${engine}".`);
+if (engine !== 'pg' && engine !== 'pglite')
+  throw new Error(`--engine must be pg or pglite, got "${engine}".`);
 const latencyMs = Number(options.latency);
 const concurrency = Number(options.concurrency);
 const queryRanges = Number(options['query-ranges']);
@@ -77,12 +78,17 @@ async function startEmulatorProcess(): Promise<EmulatorProcess> {
     if (next) next(line);
     else seen.push(line);
   });
+  let exited: Error | undefined;
+  child.once('exit', (code) => {
+    exited = new Error(`The emulator exited with ${code}.`);
+    for (const waiter of waiting.splice(0)) waiter('');
+  });
   const nextLine = (): Promise<string> =>
     new Promise((resolve, reject) => {
       const buffered = seen.shift();
       if (buffered !== undefined) return resolve(buffered);
-      waiting.push(resolve);
-      child.once('exit', (code) => reject(new Error(`The emulator exited with ${code}.`)));
+      if (exited) return reject(exited);
+      waiting.push((line) => (exited ? reject(exited) : resolve(line)));
     });
   const fields = new Map<string, string>();
   while (!fields.has('client secret')) {
@@ -101,7 +107,8 @@ async function startEmulatorProcess(): Promise<EmulatorProcess> {
       child.stdin.write('stats\n');
       for (;;) {
         const line = await nextLine();
-        if (line.startsWith('stats ')) return JSON.parse(line.slice(6)) as { api: number; queryPages: number };
+        if (line.startsWith('stats '))
+          return JSON.parse(line.slice(6)) as { api: number; queryPages: number };
       }
     },
     stop: () => child.kill('SIGTERM'),
@@ -112,6 +119,7 @@ interface CliRun {
   readonly stdout: string;
   readonly wallMs: number;
   readonly peakRssBytes: number;
+  readonly cpuSeconds: number;
 }
 
 /** Runs `accessledger …` in a process of its own, reporting its peak RSS at exit. */
@@ -130,12 +138,17 @@ function accessledger(args: readonly string[], env: NodeJS.ProcessEnv, cwd: stri
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     child.on('exit', (code) => {
       const wallMs = performance.now() - started;
-      const rss = /peak-rss-kb (\d+)/.exec(stderr);
+      const usage = /peak-rss-kb (\d+) cpu-us (\d+)/.exec(stderr);
       if (code !== 0) {
         reject(new Error(`accessledger ${args.join(' ')} exited with ${code}:\n${stderr}`));
         return;
       }
-      resolve({ stdout, wallMs, peakRssBytes: Number(rss?.[1] ?? 0) * 1024 });
+      resolve({
+        stdout,
+        wallMs,
+        peakRssBytes: Number(usage?.[1] ?? 0) * 1024,
+        cpuSeconds: Number(usage?.[2] ?? 0) / 1e6,
+      });
     });
   });
 }
@@ -231,26 +244,29 @@ async function main(): Promise<void> {
       workDir,
     );
     console.log(
+      `load average: ${loadavg()
+        .map((load) => load.toFixed(2))
+        .join(' ')} on ${availableParallelism()} cores`,
+    );
+    console.log(
       `engine ${engine}; latency ${latencyMs} ms; concurrency ${concurrency}; query ranges ${queryRanges}; Node ${process.version}`,
     );
     let users = 0;
     for (const phase of ['first sync', 'unchanged re-sync', 're-sync after 1% churn'] as const) {
       if (phase === 're-sync after 1% churn') await churn(emulator, users);
+      const load = loadavg()[0] ?? 0;
       const before = await emulator.stats();
       const run = await accessledger(['sync', 'bench'], env, workDir);
       const after = await emulator.stats();
       const database = await openDatabase(databaseConfig);
-      const snapshot = await database
-        .knex(Tables.snapshots)
-        .orderBy('id', 'desc')
-        .first<{
-          account_count: number;
-          entitlement_count: number;
-          grant_count: number;
-          activity_count: number;
-          versions_opened: number;
-          versions_closed: number;
-        }>();
+      const snapshot = await database.knex(Tables.snapshots).orderBy('id', 'desc').first<{
+        account_count: number;
+        entitlement_count: number;
+        grant_count: number;
+        activity_count: number;
+        versions_opened: number;
+        versions_closed: number;
+      }>();
       await database.close();
       if (!snapshot) throw new Error('The sync recorded no snapshot.');
       users = Number(snapshot.account_count);
@@ -264,9 +280,9 @@ async function main(): Promise<void> {
       const boundMs = (pages * latencyMs) / concurrency;
       const seconds = run.wallMs / 1000;
       console.log(
-        `${phase}: ${seconds.toFixed(1)} s wall; ${calls} API calls, ${pages} query pages; ` +
+        `${phase} (load ${load.toFixed(1)}): ${seconds.toFixed(1)} s wall; ${calls} API calls, ${pages} query pages; ` +
           `${rows} rows (${Number(snapshot.versions_opened)} versions opened, ${Number(snapshot.versions_closed)} closed) = ` +
-          `${Math.round(rows / seconds)} rows/s; peak RSS ${mb(run.peakRssBytes)}; lower bound ${(boundMs / 1000).toFixed(1)} s ` +
+          `${Math.round(rows / seconds)} rows/s; sync process CPU ${run.cpuSeconds.toFixed(1)} s, peak RSS ${mb(run.peakRssBytes)}; lower bound ${(boundMs / 1000).toFixed(1)} s ` +
           `(pages × latency ÷ concurrency)${boundMs > 0 ? `, ${(run.wallMs / boundMs).toFixed(1)}× it` : ''}`,
       );
     }
