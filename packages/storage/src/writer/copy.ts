@@ -11,7 +11,12 @@ import type { Engine } from '../database.js';
  * `/dev/blob` device on the embedded engine (the query's `blob` option; see
  * PGlite's `_handleBlob`).
  */
-export type CopyBatch = (knex: Knex, table: string, columns: readonly string[], text: string) => Promise<void>;
+export type CopyBatch = (
+  knex: Knex,
+  table: string,
+  columns: readonly string[],
+  text: string,
+) => Promise<void>;
 
 export function copyBatchFor(engine: Engine): CopyBatch {
   return engine === 'pg' ? copyOverPg : copyThroughBlob;
@@ -42,7 +47,9 @@ const copyOverPg: CopyBatch = async (knex, table, columns, text) => {
 };
 
 const copyThroughBlob: CopyBatch = async (knex, table, columns, text) => {
-  await knex.raw(`COPY ${table} (${columns.join(', ')}) FROM '/dev/blob'`).options({ blob: new Blob([text]) });
+  await knex
+    .raw(`COPY ${table} (${columns.join(', ')}) FROM '/dev/blob'`)
+    .options({ blob: new Blob([text]) });
 };
 
 /**

@@ -191,7 +191,8 @@ export class SnapshotWriter {
     const knex = this.database.knex;
     const copies = new CopyPipeline(knex, this.copyBatch, this.copyDepth);
     const current = new Map<StagedKind, CurrentVersions>();
-    for (const kind of stagedKinds) current.set(kind, await CurrentVersions.load(knex, kind, input.connectionId));
+    for (const kind of stagedKinds)
+      current.set(kind, await CurrentVersions.load(knex, kind, input.connectionId));
     const pending = new Map<StagedKind, string[]>(stagedKinds.map((kind) => [kind, []]));
     const flush = async (kind: StagedKind, lines: string[]): Promise<void> => {
       await copies.push(stagingTable(kind, input.runId), stagingColumns(kind), lines.join(''));
@@ -221,7 +222,8 @@ export class SnapshotWriter {
             batch = [];
           }
         }
-        if (batch.length > 0) await copies.push(vanishedTable(kind, input.runId), ['key_hash'], batch.join(''));
+        if (batch.length > 0)
+          await copies.push(vanishedTable(kind, input.runId), ['key_hash'], batch.join(''));
       }
     } finally {
       // Never leave a COPY running on a table about to be dropped.
