@@ -101,6 +101,29 @@ function serverError(status: 500 | 503): EmulatorResponse {
       };
 }
 
+/**
+ * "In each REST call, the maximum length for the combined URI and headers is
+ * 16,384 bytes": past it Salesforce answers 414 URI Too Long when the URI
+ * alone is too long, else 431 Request Header Fields Too Large (Salesforce
+ * Help 000386264, "Maximum number of rows returned by SOQL queries over the
+ * REST API"). The help article gives no body; the emulator sends plain text.
+ */
+export const MAX_URI_AND_HEADERS_BYTES = 16_384;
+
+function oversizedRequest(incoming: IncomingMessage): EmulatorResponse | undefined {
+  const uriBytes = Buffer.byteLength(incoming.url ?? '');
+  if (uriBytes > MAX_URI_AND_HEADERS_BYTES) return { status: 414, body: 'URI Too Long' };
+  let headerBytes = 0;
+  for (let index = 0; index + 1 < incoming.rawHeaders.length; index += 2) {
+    headerBytes +=
+      Buffer.byteLength(incoming.rawHeaders[index] ?? '') +
+      Buffer.byteLength(incoming.rawHeaders[index + 1] ?? '');
+  }
+  if (uriBytes + headerBytes > MAX_URI_AND_HEADERS_BYTES)
+    return { status: 431, body: 'Request Header Fields Too Large' };
+  return undefined;
+}
+
 const NOT_FOUND: EmulatorResponse = {
   status: 404,
   headers: { 'Content-Type': 'application/json;charset=UTF-8' },
@@ -159,8 +182,15 @@ export async function startEmulator(options: StartEmulatorOptions = {}): Promise
   };
 
   const requestCounts = { api: 0, queryPages: 0 };
-  const server = createServer((incoming, outgoing) => {
+  // Node's own header limit (16 KB by default) would answer 431 before Salesforce's rules apply.
+  const server = createServer({ maxHeaderSize: 4 * MAX_URI_AND_HEADERS_BYTES }, (incoming, outgoing) => {
     void (async () => {
+      const oversized = oversizedRequest(incoming);
+      if (oversized !== undefined) {
+        incoming.resume();
+        write(outgoing, oversized);
+        return;
+      }
       const url = new URL(incoming.url ?? '/', `http://${incoming.headers.host ?? '127.0.0.1'}`);
       const body = await readBody(incoming);
       const isApi = url.pathname.startsWith('/services/data/v') || url.pathname.startsWith('/services/scim/');

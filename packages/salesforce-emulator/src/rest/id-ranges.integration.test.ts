@@ -114,6 +114,28 @@ describe('Id ranges', () => {
     expect((answer.body as { errorCode: string }[])[0]?.errorCode).toBe('INVALID_QUERY_FILTER_OPERATOR');
   });
 
+  it('answers 414 past 16,384 bytes of URI and 431 past 16,384 bytes of URI and headers (Help 000386264)', async () => {
+    const where = (count: number) =>
+      Array.from({ length: count }, (_, index) => `Id != '005${String(index).padStart(12, '0')}'`).join(
+        ' AND ',
+      );
+    const long = `${V}/query?q=${encodeURIComponent(`SELECT Id FROM User WHERE ${where(460)}`)}`;
+    expect(long.length).toBeGreaterThan(16_384);
+    const token = await accessTokenFor(emulator);
+    const status = async (path: string, headers: Record<string, string> = {}) =>
+      (
+        await fetch(`${emulator.baseUrl}${path}`, {
+          headers: { authorization: `Bearer ${token}`, ...headers },
+        })
+      ).status;
+    expect(await status(long)).toBe(414);
+    const fits = `${V}/query?q=${encodeURIComponent(`SELECT Id FROM User WHERE ${where(300)}`)}`;
+    expect(fits.length).toBeLessThan(16_384);
+    expect(await status(fits)).toBe(200);
+    const padding = 'x'.repeat(16_384 - fits.length);
+    expect(await status(fits, { 'X-Padding': padding })).toBe(431);
+  });
+
   it('counts API requests and query pages it served', async () => {
     const before = { ...emulator.requestCounts };
     const first = await query('SELECT Id FROM User', 500);
