@@ -239,8 +239,8 @@ export class SnapshotWriter {
     counts: ItemCounts,
   ): Promise<{ snapshot: Snapshot; changed: VersionedTable[] }> {
     // Sorting and hashing the staged rows in memory rather than on disk (a first snapshot of 50,000
-    // users sorts ~150 MB of grants).
-    await trx.raw(`SET LOCAL work_mem = '256MB'`);
+    // users sorts ~150 MB of grants). The embedded engine keeps its memory inside this process: less.
+    await trx.raw(`SET LOCAL work_mem = '${this.database.engine === 'pg' ? '256MB' : '64MB'}'`);
     const snapshotRow = await this.insertSnapshot(trx, input, counts);
     const snapshotId = Number(snapshotRow.id);
 
