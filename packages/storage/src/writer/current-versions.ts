@@ -75,11 +75,20 @@ export class CurrentVersions {
   /** True when a current version has exactly this content hash (then it is marked seen). */
   markSeen(contentHash: Buffer): boolean {
     if (this.size === 0) return false;
-    const words = bufferWords(contentHash);
-    for (let slot = (words[0] ?? 0) & this.mask; ; slot = (slot + 1) & this.mask) {
-      const state = this.states[slot];
-      if (state === EMPTY) return false;
-      if (this.matches(slot, words)) {
+    const w0 = contentHash.readUInt32BE(0);
+    const w1 = contentHash.readUInt32BE(4);
+    const w2 = contentHash.readUInt32BE(8);
+    const w3 = contentHash.readUInt32BE(12);
+    const hashes = this.hashes;
+    for (let slot = w0 & this.mask; ; slot = (slot + 1) & this.mask) {
+      if (this.states[slot] === EMPTY) return false;
+      const base = slot * WORDS_PER_SLOT;
+      if (
+        hashes[base] === w0 &&
+        hashes[base + 1] === w1 &&
+        hashes[base + 2] === w2 &&
+        hashes[base + 3] === w3
+      ) {
         this.states[slot] = SEEN;
         return true;
       }
@@ -124,11 +133,6 @@ export class CurrentVersions {
       this.hashes[base + 3] === words[3]
     );
   }
-}
-
-/** The first 128 bits of a digest as four big-endian 32-bit words (the order of its hex form). */
-function bufferWords(digest: Buffer): number[] {
-  return [digest.readUInt32BE(0), digest.readUInt32BE(4), digest.readUInt32BE(8), digest.readUInt32BE(12)];
 }
 
 function viewWords(view: DataView, offset: number): number[] {

@@ -321,16 +321,42 @@ function hash(text: string): string {
 
 /** JSON with object keys sorted, so that equal attributes hash equally whatever order the connector built them in. */
 export function canonicalJson(value: JsonValue): string {
+  // Connectors mostly build attributes with keys already in order: then the native serialiser gives
+  // exactly the canonical text, several times faster than building it here.
+  if (isCanonical(value)) return JSON.stringify(value);
+  return sortedJson(value);
+}
+
+function sortedJson(value: JsonValue): string {
   if (value === null || typeof value !== 'object') return JSON.stringify(value);
   if (!Array.isArray(value) && Object.keys(value).length === 0) return '{}';
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (Array.isArray(value)) return `[${value.map(sortedJson).join(',')}]`;
   const keys = Object.keys(value).sort();
   const parts: string[] = [];
   for (const key of keys) {
     const entry = value[key];
-    if (entry !== undefined) parts.push(`${JSON.stringify(key)}:${canonicalJson(entry)}`);
+    if (entry !== undefined) parts.push(`${JSON.stringify(key)}:${sortedJson(entry)}`);
   }
   return `{${parts.join(',')}}`;
+}
+
+/** True when JSON.stringify already writes `value` canonically: every object's keys in sorted order. */
+function isCanonical(value: JsonValue): boolean {
+  if (value === null || typeof value !== 'object') return true;
+  if (Array.isArray(value)) {
+    for (const entry of value) if (entry === undefined || !isCanonical(entry)) return false;
+    return true;
+  }
+  let previous: string | undefined;
+  for (const key in value) {
+    if (!Object.prototype.hasOwnProperty.call(value, key)) return false;
+    // Sorted as Array.prototype.sort() sorts strings: by UTF-16 code units.
+    if (previous !== undefined && !(previous < key)) return false;
+    const entry = value[key];
+    if (entry !== undefined && !isCanonical(entry)) return false;
+    previous = key;
+  }
+  return true;
 }
 
 function copyValueText(value: string | boolean | Date): string {
