@@ -7,8 +7,10 @@
  * run's lower bound (query pages × latency ÷ concurrency) with the ratio to it.
  *
  *   npm run bench:sync -- [--preset large] [--users N] [--latency 50] [--concurrency 4]
- *                         [--query-ranges 4] [--engine pg|pglite]
+ *                         [--query-ranges 4] [--engine pg|pglite] [--app-root DIR]
  *
+ * --app-root runs the `accessledger` of another checkout (an earlier commit, for a before/after on the
+ * same machine at the same time); the emulator is always this checkout's.
  * pg uses TEST_DATABASE_URL's server (default postgres://postgres@127.0.0.1:5432/postgres) and creates
  * and drops a database of its own; pglite writes to a temporary folder.
  */
@@ -31,6 +33,7 @@ const { values: options } = parseArgs({
     concurrency: { type: 'string', default: '4' },
     'query-ranges': { type: 'string', default: '4' },
     engine: { type: 'string', default: 'pg' },
+    'app-root': { type: 'string' },
   },
 });
 const engine = options.engine;
@@ -46,6 +49,7 @@ if (!Number.isInteger(queryRanges) || queryRanges < 1 || queryRanges > 8)
   throw new Error('--query-ranges must be a whole number from 1 to 8.');
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
+const appRoot = options['app-root'] ? path.resolve(options['app-root']) : root;
 const sourceNode = ['--conditions=@accessledger/source', '--import', 'tsx'];
 
 interface EmulatorProcess {
@@ -129,7 +133,7 @@ function accessledger(args: readonly string[], env: NodeJS.ProcessEnv, cwd: stri
   return new Promise((resolve, reject) => {
     const child = spawn(
       process.execPath,
-      ['--import', reporter, path.join(root, 'apps/accessledger/bin/accessledger.js'), ...args],
+      ['--import', reporter, path.join(appRoot, 'apps/accessledger/bin/accessledger.js'), ...args],
       { cwd, env },
     );
     let stdout = '';
