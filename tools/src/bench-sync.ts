@@ -31,7 +31,8 @@ const { values: options } = parseArgs({
     users: { type: 'string' },
     latency: { type: 'string', default: '50' },
     concurrency: { type: 'string', default: '4' },
-    'query-ranges': { type: 'string', default: '4' },
+    // Left to the connector's default unless given (an --app-root checkout may not know the setting).
+    'query-ranges': { type: 'string' },
     engine: { type: 'string', default: 'pg' },
     'app-root': { type: 'string' },
   },
@@ -41,11 +42,11 @@ if (engine !== 'pg' && engine !== 'pglite')
   throw new Error(`--engine must be pg or pglite, got "${engine}".`);
 const latencyMs = Number(options.latency);
 const concurrency = Number(options.concurrency);
-const queryRanges = Number(options['query-ranges']);
+const queryRanges = options['query-ranges'] === undefined ? undefined : Number(options['query-ranges']);
 if (!Number.isFinite(latencyMs) || latencyMs < 0) throw new Error('--latency must be a number of ms >= 0.');
 if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 8)
   throw new Error('--concurrency must be a whole number from 1 to 8.');
-if (!Number.isInteger(queryRanges) || queryRanges < 1 || queryRanges > 8)
+if (queryRanges !== undefined && (!Number.isInteger(queryRanges) || queryRanges < 1 || queryRanges > 8))
   throw new Error('--query-ranges must be a whole number from 1 to 8.');
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -230,7 +231,7 @@ async function main(): Promise<void> {
       allowCustomHosts: true,
       auth: { flow: 'client-credentials', clientId: emulator.clientId },
       concurrency,
-      queryRanges,
+      ...(queryRanges === undefined ? {} : { queryRanges }),
     };
     await accessledger(
       [
@@ -253,7 +254,7 @@ async function main(): Promise<void> {
         .join(' ')} on ${availableParallelism()} cores`,
     );
     console.log(
-      `engine ${engine}; latency ${latencyMs} ms; concurrency ${concurrency}; query ranges ${queryRanges}; Node ${process.version}`,
+      `engine ${engine}; latency ${latencyMs} ms; concurrency ${concurrency}; query ranges ${queryRanges ?? 'default'}; Node ${process.version}`,
     );
     let users = 0;
     for (const phase of ['first sync', 'unchanged re-sync', 're-sync after 1% churn'] as const) {
