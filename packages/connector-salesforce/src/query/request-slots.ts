@@ -1,7 +1,9 @@
 /**
- * A counting semaphore over HTTP requests: at most `size` run at once, the
- * rest wait in arrival order. One is shared by every read of a sync, so that
- * `concurrency` bounds the requests in flight however many cursors are open.
+ * A counting semaphore shared by every read of a sync. A slot is taken for
+ * each page from the moment its request is sent until the reader asks for the
+ * next page, so `size` bounds both the requests in flight and the pages
+ * fetched but not yet taken, however many cursors are open: memory holds at
+ * most `size` pages waiting, and the API sees at most `size` requests at once.
  */
 export class RequestSlots {
   private free: number;
@@ -11,29 +13,45 @@ export class RequestSlots {
     this.free = Math.max(1, Math.trunc(size));
   }
 
+  /** Runs one request in a slot. */
   async run<T>(work: () => Promise<T>): Promise<T> {
-    if (this.free > 0) this.free -= 1;
-    else await new Promise<void>((resolve) => this.waiting.push(resolve));
+    const release = await this.acquire();
     try {
       return await work();
     } finally {
-      const next = this.waiting.shift();
-      if (next) next();
-      else this.free += 1;
+      release();
     }
   }
 
-  /** The pages of a paged read, each page fetched inside a slot. */
+  /** The pages of a paged read; each holds a slot from its request until the next page is asked for. */
   async *pages<T>(source: AsyncIterable<T>): AsyncGenerator<T, void, undefined> {
     const iterator = source[Symbol.asyncIterator]();
     try {
       for (;;) {
-        const step = await this.run(() => iterator.next());
-        if (step.done) return;
-        yield step.value;
+        const release = await this.acquire();
+        try {
+          const step = await iterator.next();
+          if (step.done) return;
+          yield step.value;
+        } finally {
+          release();
+        }
       }
     } finally {
       await iterator.return?.();
     }
+  }
+
+  private async acquire(): Promise<() => void> {
+    if (this.free > 0) this.free -= 1;
+    else await new Promise<void>((resolve) => this.waiting.push(resolve));
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.free += 1;
+    };
   }
 }
