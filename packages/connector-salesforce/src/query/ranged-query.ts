@@ -88,7 +88,11 @@ export async function* queryInIdRanges(
     ),
   );
   const high = highest?.['Id'];
-  if (typeof high !== 'string') return;
+  if (typeof high !== 'string') {
+    // The object emptied since the first page: read what is left through one cursor rather than guess.
+    yield* slots.pages(client.query(select(query), signal, { action }));
+    return;
+  }
   const bounds = [last, ...splitIdSpan(last, high, parts), high];
   const sources = bounds.slice(1).map((upper, index) => () => {
     const lower = bounds[index] as string;
