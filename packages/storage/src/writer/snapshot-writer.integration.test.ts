@@ -8,6 +8,7 @@ import { describeEachEngine } from '../../test/engines.js';
 import { account, activity, entitlement, grant, ref } from '../../test/fixtures.js';
 import { countRows, createConnection, stagingTables, writeSnapshot } from '../../test/history-helpers.js';
 import { SnapshotWriter } from './snapshot-writer.js';
+import { stagedKinds, stagingDdl } from './staging.js';
 
 const adminPs = ref('permission_set', '0PS000000000001');
 const profile = ref('profile', '00e000000000001');
@@ -169,6 +170,28 @@ describeEachEngine('SnapshotWriter', (database) => {
     expect(failed?.status).toBe('failed');
     expect(failed?.error).toEqual({ code: 'INTERNAL', message: 'connection reset by peer' });
     expect(await stagingTables(db)).toEqual([]);
+  });
+
+  it('sweeps staging tables of runs that ended or that have been running for over a day, and keeps live ones', async () => {
+    const { db } = database();
+    const connectionId = await createConnection(db);
+    const runs = new SyncRunStore(db.knex);
+    const dead = await runs.start({
+      connectionId,
+      kind: 'sync',
+      startedAt: new Date(Date.now() - 25 * 3600_000),
+    });
+    const failed = await runs.start({ connectionId, kind: 'sync' });
+    await runs.finish(failed.id, { status: 'failed', error: { code: 'INTERNAL', message: 'killed' } });
+    const live = await runs.start({ connectionId, kind: 'sync' });
+    for (const run of [dead, failed, live]) {
+      for (const kind of stagedKinds) await db.knex.raw(stagingDdl(kind, run.id));
+    }
+    await writeSnapshot(db, connectionId, baseOrg());
+    const left = await stagingTables(db);
+    expect(left.length).toBe(stagedKinds.length);
+    expect(left.every((name) => name.endsWith(`_r${live.id}`))).toBe(true);
+    for (const name of left) await db.knex.raw(`DROP TABLE ${name}`);
   });
 
   it('stages outside a transaction: the database answers other queries while a sync streams', async () => {

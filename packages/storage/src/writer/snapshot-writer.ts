@@ -36,6 +36,8 @@ import type { StagedKind } from './staging.js';
 export const MERGE_LOCK_NAMESPACE = 0x41_4c_4d_47; // "ALMG"
 
 const DEFAULT_BATCH_ROWS = 5_000;
+/** Staging tables of a run still `running` this long after it started are dropped by the next write. */
+const STALE_STAGING_HOURS = 24;
 
 export interface WriteSnapshotInput {
   readonly connectionId: number;
@@ -370,7 +372,8 @@ async function dropStaging(knex: Knex, runId: number): Promise<void> {
 /**
  * Drops the staging tables of runs that are no longer running: what a process
  * that died mid-load left behind (its run is failed as abandoned later, or
- * already was). Tables of runs still running are another sync's, in progress.
+ * already was). Tables of runs still running are another sync's, in progress,
+ * unless the run started more than a day ago.
  */
 async function sweepStaleStaging(knex: Knex): Promise<void> {
   const found = await knex.raw<{ rows: { relname: string }[] }>(
@@ -385,11 +388,14 @@ async function sweepStaleStaging(knex: Knex): Promise<void> {
     byRun.set(runId, [...(byRun.get(runId) ?? []), relname]);
   }
   if (byRun.size === 0) return;
+  // On a server database a run whose process died stays `running` (another replica may own it), so a
+  // run still `running` a day after it started is taken for dead too: no sync takes that long.
   const running = new Set(
     (
       await knex<SyncRunRow>(Tables.syncRuns)
         .whereIn('id', [...byRun.keys()])
         .andWhere({ status: 'running' })
+        .andWhereRaw(`started_at > now() - interval '${STALE_STAGING_HOURS} hours'`)
         .select('id')
     ).map((row) => Number(row.id)),
   );
