@@ -11,7 +11,7 @@ import type { TestDatabase } from '../../test/engines.js';
 import { account, grant, ref } from '../../test/fixtures.js';
 import { countRows, createConnection, stagingTables, writeSnapshot } from '../../test/history-helpers.js';
 import { openDatabase } from '../database.js';
-import { ConflictError } from '@accessledger/core';
+import { TransientError } from '@accessledger/core';
 import { MERGE_LOCK_NAMESPACE } from './snapshot-writer.js';
 
 const pgCase = engineCases.find((engineCase) => engineCase.engine === 'pg');
@@ -176,7 +176,7 @@ describe.skipIf(pgCase.skip)(`merges across processes and connections [${pgCase.
         yield account('C99');
       }
       const attempt = writeSnapshot(db, connectionId, slow());
-      await expect(attempt).rejects.toThrow(ConflictError);
+      await expect(attempt).rejects.toThrow(TransientError);
       await expect(attempt).rejects.toThrow(/Run it again/);
       const current = await db
         .knex(Tables.accounts)

@@ -4,6 +4,7 @@ import {
   ConflictError,
   InvalidInputError,
   throwIfAborted,
+  TransientError,
   toErrorInfo,
 } from '@accessledger/core';
 import type { Knex } from 'knex';
@@ -93,7 +94,7 @@ const countKey: Record<SyncItemKind, keyof ItemCounts> = {
  *
  * Writes of one connection in one process wait for each other; a write that
  * finds another process's snapshot committed since it read the current
- * versions fails with a ConflictError and writes nothing (run it again).
+ * versions fails with a (retryable) TransientError and writes nothing.
  * Anything that goes wrong before commit (an error, the abort signal, the
  * process dying) leaves no trace but the run's failure record: staging tables
  * are dropped at once, or by the next write's sweep when the process died.
@@ -144,9 +145,11 @@ export class SnapshotWriter {
         await trx.raw('SELECT pg_advisory_xact_lock(?, ?)', [MERGE_LOCK_NAMESPACE, input.connectionId]);
         const latest = await latestSnapshotId(trx, input.connectionId);
         if (latest !== base) {
-          throw new ConflictError(
+          // Retryable: the next attempt reads the new current versions and merges cleanly.
+          throw new TransientError(
             `Another sync of connection ${input.connectionId} committed snapshot ${String(latest)} while this one ` +
               `was reading; nothing of this sync was written. Run it again.`,
+            { upstreamCode: 'CONCURRENT_SNAPSHOT' },
           );
         }
         const merged = await this.merge(trx, input, counts);
