@@ -9,7 +9,6 @@ import {
   type RunContext,
 } from '@accessledger/core';
 import { ActivityWriter, type Connection } from '@accessledger/storage';
-import { RunCredentialStore } from './run-credentials.js';
 import type { Runtime } from './runtime.js';
 import type { SyncOptions, SyncOutcome } from './sync-runner.js';
 
@@ -36,14 +35,12 @@ export async function recordActivity(
   const started = performance.now();
   const run = await runtime.runs.start({ connectionId: connection.id, kind: 'activity' });
   logger.info({ runId: run.id }, 'activity run started');
-  let credentials: RunCredentialStore | undefined;
   let usage: ApiCallUsage | null = null;
   try {
-    credentials = await RunCredentialStore.load(runtime.credentialsOf(connection));
     const ctx: RunContext = {
       signal: options.signal,
       logger,
-      credentials,
+      credentials: runtime.credentialsOf(connection),
       progress: {
         report: (progress) => {
           if (progress.usage) usage = progress.usage;
@@ -72,7 +69,5 @@ export async function recordActivity(
       });
     }
     throw error;
-  } finally {
-    await credentials?.flush();
   }
 }

@@ -9,7 +9,6 @@ import {
   type RunContext,
 } from '@accessledger/core';
 import type { Connection, Snapshot } from '@accessledger/storage';
-import { RunCredentialStore } from './run-credentials.js';
 import type { Runtime } from './runtime.js';
 
 export interface SyncOutcome {
@@ -43,16 +42,16 @@ export async function syncConnection(
     ...(runnerKey !== undefined ? { runnerKey } : {}),
   });
   logger.info({ runId: run.id }, 'sync started');
-  let credentials: RunCredentialStore | undefined;
   // The connector's last word on the API calls of this run, stored with the run.
   let usage: ApiCallUsage | null = null;
   try {
     const connector = runtime.connectorOf(connection);
-    credentials = await RunCredentialStore.load(runtime.credentialsOf(connection));
     const ctx: RunContext = {
       signal: options.signal,
       logger,
-      credentials,
+      // Read and written in the database as the connector needs them: the snapshot writer holds no
+      // connection while the stream runs, so a token renewed mid-sync is stored at once.
+      credentials: runtime.credentialsOf(connection),
       progress: {
         report: (progress) => {
           if (progress.usage) usage = progress.usage;
@@ -80,9 +79,6 @@ export async function syncConnection(
       options.signal.aborted || (isAccessLedgerError(error) && error.code === ErrorCodes.aborted);
     await recordFailure(runtime, run.id, aborted ? 'aborted' : 'failed', error, logger);
     throw error;
-  } finally {
-    // A refresh token rotated during the run must be kept whether the sync succeeded or not.
-    await credentials?.flush();
   }
 }
 

@@ -13,6 +13,7 @@ describe('salesforceConfigSchema', () => {
       minRemainingApiCalls: 1000,
       queryBatchSize: 2000,
       concurrency: 4,
+      queryRanges: 4,
       transferObjects: ['Account', 'Opportunity', 'Task'],
       scim: 'auto',
     });

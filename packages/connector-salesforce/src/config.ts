@@ -71,6 +71,11 @@ export const salesforceConfigSchema = z
       .min(1, { error: 'concurrency must be at least 1.' })
       .max(8, { error: 'concurrency can be at most 8: more parallel queries only burn API budget faster.' })
       .default(4),
+    queryRanges: z
+      .int({ error: 'queryRanges must be a whole number between 1 and 8.' })
+      .min(1, { error: 'queryRanges must be at least 1 (1 reads each object through one cursor).' })
+      .max(8, { error: 'queryRanges can be at most 8: each range costs up to one extra page of API calls.' })
+      .default(4),
     transferObjects: z
       .array(
         z.string().regex(/^[A-Za-z][A-Za-z0-9_]*$/, {

@@ -79,7 +79,7 @@ export class SalesforceConnector
     };
     for await (const item of syncOrg(
       client,
-      { concurrency: this.config.concurrency },
+      { concurrency: this.config.concurrency, queryRanges: this.config.queryRanges },
       { ...ctx, progress },
     )) {
       yield item;

@@ -86,6 +86,13 @@ async function main(): Promise<void> {
       `  how to log in:  written to ${authFile} (mode 0600: it holds the secrets and the JWT private key)`,
     );
   }
+  // A line "stats" on stdin answers one JSON line of request counts (benchmarks read them).
+  process.stdin.setEncoding('utf8');
+  process.stdin.on('data', (chunk: string) => {
+    if (chunk.split('\n').some((line) => line.trim() === 'stats')) {
+      console.log(`stats ${JSON.stringify({ ...emulator.requestCounts, apiUsed: org.apiUsage.used() })}`);
+    }
+  });
   const stop = (): void => {
     void emulator.close().then(() => process.exit(0));
   };

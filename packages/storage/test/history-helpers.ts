@@ -45,3 +45,11 @@ export async function countRows(
   const [row] = await db.knex(table).where(where).count<{ count: string | number }[]>({ count: '*' });
   return Number(row?.count ?? 0);
 }
+
+/** Names of the writer's staging tables left in the database (none once every write has ended). */
+export async function stagingTables(db: Database): Promise<string[]> {
+  const found = await db.knex.raw<{ rows: { relname: string }[] }>(
+    `SELECT relname FROM pg_class WHERE relkind = 'r' AND relname LIKE 'accessledger\\_staging\\_%' ORDER BY relname`,
+  );
+  return found.rows.map((row) => row.relname);
+}

@@ -39,11 +39,9 @@ export interface RunningDaemon {
  */
 export async function startDaemon(runtime: Runtime, options: DaemonOptions): Promise<RunningDaemon> {
   const { knex, engine } = runtime.database;
-  // The embedded database opens in one process only, and has one connection that a sync holds
-  // for its whole stream: leases there would wait on the sync they guard, and two syncs on each other.
+  // The embedded database opens in one process only: there is no other replica to share fires with.
   const coordinator: RunCoordinator =
     engine === 'pglite' ? new InProcessRunCoordinator() : new PostgresRunCoordinator(knex);
-  const serialize = engine === 'pglite' ? oneAtATime() : <T>(work: () => Promise<T>) => work();
 
   const scheduler = new Scheduler({ coordinator });
   const metrics = new DaemonMetrics();
@@ -77,21 +75,20 @@ export async function startDaemon(runtime: Runtime, options: DaemonOptions): Pro
         name,
         cron,
         retry: options.retry,
-        run: (signal) =>
-          serialize(async () => {
-            // Read the connection again: its config may have changed since it was scheduled.
-            const current = await runtime.connectionNamed(connection.name);
-            const outcome = await (kind === 'sync' ? syncConnection : recordActivity)(runtime, current, {
-              signal,
-            });
-            return {
-              summary: `snapshot #${outcome.snapshot.id}`,
-              counts: {
-                ...outcome.snapshot.counts,
-                ...(await apiUsageCounts(runtime, outcome.snapshot.syncRunId)),
-              },
-            };
-          }),
+        run: async (signal) => {
+          // Read the connection again: its config may have changed since it was scheduled.
+          const current = await runtime.connectionNamed(connection.name);
+          const outcome = await (kind === 'sync' ? syncConnection : recordActivity)(runtime, current, {
+            signal,
+          });
+          return {
+            summary: `snapshot #${outcome.snapshot.id}`,
+            counts: {
+              ...outcome.snapshot.counts,
+              ...(await apiUsageCounts(runtime, outcome.snapshot.syncRunId)),
+            },
+          };
+        },
       });
       scheduled.set(name, cron);
     }
@@ -107,8 +104,7 @@ export async function startDaemon(runtime: Runtime, options: DaemonOptions): Pro
   refresher.unref();
 
   const failureThreshold = options.unhealthyAfterFailures ?? 3;
-  // The embedded database's one connection belongs to a running sync until it ends: asking it would
-  // wait for the whole sync, so meanwhile /healthz repeats what it last learnt about failing runs.
+  // A sync holds the database only for one COPY batch or its merge, so the checks answer during it.
   let lastFailing: readonly FailingConnection[] = [];
   const checkHealth = async (): Promise<{
     status: 'ok' | 'unhealthy';
@@ -117,18 +113,15 @@ export async function startDaemon(runtime: Runtime, options: DaemonOptions): Pro
     failing: readonly FailingConnection[];
   }> => {
     let database = 'ok';
-    if (engine === 'pglite' && metrics.runsInFlight > 0) database = 'in use by a running sync';
-    else {
-      try {
-        await knex.raw('SELECT 1');
-        // Reading the runs also proves that the tables answer, not only the connection.
-        lastFailing = await runtime.runs.failingConnections(failureThreshold);
-      } catch (error) {
-        // Knex puts the statement before the driver's message: the message alone is the reason.
-        const message = error instanceof Error ? error.message : String(error);
-        const reason = message.includes(' - ') ? message.slice(message.lastIndexOf(' - ') + 3) : message;
-        database = `unusable: ${redactDatabaseUrls(reason)}`;
-      }
+    try {
+      await knex.raw('SELECT 1');
+      // Reading the runs also proves that the tables answer, not only the connection.
+      lastFailing = await runtime.runs.failingConnections(failureThreshold);
+    } catch (error) {
+      // Knex puts the statement before the driver's message: the message alone is the reason.
+      const message = error instanceof Error ? error.message : String(error);
+      const reason = message.includes(' - ') ? message.slice(message.lastIndexOf(' - ') + 3) : message;
+      database = `unusable: ${redactDatabaseUrls(reason)}`;
     }
     const reasons = [
       ...(database.startsWith('unusable') ? [`database ${database}`] : []),
@@ -202,14 +195,4 @@ function listen(server: Server, host: string, port: number): Promise<void> {
     server.once('error', reject);
     server.listen(port, host, () => resolve());
   });
-}
-
-/** Runs the given work one piece at a time, in order of arrival. */
-function oneAtATime(): <T>(work: () => Promise<T>) => Promise<T> {
-  let tail: Promise<unknown> = Promise.resolve();
-  return <T>(work: () => Promise<T>): Promise<T> => {
-    const result = tail.then(work, work);
-    tail = result.catch(() => undefined);
-    return result;
-  };
 }

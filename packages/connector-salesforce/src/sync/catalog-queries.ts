@@ -1,6 +1,6 @@
 import { throwIfAborted, type ProgressReporter } from '@accessledger/core';
 import type { DescribeSObjectResult, SalesforceClient } from '../http/client.js';
-import { select, where } from '../soql.js';
+import { select, where, type SelectQuery } from '../soql.js';
 import { buildAccessCatalog, type AccessCatalog } from './catalog.js';
 import type { QueriedRecord } from './fields.js';
 import { DERIVED_GROUP_TYPES, MEMBER_LISTED_GROUP_TYPES } from './group-membership.js';
@@ -106,22 +106,29 @@ export function userAttributeFields(describe: DescribeSObjectResult): {
   const fields: string[] = [...standard];
   const omitted: string[] = [];
   for (const name of custom) {
-    const soql = userQuery([...fields, name]);
+    // Room for the Id range a split read adds: ` AND (Id > '…') AND (Id <= '…') ORDER BY Id ASC`.
+    const soql = `${userQuery([...fields, name])}${ID_RANGE_ROOM}`;
     if (encodeURIComponent(soql).length > MAX_ENCODED_QUERY_LENGTH) omitted.push(name);
     else fields.push(name);
   }
   return { fields, omitted };
 }
 
+const ID_RANGE_ROOM = ` WHERE (Id > '005000000000000AAA') AND (Id <= '005000000000000AAA') ORDER BY Id DESC`;
+
+export function userSelect(attributeFields: readonly string[]): SelectQuery {
+  return { fields: [...new Set([...USER_CORE_FIELDS, ...attributeFields])], from: 'User' };
+}
+
 export function userQuery(attributeFields: readonly string[]): string {
-  return select({ fields: [...new Set([...USER_CORE_FIELDS, ...attributeFields])], from: 'User' });
+  return select(userSelect(attributeFields));
 }
 
 export interface LoadedCatalog {
   readonly catalog: AccessCatalog;
   readonly userMapping: UserMapping;
-  /** The User statement, with the attribute fields this org has. */
-  readonly userSoql: string;
+  /** The User query, with the attribute fields this org has (a split read adds Id ranges to it). */
+  readonly userQuery: SelectQuery;
   readonly omittedUserFields: readonly string[];
   /** The PermissionSetAssignment fields this org has (IsRevoked only where user access policies are on). */
   readonly assignmentFields: readonly string[];
@@ -320,7 +327,7 @@ export async function loadCatalog(
   return {
     catalog,
     userMapping: { attributeFields: attributes.fields, frozenUserIds },
-    userSoql: userQuery(attributes.fields),
+    userQuery: userSelect(attributes.fields),
     omittedUserFields: attributes.omitted,
     assignmentFields: assignmentFieldsOf(byName.get('assignmentDescribe') as DescribeSObjectResult),
   };

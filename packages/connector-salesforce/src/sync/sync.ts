@@ -6,6 +6,8 @@ import {
   type SyncItem,
 } from '@accessledger/core';
 import type { SalesforceClient } from '../http/client.js';
+import { queryInIdRanges, type SplittableQuery } from '../query/ranged-query.js';
+import { RequestSlots } from '../query/request-slots.js';
 import { select, where } from '../soql.js';
 import type { AccessCatalog } from './catalog.js';
 import { loadCatalog } from './catalog-queries.js';
@@ -26,6 +28,8 @@ import { mergeStreams } from './merge.js';
 export interface SyncSettings {
   /** Queries in flight at once. */
   readonly concurrency: number;
+  /** Id ranges a large object's read is split into, read at once under `concurrency`; 1 = one cursor. */
+  readonly queryRanges?: number;
 }
 
 /** A run-scoped signal: fires with the run's signal, and when the sync ends so that reads in flight stop. */
@@ -66,58 +70,64 @@ export async function* syncOrg(
     }
     const roleMembers = new RoleMembers();
     const now = new Date();
+    // Every stream is open at once; the shared slots keep the requests in flight at `concurrency`.
+    const reads: ReadSettings = {
+      slots: new RequestSlots(settings.concurrency),
+      ranges: settings.queryRanges ?? 1,
+    };
     const streams = [
       () =>
         usersStream(
           client,
-          loaded.userSoql,
+          loaded.userQuery,
           loaded.userMapping,
           loaded.catalog,
           roleMembers,
           run.signal,
           ctx,
+          reads,
         ),
       () =>
-        grantStream(client, run.signal, ctx, {
+        grantStream(client, run.signal, ctx, reads, {
           phase: 'permission_set_assignments',
-          soql: select({
+          query: {
             fields: [...loaded.assignmentFields],
             from: 'PermissionSetAssignment',
             // Profile-owned assignments mirror User.ProfileId, which the users stream already covers.
             where: where.eq('PermissionSet.IsOwnedByProfile', false),
-          }),
+          },
           toGrants: (record) => assignmentGrants(record, loaded.catalog, now),
         }),
       () =>
-        grantStream(client, run.signal, ctx, {
+        grantStream(client, run.signal, ctx, reads, {
           phase: 'permission_set_license_seats',
-          soql: select({
+          query: {
             fields: ['Id', 'AssigneeId', 'PermissionSetLicenseId', 'CreatedDate'],
             from: 'PermissionSetLicenseAssign',
-          }),
+          },
           toGrants: (record) => permissionSetLicenseGrants(record, loaded.catalog),
         }),
       () =>
-        grantStream(client, run.signal, ctx, {
+        grantStream(client, run.signal, ctx, reads, {
           phase: 'package_license_seats',
-          soql: select({
+          query: {
             fields: ['Id', 'PackageLicenseId', 'UserId', 'CreatedDate'],
             from: 'UserPackageLicense',
-          }),
+          },
           toGrants: (record) => packageLicenseGrants(record, loaded.catalog),
         }),
       () =>
-        grantStream(client, run.signal, ctx, {
+        grantStream(client, run.signal, ctx, reads, {
           phase: 'public_group_members',
-          soql: select({
+          query: {
             fields: ['Id', 'GroupId', 'UserOrGroupId'],
             from: 'GroupMember',
             where: where.in('Group.Type', [...MEMBER_LISTED_GROUP_TYPES]),
-          }),
+          },
           toGrants: (record) => groupMemberGrants(record, loaded.catalog),
         }),
     ];
-    for await (const items of mergeStreams(streams, settings.concurrency, run.signal)) {
+    for await (const items of mergeStreams(streams, streams.length, run.signal)) {
       for (const item of items) {
         throwIfAborted(ctx.signal);
         yield item;
@@ -136,18 +146,27 @@ export async function* syncOrg(
   }
 }
 
+/** How the big reads share the run's requests: the slots, and how many Id ranges one object may use. */
+interface ReadSettings {
+  readonly slots: RequestSlots;
+  readonly ranges: number;
+}
+
 async function* usersStream(
   client: SalesforceClient,
-  soql: string,
+  query: SplittableQuery,
   mapping: UserMapping,
   catalog: AccessCatalog,
   roleMembers: RoleMembers,
   signal: AbortSignal,
   ctx: RunContext,
+  reads: ReadSettings,
 ): AsyncGenerator<SyncItem[], void, undefined> {
   let total: number | undefined;
   let done = 0;
-  for await (const page of client.query(soql, signal, {
+  for await (const page of queryInIdRanges(client, query, signal, {
+    ...reads,
+    logger: ctx.logger,
     action: 'reading users',
     onTotalSize: (size) => (total = size),
   })) {
@@ -162,15 +181,18 @@ async function* grantStream(
   client: SalesforceClient,
   signal: AbortSignal,
   ctx: RunContext,
+  reads: ReadSettings,
   spec: {
     readonly phase: string;
-    readonly soql: string;
+    readonly query: SplittableQuery;
     readonly toGrants: (record: QueriedRecord) => Grant[];
   },
 ): AsyncGenerator<SyncItem[], void, undefined> {
   let total: number | undefined;
   let done = 0;
-  for await (const page of client.query(spec.soql, signal, {
+  for await (const page of queryInIdRanges(client, spec.query, signal, {
+    ...reads,
+    logger: ctx.logger,
     action: `reading ${spec.phase.replace(/_/g, ' ')}`,
     onTotalSize: (size) => (total = size),
   })) {

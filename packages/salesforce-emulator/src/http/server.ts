@@ -59,8 +59,12 @@ export interface EmulatorHandle {
   readonly adminUsername: string;
   /** What every active user types on the login page (with their username). */
   readonly loginPassword: string;
+  /** API requests served since start, and how many of them were query pages (`/query`, `/queryAll`, next pages). */
+  readonly requestCounts: { readonly api: number; readonly queryPages: number };
   close(): Promise<void>;
 }
+
+const QUERY_PAGE_PATH = /^\/services\/data\/v\d+\.\d+\/(?:query|queryAll)(?:\/|$)/;
 
 function readBody(request: IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
@@ -107,6 +111,29 @@ function serverError(status: 500 | 503): EmulatorResponse {
           },
         ],
       };
+}
+
+/**
+ * "In each REST call, the maximum length for the combined URI and headers is
+ * 16,384 bytes": past it Salesforce answers 414 URI Too Long when the URI
+ * alone is too long, else 431 Request Header Fields Too Large (Salesforce
+ * Help 000386264, "Maximum number of rows returned by SOQL queries over the
+ * REST API"). The help article gives no body; the emulator sends plain text.
+ */
+export const MAX_URI_AND_HEADERS_BYTES = 16_384;
+
+function oversizedRequest(incoming: IncomingMessage): EmulatorResponse | undefined {
+  const uriBytes = Buffer.byteLength(incoming.url ?? '');
+  if (uriBytes > MAX_URI_AND_HEADERS_BYTES) return { status: 414, body: 'URI Too Long' };
+  let headerBytes = 0;
+  for (let index = 0; index + 1 < incoming.rawHeaders.length; index += 2) {
+    headerBytes +=
+      Buffer.byteLength(incoming.rawHeaders[index] ?? '') +
+      Buffer.byteLength(incoming.rawHeaders[index + 1] ?? '');
+  }
+  if (uriBytes + headerBytes > MAX_URI_AND_HEADERS_BYTES)
+    return { status: 431, body: 'Request Header Fields Too Large' };
+  return undefined;
 }
 
 const NOT_FOUND: EmulatorResponse = {
@@ -172,12 +199,22 @@ export async function startEmulator(options: StartEmulatorOptions = {}): Promise
     return NOT_FOUND;
   };
 
-  const server = createServer((incoming, outgoing) => {
+  const requestCounts = { api: 0, queryPages: 0 };
+  // Node's own header limit (16 KB by default) would answer 431 before Salesforce's rules apply.
+  const server = createServer({ maxHeaderSize: 4 * MAX_URI_AND_HEADERS_BYTES }, (incoming, outgoing) => {
     void (async () => {
+      const oversized = oversizedRequest(incoming);
+      if (oversized !== undefined) {
+        incoming.resume();
+        write(outgoing, oversized);
+        return;
+      }
       const url = new URL(incoming.url ?? '/', `http://${incoming.headers.host ?? '127.0.0.1'}`);
       const body = await readBody(incoming);
       const isApi = url.pathname.startsWith('/services/data/v') || url.pathname.startsWith('/services/scim/');
       if (isApi) {
+        requestCounts.api += 1;
+        if (QUERY_PAGE_PATH.test(url.pathname)) requestCounts.queryPages += 1;
         const delay = faults.latencyFor();
         if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
         if (faults.shouldDropConnection()) {
@@ -219,6 +256,7 @@ export async function startEmulator(options: StartEmulatorOptions = {}): Promise
     auth,
     adminUsername: org.adminUsername,
     loginPassword: auth.loginPassword,
+    requestCounts,
     connectedApp: {
       clientId: registered.app.clientId,
       clientSecret: registered.app.clientSecret,

@@ -5,7 +5,7 @@ import type { ApiUsage, Snapshot } from '../model.js';
 import type { SnapshotRow } from '../rows.js';
 import { SyncRunStore } from '../runs.js';
 import { Tables } from '../tables.js';
-import { encodeItem, stagedKind, stagedValue, stagingDdl, stagingHashes } from './staging.js';
+import { encodeItem, stagedKind, stagedValue, stagingDdl, stagingHashes, stagingTable } from './staging.js';
 
 export interface WriteActivityInput {
   readonly connectionId: number;
@@ -76,11 +76,13 @@ export class ActivityWriter {
         ],
       );
       const snapshotId = Number(inserted.rows[0]?.id);
-      await trx.raw(stagingDdl(kind));
+      // Created and dropped inside the transaction: a failure leaves nothing behind.
+      const staging = stagingTable(kind, input.runId);
+      await trx.raw(stagingDdl(kind, input.runId));
       for (let start = 0; start < staged.length; start += INSERT_BATCH) {
         const batch = staged.slice(start, start + INSERT_BATCH);
         await trx.raw(
-          `INSERT INTO ${kind.staging} (seq, key_hash, content_hash, ${columns.join(', ')}) VALUES ${batch
+          `INSERT INTO ${staging} (seq, key_hash, content_hash, ${columns.join(', ')}) VALUES ${batch
             .map(() => `(?, ?::uuid, ?::uuid, ${columns.map(() => '?').join(', ')})`)
             .join(', ')}`,
           batch.flat(),
@@ -88,7 +90,7 @@ export class ActivityWriter {
       }
       const closed = await trx.raw<{ rowCount: number | null }>(
         `UPDATE ${kind.table} v SET valid_to_snapshot_id = ?
-         FROM ${kind.staging} s
+         FROM ${staging} s
          WHERE v.connection_id = ? AND v.valid_to_snapshot_id IS NULL
            AND v.key_hash = s.key_hash AND v.content_hash <> s.content_hash`,
         [snapshotId, input.connectionId],
@@ -97,13 +99,14 @@ export class ActivityWriter {
         `INSERT INTO ${kind.table} (connection_id, key_hash, content_hash, valid_from_snapshot_id, ${columns.join(', ')})
          SELECT DISTINCT ON (s.key_hash) ?::bigint, s.key_hash, s.content_hash, ?::bigint,
                 ${kind.columns.map((column) => stagedValue('s', column)).join(', ')}
-         FROM ${kind.staging} s
+         FROM ${staging} s
          WHERE NOT EXISTS (
            SELECT 1 FROM ${kind.table} v
            WHERE v.connection_id = ? AND v.valid_to_snapshot_id IS NULL AND v.key_hash = s.key_hash)
          ORDER BY s.key_hash, s.seq DESC`,
         [input.connectionId, snapshotId, input.connectionId],
       );
+      await trx.raw(`DROP TABLE ${staging}`);
       const current = await trx(kind.table)
         .where({ connection_id: input.connectionId })
         .whereNull('valid_to_snapshot_id')

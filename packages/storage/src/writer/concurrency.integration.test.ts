@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import type { SyncItem } from '@accessledger/core';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,7 +9,9 @@ import { Tables } from '../tables.js';
 import { createTestDatabase, engineCases } from '../../test/engines.js';
 import type { TestDatabase } from '../../test/engines.js';
 import { account, grant, ref } from '../../test/fixtures.js';
-import { countRows, createConnection, writeSnapshot } from '../../test/history-helpers.js';
+import { countRows, createConnection, stagingTables, writeSnapshot } from '../../test/history-helpers.js';
+import { openDatabase } from '../database.js';
+import { TransientError } from '@accessledger/core';
 import { MERGE_LOCK_NAMESPACE } from './snapshot-writer.js';
 
 const pgCase = engineCases.find((engineCase) => engineCase.engine === 'pg');
@@ -130,9 +133,10 @@ describe.skipIf(pgCase.skip)(`merges across processes and connections [${pgCase.
     const loading = await db.knex.raw<{ rows: { state: string }[] }>(
       `SELECT state FROM pg_stat_activity WHERE application_name = 'accessledger-kill-child' AND datname = current_database()`,
     );
-    expect(loading.rows.map((row) => row.state)).toContainEqual(
-      expect.stringMatching(/active|idle in transaction/),
-    );
+    // The load holds no transaction between COPY batches: the session is loading or idle, never idle in one.
+    expect(loading.rows.map((row) => row.state)).toContainEqual(expect.stringMatching(/^(active|idle)$/));
+    const killedRunTables = (await stagingTables(db)).filter((name) => name.includes(`_r${run.id}`));
+    expect(killedRunTables.length).toBeGreaterThan(0);
 
     child.kill('SIGKILL');
     expect(await exited).toBe('SIGKILL');
@@ -155,5 +159,35 @@ describe.skipIf(pgCase.skip)(`merges across processes and connections [${pgCase.
 
     const after = await writeSnapshot(db, connectionId, org('K', 10));
     expect(after.snapshot.versionsOpened + after.snapshot.versionsClosed).toBe(0);
+    // The next write swept the staging tables the killed process left.
+    expect(await stagingTables(db)).toEqual([]);
+  });
+
+  it('refuses to merge a sync whose current versions another process changed meanwhile, writing nothing', async () => {
+    const { db } = database;
+    const connectionId = await createConnection(db);
+    await writeSnapshot(db, connectionId, org('C', 5));
+    // A second handle stands for another process: writes through it do not queue behind this one's.
+    const other = await openDatabase({ engine: 'pg', url });
+    try {
+      async function* slow(): AsyncIterable<SyncItem> {
+        yield* org('C', 5);
+        await writeSnapshot(other, connectionId, org('D', 3));
+        yield account('C99');
+      }
+      const attempt = writeSnapshot(db, connectionId, slow());
+      await expect(attempt).rejects.toThrow(TransientError);
+      await expect(attempt).rejects.toThrow(/Run it again/);
+      const current = await db
+        .knex(Tables.accounts)
+        .where({ connection_id: connectionId })
+        .whereNull('valid_to_snapshot_id')
+        .orderBy('external_id')
+        .pluck('external_id');
+      expect(current).toEqual(['D0', 'D1', 'D2']);
+      expect(await stagingTables(db)).toEqual([]);
+    } finally {
+      await other.close();
+    }
   });
 });

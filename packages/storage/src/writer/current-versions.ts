@@ -7,10 +7,11 @@ const EMPTY = 0;
 const PRESENT = 1;
 const SEEN = 2;
 const PAGE_ROWS = 20_000;
+const MAX_LOAD = 0.85;
 
 /**
  * The (content hash, key hash) pairs of one kind's current versions of one
- * connection, in an open-addressing table of 128-bit hashes (about 48 bytes
+ * connection, in an open-addressing table of 128-bit hashes (about 33–66 bytes
  * per version, never the rows themselves). While the stream is read, an item
  * whose content hash is here is unchanged and is only marked seen; everything
  * else is staged. After the stream, the versions never seen are the ones to
@@ -23,16 +24,18 @@ export class CurrentVersions {
   private size = 0;
 
   private constructor(expected: number) {
+    // Filled up to 85%: linear probing stays a few slots per lookup, and a 900,000-version org takes
+    // 2^20 slots (33 MB) instead of 2^21.
     let capacity = 16;
-    while (capacity * 0.6 < expected) capacity *= 2;
+    while (capacity * MAX_LOAD < expected) capacity *= 2;
     this.hashes = new Uint32Array(capacity * WORDS_PER_SLOT);
     this.states = new Uint8Array(capacity);
     this.mask = capacity - 1;
   }
 
-  /** Reads the current versions page by page along the current-key index. */
+  /** Reads the current versions page by page along the current-key index (in a transaction or not). */
   static async load(
-    trx: Knex.Transaction,
+    trx: Knex,
     kind: StagedKind,
     connectionId: number,
     pageRows: number = PAGE_ROWS,
@@ -72,11 +75,20 @@ export class CurrentVersions {
   /** True when a current version has exactly this content hash (then it is marked seen). */
   markSeen(contentHash: Buffer): boolean {
     if (this.size === 0) return false;
-    const words = bufferWords(contentHash);
-    for (let slot = (words[0] ?? 0) & this.mask; ; slot = (slot + 1) & this.mask) {
-      const state = this.states[slot];
-      if (state === EMPTY) return false;
-      if (this.matches(slot, words)) {
+    const w0 = contentHash.readUInt32BE(0);
+    const w1 = contentHash.readUInt32BE(4);
+    const w2 = contentHash.readUInt32BE(8);
+    const w3 = contentHash.readUInt32BE(12);
+    const hashes = this.hashes;
+    for (let slot = w0 & this.mask; ; slot = (slot + 1) & this.mask) {
+      if (this.states[slot] === EMPTY) return false;
+      const base = slot * WORDS_PER_SLOT;
+      if (
+        hashes[base] === w0 &&
+        hashes[base + 1] === w1 &&
+        hashes[base + 2] === w2 &&
+        hashes[base + 3] === w3
+      ) {
         this.states[slot] = SEEN;
         return true;
       }
@@ -121,11 +133,6 @@ export class CurrentVersions {
       this.hashes[base + 3] === words[3]
     );
   }
-}
-
-/** The first 128 bits of a digest as four big-endian 32-bit words (the order of its hex form). */
-function bufferWords(digest: Buffer): number[] {
-  return [digest.readUInt32BE(0), digest.readUInt32BE(4), digest.readUInt32BE(8), digest.readUInt32BE(12)];
 }
 
 function viewWords(view: DataView, offset: number): number[] {

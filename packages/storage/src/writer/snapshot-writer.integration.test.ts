@@ -6,8 +6,9 @@ import { SyncRunStore } from '../runs.js';
 import { Tables } from '../tables.js';
 import { describeEachEngine } from '../../test/engines.js';
 import { account, activity, entitlement, grant, ref } from '../../test/fixtures.js';
-import { countRows, createConnection, writeSnapshot } from '../../test/history-helpers.js';
+import { countRows, createConnection, stagingTables, writeSnapshot } from '../../test/history-helpers.js';
 import { SnapshotWriter } from './snapshot-writer.js';
+import { stagedKinds, stagingDdl } from './staging.js';
 
 const adminPs = ref('permission_set', '0PS000000000001');
 const profile = ref('profile', '00e000000000001');
@@ -168,6 +169,58 @@ describeEachEngine('SnapshotWriter', (database) => {
     const failed = await new SyncRunStore(db.knex).get(run.id);
     expect(failed?.status).toBe('failed');
     expect(failed?.error).toEqual({ code: 'INTERNAL', message: 'connection reset by peer' });
+    expect(await stagingTables(db)).toEqual([]);
+  });
+
+  it('sweeps staging tables of runs that ended or that have been running for over a day, and keeps live ones', async () => {
+    const { db } = database();
+    const connectionId = await createConnection(db);
+    const runs = new SyncRunStore(db.knex);
+    const dead = await runs.start({
+      connectionId,
+      kind: 'sync',
+      startedAt: new Date(Date.now() - 25 * 3600_000),
+    });
+    const failed = await runs.start({ connectionId, kind: 'sync' });
+    await runs.finish(failed.id, { status: 'failed', error: { code: 'INTERNAL', message: 'killed' } });
+    const live = await runs.start({ connectionId, kind: 'sync' });
+    for (const run of [dead, failed, live]) {
+      for (const kind of stagedKinds) await db.knex.raw(stagingDdl(kind, run.id));
+    }
+    await writeSnapshot(db, connectionId, baseOrg());
+    const left = await stagingTables(db);
+    expect(left.length).toBe(stagedKinds.length);
+    expect(left.every((name) => name.endsWith(`_r${live.id}`))).toBe(true);
+    for (const name of left) await db.knex.raw(`DROP TABLE ${name}`);
+  });
+
+  it('stages outside a transaction: the database answers other queries while a sync streams', async () => {
+    const { db } = database();
+    const connectionId = await createConnection(db);
+    await writeSnapshot(db, connectionId, baseOrg());
+    const seenMidStream: { snapshots: number; staging: number; openTransactions: number }[] = [];
+    async function* slowOrg(): AsyncIterable<SyncItem> {
+      for (let index = 0; index < 30; index += 1) {
+        yield account(`005S${index}`);
+        if (index === 20) {
+          // On the embedded engine (one connection) this query would wait forever behind a load held in
+          // a transaction; on Postgres, no session of this database may be idle inside one.
+          const open = await db.knex.raw<{ rows: { n: string | number }[] }>(
+            `SELECT count(*) AS n FROM pg_stat_activity
+             WHERE datname = current_database() AND state = 'idle in transaction'`,
+          );
+          seenMidStream.push({
+            snapshots: await countRows(db, Tables.snapshots, { connection_id: connectionId }),
+            staging: (await stagingTables(db)).length,
+            openTransactions: Number(open.rows[0]?.n ?? 0),
+          });
+        }
+      }
+    }
+    const { snapshot } = await writeSnapshot(db, connectionId, slowOrg(), { batchRows: 5 });
+    expect(seenMidStream).toEqual([{ snapshots: 1, staging: 8, openTransactions: 0 }]);
+    expect(snapshot.counts.accounts).toBe(30);
+    expect(await stagingTables(db)).toEqual([]);
   });
 
   it('rejects malformed items with a message naming the field, keeping nothing', async () => {
@@ -218,6 +271,7 @@ describeEachEngine('SnapshotWriter', (database) => {
     const aborted = await new SyncRunStore(db.knex).get(run.id);
     expect(aborted?.status).toBe('aborted');
     expect(aborted?.error?.message).toContain('daemon shutting down');
+    expect(await stagingTables(db)).toEqual([]);
   });
 
   it('refuses a run that is not running and a snapshot older than the latest', async () => {

@@ -4,6 +4,7 @@ import {
   ConflictError,
   InvalidInputError,
   throwIfAborted,
+  TransientError,
   toErrorInfo,
 } from '@accessledger/core';
 import type { Knex } from 'knex';
@@ -14,16 +15,19 @@ import type { SnapshotRow, SyncRunRow } from '../rows.js';
 import { SyncRunStore } from '../runs.js';
 import { Tables } from '../tables.js';
 import type { VersionedTable } from '../tables.js';
-import { copyBatchFor } from './copy.js';
+import { CopyPipeline, copyBatchFor } from './copy.js';
 import type { CopyBatch } from './copy.js';
 import { CurrentVersions } from './current-versions.js';
 import {
   encodeItem,
+  STAGING_NAME_PATTERN,
   stagedKinds,
   stagedValue,
   stagingColumns,
   stagingDdl,
   stagingLine,
+  stagingRunId,
+  stagingTable,
   vanishedDdl,
   vanishedTable,
 } from './staging.js';
@@ -33,6 +37,8 @@ import type { StagedKind } from './staging.js';
 export const MERGE_LOCK_NAMESPACE = 0x41_4c_4d_47; // "ALMG"
 
 const DEFAULT_BATCH_ROWS = 5_000;
+/** Staging tables of a run still `running` this long after it started are dropped by the next write. */
+const STALE_STAGING_HOURS = 24;
 
 export interface WriteSnapshotInput {
   readonly connectionId: number;
@@ -70,25 +76,35 @@ const countKey: Record<SyncItemKind, keyof ItemCounts> = {
 };
 
 /**
- * Turns a connector's stream into a snapshot, in one transaction holding a
- * per-connection advisory lock (two syncs of one connection never write at
- * once; different connections write in parallel):
+ * Turns a connector's stream into a snapshot. Only the merge is a transaction;
+ * the load before it holds no transaction and no connection between batches,
+ * so a sync that spends minutes on the network keeps the database free for
+ * readers (the embedded engine has one connection):
  *
- * 1. read the hashes of the connection's current versions (`CurrentVersions`);
+ * 1. read the hashes of the connection's current versions (`CurrentVersions`)
+ *    and note the latest snapshot they belong to;
  * 2. stream the items: an item whose hash is current is only marked seen; new
- *    and changed items are COPYed into temporary staging tables in batches;
+ *    and changed items are COPYed, in batches that overlap the reading of the
+ *    stream, into UNLOGGED staging tables of this run;
  * 3. COPY the keys of current versions not seen again;
- * 4. one set-based merge closes those versions, opens the staged ones,
- *    records the snapshot and finishes the run.
+ * 4. one transaction, holding a per-connection advisory lock, checks that no
+ *    other snapshot of the connection was committed since step 1, closes the
+ *    vanished versions, opens the staged ones, records the snapshot, finishes
+ *    the run and drops the staging tables.
  *
+ * Writes of one connection in one process wait for each other; a write that
+ * finds another process's snapshot committed since it read the current
+ * versions fails with a (retryable) TransientError and writes nothing.
  * Anything that goes wrong before commit (an error, the abort signal, the
- * process dying) leaves no trace but the run's failure record.
+ * process dying) leaves no trace but the run's failure record: staging tables
+ * are dropped at once, or by the next write's sweep when the process died.
  */
 export class SnapshotWriter {
   private readonly runs: SyncRunStore;
   private readonly copyBatch: CopyBatch;
   private readonly batchRows: number;
   private readonly maintenance: boolean;
+  private readonly copyDepth: number;
 
   constructor(
     private readonly database: Database,
@@ -98,35 +114,59 @@ export class SnapshotWriter {
     this.copyBatch = copyBatchFor(database.engine);
     this.batchRows = options.batchRows ?? DEFAULT_BATCH_ROWS;
     this.maintenance = options.maintenance ?? true;
+    // Two batches in flight keep Postgres loading while the next is encoded; the embedded engine runs
+    // in this thread, so a second batch in flight would only wait.
+    this.copyDepth = database.engine === 'pg' ? 2 : 1;
   }
 
   async write(input: WriteSnapshotInput): Promise<WriteSnapshotResult> {
+    return inTurn(this.database.knex, input.connectionId, () => this.writeInTurn(input));
+  }
+
+  private async writeInTurn(input: WriteSnapshotInput): Promise<WriteSnapshotResult> {
     const signal = input.signal ?? new AbortController().signal;
     const counts: MutableCounts = { accounts: 0, entitlements: 0, grants: 0, activity: 0 };
+    const knex = this.database.knex;
     let snapshot: Snapshot;
     let changed: VersionedTable[];
+    let staged = false;
     try {
-      ({ snapshot, changed } = await this.database.knex.transaction(async (trx) => {
-        await this.assertRunnable(trx, input);
+      await this.assertRunnable(knex, input);
+      await sweepStaleStaging(knex);
+      for (const kind of stagedKinds) {
+        staged = true;
+        await knex.raw(stagingDdl(kind, input.runId));
+        await knex.raw(vanishedDdl(kind, input.runId));
+      }
+      const base = await latestSnapshotId(knex, input.connectionId);
+      await this.load(input, signal, counts);
+      throwIfAborted(signal);
+      ({ snapshot, changed } = await knex.transaction(async (trx) => {
         await trx.raw('SELECT pg_advisory_xact_lock(?, ?)', [MERGE_LOCK_NAMESPACE, input.connectionId]);
-        for (const kind of stagedKinds) {
-          await trx.raw(stagingDdl(kind));
-          await trx.raw(vanishedDdl(kind));
+        const latest = await latestSnapshotId(trx, input.connectionId);
+        if (latest !== base) {
+          // Retryable: the next attempt reads the new current versions and merges cleanly.
+          throw new TransientError(
+            `Another sync of connection ${input.connectionId} committed snapshot ${String(latest)} while this one ` +
+              `was reading; nothing of this sync was written. Run it again.`,
+            { upstreamCode: 'CONCURRENT_SNAPSHOT' },
+          );
         }
-        await this.load(trx, input, signal, counts);
-        throwIfAborted(signal);
         const merged = await this.merge(trx, input, counts);
         await this.runs.finish(
           input.runId,
           { status: 'succeeded', itemCounts: counts, apiUsage: input.apiUsage?.() ?? null },
           trx,
         );
+        await dropStaging(trx, input.runId);
         // The last moment an abort can still undo everything.
         throwIfAborted(signal);
         return merged;
       }));
+      staged = false;
     } catch (error) {
       const failure = signal.aborted && !(error instanceof AbortedError) ? abortedFrom(signal, error) : error;
+      if (staged) await dropStaging(knex, input.runId).catch(() => undefined);
       await this.recordFailure(input, failure, counts);
       throw failure;
     }
@@ -134,8 +174,8 @@ export class SnapshotWriter {
     return maintenanceError ? { snapshot, maintenanceError } : { snapshot };
   }
 
-  private async assertRunnable(trx: Knex.Transaction, input: WriteSnapshotInput): Promise<void> {
-    const run = await trx<SyncRunRow>(Tables.syncRuns).where({ id: input.runId }).first();
+  private async assertRunnable(knex: Knex, input: WriteSnapshotInput): Promise<void> {
+    const run = await knex<SyncRunRow>(Tables.syncRuns).where({ id: input.runId }).first();
     if (!run)
       throw new InvalidInputError(
         `Sync run ${input.runId} does not exist; start one with SyncRunStore.start.`,
@@ -152,43 +192,49 @@ export class SnapshotWriter {
     }
   }
 
-  private async load(
-    trx: Knex.Transaction,
-    input: WriteSnapshotInput,
-    signal: AbortSignal,
-    counts: MutableCounts,
-  ): Promise<void> {
+  private async load(input: WriteSnapshotInput, signal: AbortSignal, counts: MutableCounts): Promise<void> {
+    const knex = this.database.knex;
+    const copies = new CopyPipeline(knex, this.copyBatch, this.copyDepth);
     const current = new Map<StagedKind, CurrentVersions>();
     for (const kind of stagedKinds)
-      current.set(kind, await CurrentVersions.load(trx, kind, input.connectionId));
+      current.set(kind, await CurrentVersions.load(knex, kind, input.connectionId));
     const pending = new Map<StagedKind, string[]>(stagedKinds.map((kind) => [kind, []]));
+    const flush = async (kind: StagedKind, lines: string[]): Promise<void> => {
+      await copies.push(stagingTable(kind, input.runId), stagingColumns(kind), lines.join(''));
+    };
     let seq = 0;
-    for await (const item of input.items) {
-      throwIfAborted(signal);
-      const encoded = encodeItem(item);
-      counts[countKey[item.kind]] += 1;
-      seq += 1;
-      if (current.get(encoded.kind)?.markSeen(encoded.contentHash)) continue;
-      const lines = pending.get(encoded.kind) ?? [];
-      lines.push(stagingLine(encoded, seq));
-      if (lines.length >= this.batchRows) {
-        await this.copyBatch(trx, encoded.kind.staging, stagingColumns(encoded.kind), lines.join(''));
-        lines.length = 0;
-      }
-    }
-    for (const [kind, lines] of pending) {
-      if (lines.length > 0) await this.copyBatch(trx, kind.staging, stagingColumns(kind), lines.join(''));
-    }
-    for (const [kind, versions] of current) {
-      let batch: string[] = [];
-      for (const keyHash of versions.unseenKeyHashes()) {
-        batch.push(`${keyHash}\n`);
-        if (batch.length >= this.batchRows) {
-          await this.copyBatch(trx, vanishedTable(kind), ['key_hash'], batch.join(''));
-          batch = [];
+    try {
+      for await (const item of input.items) {
+        throwIfAborted(signal);
+        const encoded = encodeItem(item);
+        counts[countKey[item.kind]] += 1;
+        seq += 1;
+        if (current.get(encoded.kind)?.markSeen(encoded.contentHash)) continue;
+        const lines = pending.get(encoded.kind) ?? [];
+        lines.push(stagingLine(encoded, seq));
+        if (lines.length >= this.batchRows) {
+          await flush(encoded.kind, lines);
+          pending.set(encoded.kind, []);
         }
       }
-      if (batch.length > 0) await this.copyBatch(trx, vanishedTable(kind), ['key_hash'], batch.join(''));
+      for (const [kind, lines] of pending) if (lines.length > 0) await flush(kind, lines);
+      for (const [kind, versions] of current) {
+        let batch: string[] = [];
+        for (const keyHash of versions.unseenKeyHashes()) {
+          batch.push(`${keyHash}\n`);
+          if (batch.length >= this.batchRows) {
+            await copies.push(vanishedTable(kind, input.runId), ['key_hash'], batch.join(''));
+            batch = [];
+          }
+        }
+        if (batch.length > 0)
+          await copies.push(vanishedTable(kind, input.runId), ['key_hash'], batch.join(''));
+      }
+    } finally {
+      // Never leave a COPY running on a table about to be dropped.
+      await copies.drain().catch((error: unknown) => {
+        if (!signal.aborted) throw error;
+      });
     }
   }
 
@@ -197,8 +243,9 @@ export class SnapshotWriter {
     input: WriteSnapshotInput,
     counts: ItemCounts,
   ): Promise<{ snapshot: Snapshot; changed: VersionedTable[] }> {
-    // Sorting and hashing the staged rows in memory rather than on disk.
-    await trx.raw(`SET LOCAL work_mem = '64MB'`);
+    // Sorting and hashing the staged rows in memory rather than on disk (a first snapshot of 50,000
+    // users sorts ~150 MB of grants). The embedded engine keeps its memory inside this process: less.
+    await trx.raw(`SET LOCAL work_mem = '${this.database.engine === 'pg' ? '256MB' : '64MB'}'`);
     const snapshotRow = await this.insertSnapshot(trx, input, counts);
     const snapshotId = Number(snapshotRow.id);
 
@@ -206,7 +253,7 @@ export class SnapshotWriter {
     let closed = 0;
     const changed: VersionedTable[] = [];
     for (const kind of stagedKinds) {
-      const result = await mergeKind(trx, kind, input.connectionId, snapshotId);
+      const result = await mergeKind(trx, kind, input.connectionId, input.runId, snapshotId);
       opened += result.opened;
       closed += result.closed;
       if (result.opened + result.closed > 0) changed.push(kind.table);
@@ -287,11 +334,12 @@ async function mergeKind(
   trx: Knex.Transaction,
   kind: StagedKind,
   connectionId: number,
+  runId: number,
   snapshotId: number,
 ): Promise<{ opened: number; closed: number }> {
   const closedResult = await trx.raw<{ rowCount: number | null }>(
     `UPDATE ${kind.table} v SET valid_to_snapshot_id = ?
-     FROM ${vanishedTable(kind)} x
+     FROM ${vanishedTable(kind, runId)} x
      WHERE v.connection_id = ? AND v.valid_to_snapshot_id IS NULL AND v.key_hash = x.key_hash`,
     [snapshotId, connectionId],
   );
@@ -302,7 +350,7 @@ async function mergeKind(
     `INSERT INTO ${kind.table} (connection_id, key_hash, content_hash, valid_from_snapshot_id, ${columns.join(', ')})
      SELECT DISTINCT ON (s.key_hash) ?::bigint, s.key_hash, s.content_hash, ?::bigint,
             ${kind.columns.map((column) => stagedValue('s', column)).join(', ')}
-     FROM ${kind.staging} s
+     FROM ${stagingTable(kind, runId)} s
      WHERE NOT EXISTS (
        SELECT 1 FROM ${kind.table} v
        WHERE v.connection_id = ? AND v.valid_to_snapshot_id IS NULL AND v.key_hash = s.key_hash)
@@ -310,6 +358,69 @@ async function mergeKind(
     [connectionId, snapshotId, connectionId],
   );
   return { opened: openedResult.rowCount ?? 0, closed: closedResult.rowCount ?? 0 };
+}
+
+/** The id of the connection's latest snapshot, or null before its first. */
+async function latestSnapshotId(knex: Knex, connectionId: number): Promise<number | null> {
+  const row = await knex(Tables.snapshots).where({ connection_id: connectionId }).max({ id: 'id' }).first();
+  const id: unknown = row?.id;
+  return id === null || id === undefined ? null : Number(id);
+}
+
+async function dropStaging(knex: Knex, runId: number): Promise<void> {
+  const tables = stagedKinds.flatMap((kind) => [stagingTable(kind, runId), vanishedTable(kind, runId)]);
+  await knex.raw(`DROP TABLE IF EXISTS ${tables.join(', ')}`);
+}
+
+/**
+ * Drops the staging tables of runs that are no longer running: what a process
+ * that died mid-load left behind (its run is failed as abandoned later, or
+ * already was). Tables of runs still running are another sync's, in progress,
+ * unless the run started more than a day ago.
+ */
+async function sweepStaleStaging(knex: Knex): Promise<void> {
+  const found = await knex.raw<{ rows: { relname: string }[] }>(
+    `SELECT c.relname FROM pg_class c
+     WHERE c.relkind = 'r' AND c.relname LIKE ? AND pg_table_is_visible(c.oid)`,
+    [STAGING_NAME_PATTERN],
+  );
+  const byRun = new Map<number, string[]>();
+  for (const { relname } of found.rows) {
+    const runId = stagingRunId(relname);
+    if (runId === undefined) continue;
+    byRun.set(runId, [...(byRun.get(runId) ?? []), relname]);
+  }
+  if (byRun.size === 0) return;
+  // On a server database a run whose process died stays `running` (another replica may own it), so a
+  // run still `running` a day after it started is taken for dead too: no sync takes that long.
+  const running = new Set(
+    (
+      await knex<SyncRunRow>(Tables.syncRuns)
+        .whereIn('id', [...byRun.keys()])
+        .andWhere({ status: 'running' })
+        .andWhereRaw(`started_at > now() - interval '${STALE_STAGING_HOURS} hours'`)
+        .select('id')
+    ).map((row) => Number(row.id)),
+  );
+  const stale = [...byRun].filter(([runId]) => !running.has(runId)).flatMap(([, tables]) => tables);
+  if (stale.length > 0) await knex.raw(`DROP TABLE IF EXISTS ${stale.join(', ')}`);
+}
+
+/** Writes of one connection through one database handle run one after another. */
+const turns = new WeakMap<Knex, Map<number, Promise<unknown>>>();
+
+async function inTurn<T>(knex: Knex, connectionId: number, work: () => Promise<T>): Promise<T> {
+  const queue = turns.get(knex) ?? new Map<number, Promise<unknown>>();
+  turns.set(knex, queue);
+  const previous = queue.get(connectionId) ?? Promise.resolve();
+  const mine = previous.catch(() => undefined).then(work);
+  const settled = mine.catch(() => undefined);
+  queue.set(connectionId, settled);
+  try {
+    return await mine;
+  } finally {
+    if (queue.get(connectionId) === settled) queue.delete(connectionId);
+  }
 }
 
 function abortedFrom(signal: AbortSignal, cause: unknown): AbortedError {

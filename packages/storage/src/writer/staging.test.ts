@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { account, grant, ref } from '../../test/fixtures.js';
 import { canonicalJson, copyField, encodeItem, stagingLine } from './staging.js';
-import type { SyncItem } from '@accessledger/core';
+import type { JsonValue, SyncItem } from '@accessledger/core';
 
 const copyLine = (item: SyncItem, seq: number) => stagingLine(encodeItem(item), seq);
 
@@ -20,6 +20,32 @@ describe('canonicalJson', () => {
     expect(canonicalJson({ b: 1, a: { d: [3, { z: 1, y: 2 }], c: null } })).toBe(
       '{"a":{"c":null,"d":[3,{"y":2,"z":1}]},"b":1}',
     );
+  });
+
+  it('writes the same text whether keys come sorted or not (the fast path changes no stored hash)', () => {
+    // The text the writer has always hashed: keys sorted by code unit at every depth, undefined skipped.
+    const reference = (value: JsonValue | undefined): string | undefined => {
+      if (value === null || typeof value !== 'object') return JSON.stringify(value);
+      if (Array.isArray(value)) return `[${value.map((entry) => reference(entry)).join(',')}]`;
+      const parts = Object.keys(value)
+        .sort()
+        .filter((key) => value[key] !== undefined)
+        .map((key) => `${JSON.stringify(key)}:${reference(value[key])}`);
+      return `{${parts.join(',')}}`;
+    };
+    const samples: JsonValue[] = [
+      { a: 1, b: 'x', c: { d: true, e: [1, 'two', { f: null, g: -0 }] } },
+      { b: 1, a: 2 },
+      { 9: 'nine', 10: 'ten', a: 'letter' },
+      { a: { z: 1, y: 2 }, b: [] },
+      { A: 1, a: 2, _: 3, é: 4 },
+      { skipped: undefined, kept: 'yes' } as unknown as JsonValue,
+      [{ b: 2, a: 1 }, 'text', 3.5],
+      'plain',
+      42,
+      {},
+    ];
+    for (const sample of samples) expect(canonicalJson(sample)).toBe(reference(sample));
   });
 });
 

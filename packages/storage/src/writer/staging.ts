@@ -85,8 +85,10 @@ export const stagedKinds: readonly StagedKind[] = [
   },
 ];
 
+const kindsByName = new Map(stagedKinds.map((staged) => [staged.kind, staged]));
+
 export function stagedKind(kind: SyncItemKind): StagedKind {
-  const found = stagedKinds.find((candidate) => candidate.kind === kind);
+  const found = kindsByName.get(kind);
   if (!found) throw new InvalidInputError(`Unknown sync item kind "${kind}"; expected ${kindNames()}.`);
   return found;
 }
@@ -107,11 +109,43 @@ export function stagingColumns(kind: StagedKind): string[] {
  */
 const STAGED_AS_TEXT = new Set(['jsonb', 'timestamptz']);
 
-export function stagingDdl(kind: StagedKind): string {
+/**
+ * The staging tables of one run: ordinary UNLOGGED tables named after the run,
+ * so that the load runs outside any transaction (each COPY batch commits on
+ * its own and a sync holds no connection between batches) and only the merge
+ * is one transaction. UNLOGGED: staged rows are throwaway, they need no WAL.
+ * A run that never merged has its tables dropped by `dropStaging`, or, when
+ * its process died, by the next write's sweep.
+ */
+export function stagingTable(kind: StagedKind, runId: number): string {
+  return `${kind.staging}_r${Math.trunc(runId)}`;
+}
+
+/** Key hashes of current versions to close, staged per kind and run. */
+export function vanishedTable(kind: StagedKind, runId: number): string {
+  return `${stagingTable(kind, runId)}_vanished`;
+}
+
+/** Which run a staging table belongs to, or undefined when the name is not a staging table's. */
+export function stagingRunId(tableName: string): number | undefined {
+  const match = STAGING_NAME.exec(tableName);
+  return match ? Number(match[1]) : undefined;
+}
+
+const STAGING_NAME = /^accessledger_staging_[a-z]+_r(\d+)(?:_vanished)?$/;
+
+/** The LIKE pattern every staging table name matches. */
+export const STAGING_NAME_PATTERN = 'accessledger\\_staging\\_%';
+
+export function stagingDdl(kind: StagedKind, runId: number): string {
   const columns = kind.columns
     .map(([name, type]) => `${name} ${STAGED_AS_TEXT.has(type) ? 'text' : type}`)
     .join(', ');
-  return `CREATE TEMP TABLE ${kind.staging} (seq bigint NOT NULL, key_hash uuid NOT NULL, content_hash uuid NOT NULL, ${columns}) ON COMMIT DROP`;
+  return `CREATE UNLOGGED TABLE ${stagingTable(kind, runId)} (seq bigint NOT NULL, key_hash uuid NOT NULL, content_hash uuid NOT NULL, ${columns}) WITH (autovacuum_enabled = false)`;
+}
+
+export function vanishedDdl(kind: StagedKind, runId: number): string {
+  return `CREATE UNLOGGED TABLE ${vanishedTable(kind, runId)} (key_hash uuid NOT NULL) WITH (autovacuum_enabled = false)`;
 }
 
 /** The staged value of a column as its versioned table's type, in SQL (for `alias.column`). */
@@ -155,15 +189,6 @@ export function stagingHashes(encoded: EncodedItem): {
   readonly contentHash: string;
 } {
   return { keyHash: hash(encoded.key), contentHash: encoded.contentHash.toString('hex', 0, 16) };
-}
-
-/** Key hashes of current versions to close, staged per kind. */
-export function vanishedTable(kind: StagedKind): string {
-  return `${kind.staging}_vanished`;
-}
-
-export function vanishedDdl(kind: StagedKind): string {
-  return `CREATE TEMP TABLE ${vanishedTable(kind)} (key_hash uuid NOT NULL) ON COMMIT DROP`;
 }
 
 type CopyValue = string | boolean | Date | null;
@@ -304,16 +329,42 @@ function hash(text: string): string {
 
 /** JSON with object keys sorted, so that equal attributes hash equally whatever order the connector built them in. */
 export function canonicalJson(value: JsonValue): string {
+  // Connectors mostly build attributes with keys already in order: then the native serialiser gives
+  // exactly the canonical text, several times faster than building it here.
+  if (isCanonical(value)) return JSON.stringify(value);
+  return sortedJson(value);
+}
+
+function sortedJson(value: JsonValue): string {
   if (value === null || typeof value !== 'object') return JSON.stringify(value);
   if (!Array.isArray(value) && Object.keys(value).length === 0) return '{}';
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (Array.isArray(value)) return `[${value.map(sortedJson).join(',')}]`;
   const keys = Object.keys(value).sort();
   const parts: string[] = [];
   for (const key of keys) {
     const entry = value[key];
-    if (entry !== undefined) parts.push(`${JSON.stringify(key)}:${canonicalJson(entry)}`);
+    if (entry !== undefined) parts.push(`${JSON.stringify(key)}:${sortedJson(entry)}`);
   }
   return `{${parts.join(',')}}`;
+}
+
+/** True when JSON.stringify already writes `value` canonically: every object's keys in sorted order. */
+function isCanonical(value: JsonValue): boolean {
+  if (value === null || typeof value !== 'object') return true;
+  if (Array.isArray(value)) {
+    for (const entry of value) if (entry === undefined || !isCanonical(entry)) return false;
+    return true;
+  }
+  let previous: string | undefined;
+  for (const key in value) {
+    if (!Object.prototype.hasOwnProperty.call(value, key)) return false;
+    // Sorted as Array.prototype.sort() sorts strings: by UTF-16 code units.
+    if (previous !== undefined && !(previous < key)) return false;
+    const entry = value[key];
+    if (entry !== undefined && !isCanonical(entry)) return false;
+    previous = key;
+  }
+  return true;
 }
 
 function copyValueText(value: string | boolean | Date): string {
