@@ -95,7 +95,8 @@ describe('accessledger db (embedded database, the real binary)', { timeout: 120_
         ['connections', 'list'],
       ]) {
         const outcome = await cli(command, {}, dir);
-        expect(outcome.code, command.join(' ')).toBe(1);
+        // A schema newer than this code is an invalid configuration (README: exit codes).
+        expect(outcome.code, command.join(' ')).toBe(3);
         expect(outcome.stderr).toContain(
           'The database schema is at version 20991231000000_add_future_column, newer than this accessledger knows',
         );
@@ -109,7 +110,7 @@ describe('accessledger db (embedded database, the real binary)', { timeout: 120_
     const literal = 'sk_live_Literal-Secret-Value';
     for (const spec of [literal, `clientSecret:${literal}`, `${literal}=oops`]) {
       const outcome = await cli(['connections', 'add', 'x', '--connector', 'salesforce', '--secret', spec]);
-      expect(outcome.code).toBe(1);
+      expect(outcome.code).toBe(3);
       expect(outcome.stderr).toContain('must be name=env:VARIABLE or name=@file');
       expect(outcome.stderr).not.toContain('Literal-Secret-Value');
     }
@@ -117,7 +118,7 @@ describe('accessledger db (embedded database, the real binary)', { timeout: 120_
 
   it('prints text with control characters neutralised', async () => {
     const outcome = await cli(['sync', 'evil\u001b[2J\u001b]0;owned\u0007\u202ename']);
-    expect(outcome.code).toBe(1);
+    expect(outcome.code).toBe(6);
     expect(outcome.stderr).toContain('No connection named "evil\\u001b[2J\\u001b]0;owned\\u0007\\u202ename"');
     for (const control of ['\u001b', '\u0007', '\u202e']) expect(outcome.stderr).not.toContain(control);
   });

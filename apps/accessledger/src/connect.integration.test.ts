@@ -230,7 +230,22 @@ describe('the refresh token over the life of a connection', { timeout: 120_000 }
       allowCustomHosts: true,
       auth: { flow: 'refresh-token', clientId: app.clientId },
     });
-    expect((await cli('connections', 'update', 'unreachable', '--config', config)).code).toBe(0);
+    // Credentials are bound to their host: pointing the connection elsewhere gives them again.
+    const moved = await runToEnd(
+      [
+        'connections',
+        'update',
+        'unreachable',
+        '--config',
+        config,
+        '--secret',
+        'clientSecret=env:SF_CLIENT_SECRET',
+        '--secret',
+        'refreshToken=env:SF_REFRESH_TOKEN',
+      ],
+      { ...env(), SF_REFRESH_TOKEN: token },
+    );
+    expect(moved.code).toBe(0);
     const removed = await cli('connections', 'remove', 'unreachable', '--yes');
     expect(removed.code).toBe(0);
     expect(removed.stderr).toContain(

@@ -44,12 +44,15 @@ export function formatValidationReport(report: ValidationReport): string {
 }
 
 /**
- * C0 and C1 control characters (but newline and tab), DEL, and the Unicode
+ * C0 and C1 control characters (but newline, tab and the carriage return of a
+ * CRLF line end, which CSV output needs: RFC 4180), DEL, and the Unicode
  * bidirectional overrides: what an entitlement label or a user name could use to
- * move the cursor, clear the screen or reorder what a terminal shows.
+ * move the cursor, clear the screen or reorder what a terminal shows. A lone
+ * carriage return (which would let a label overwrite its own line) is escaped.
  */
-// eslint-disable-next-line no-control-regex
-const CONTROL_CHARACTERS = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+const CONTROL_CHARACTERS =
+  // eslint-disable-next-line no-control-regex
+  /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]|\r(?!\n)/g;
 
 /** Text with control characters shown as `\u001b`-style escapes, so it prints as what it is. */
 export function neutralizeControlCharacters(text: string): string {
