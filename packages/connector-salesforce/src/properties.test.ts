@@ -164,6 +164,9 @@ describe('the domain parser (property-based; Salesforce Help "My Domain URL Form
   it('parses every sandbox and production My Domain, and its login URL parses to itself', () => {
     fc.assert(
       fc.property(label, label, fc.boolean(), (name, sandbox, isSandbox) => {
+        // "xn--" starts an IDNA A-label (RFC 5890 §2.3.2.1): "xn--0" is invalid Punycode, and a URL
+        // parser refuses that host before any rule of ours applies.
+        fc.pre(!(isSandbox && name === 'xn'));
         const host = isSandbox
           ? `${name}--${sandbox}.sandbox.my.salesforce.com`
           : `${name}.my.salesforce.com`;
