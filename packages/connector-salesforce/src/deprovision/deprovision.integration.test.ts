@@ -281,6 +281,9 @@ describe('transfer', () => {
       toAccountExternalId: to,
       objectTypes: ['Task'],
     });
+    // Completed in one call (a failure would have thrown IncompleteOperationError).
+    expect(done).toMatchObject({ changed: true, dryRun: false });
+    expect(done.summary).toMatch(/^Moved: Task: \d+$/);
     expect(handle.org.store.table('Task').live.get(archived)?.['OwnerId']).toBe(to);
     expect(handle.org.store.table('Task').deleted.get(deleted)?.['OwnerId']).toBe(from);
     expect(owned(from, 'Task')).toBe(0);
