@@ -1,4 +1,9 @@
-import { AbortedError, AuthError, InvalidInputError, throwIfAborted } from '@accessledger/core';
+import {
+  SingleFlightSessionProvider as KitSingleFlightSessionProvider,
+  type SessionGrant as KitSessionGrant,
+  type SessionProvider as KitSessionProvider,
+} from '@accessledger/connector-kit';
+import { AuthError, InvalidInputError } from '@accessledger/core';
 import axios, { type AxiosInstance } from 'axios';
 import { createSign } from 'node:crypto';
 import { assertInstanceUrl, type OrgDomain } from '../domains.js';
@@ -20,68 +25,20 @@ export interface SalesforceSession {
 /**
  * Hands out sessions and renews them when Salesforce answers 401
  * INVALID_SESSION_ID. Salesforce sends no `expires_in`: a session ends when a
- * call says so.
+ * call says so, so renewal is never optional here.
  */
-export interface SessionProvider {
-  current(signal: AbortSignal): Promise<SalesforceSession>;
+export interface SessionProvider extends KitSessionProvider<SalesforceSession> {
   /** Renews after `stale` was refused; concurrent callers share one renewal. */
   renew(stale: SalesforceSession, signal: AbortSignal): Promise<SalesforceSession>;
 }
 
 /** Obtains a fresh session from the token endpoint. */
-export type SessionGrant = (signal: AbortSignal) => Promise<SalesforceSession>;
+export type SessionGrant = KitSessionGrant<SalesforceSession>;
 
-/** Caches one session and runs at most one grant at a time (single flight). */
-export class SingleFlightSessionProvider implements SessionProvider {
-  private session: SalesforceSession | null = null;
-  private inFlight: Promise<SalesforceSession> | null = null;
-
-  constructor(private readonly grant: SessionGrant) {}
-
-  async current(signal: AbortSignal): Promise<SalesforceSession> {
-    return this.session ?? this.obtain(signal);
-  }
-
-  async renew(stale: SalesforceSession, signal: AbortSignal): Promise<SalesforceSession> {
-    if (this.session && this.session.accessToken !== stale.accessToken) return this.session;
-    this.session = null;
-    return this.obtain(signal);
-  }
-
-  private obtain(signal: AbortSignal): Promise<SalesforceSession> {
-    throwIfAborted(signal);
-    if (!this.inFlight) {
-      // The shared grant is not tied to one caller's signal: another caller may still need it.
-      this.inFlight = this.grant(new AbortController().signal)
-        .then((session) => {
-          this.session = session;
-          return session;
-        })
-        .finally(() => {
-          this.inFlight = null;
-        });
-    }
-    return raceAbort(this.inFlight, signal);
-  }
-}
-
-function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(new AbortedError());
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(new AbortedError());
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(error);
-      },
-    );
-  });
-}
+/** The kit's single-flight provider (one grant at a time, shared by concurrent callers) for Salesforce sessions. */
+export class SingleFlightSessionProvider
+  extends KitSingleFlightSessionProvider<SalesforceSession>
+  implements SessionProvider {}
 
 export interface TokenEndpointOptions {
   /** Scheme and host of the login domain, e.g. `https://acme.my.salesforce.com`. */
