@@ -1,16 +1,13 @@
 import {
-  ErrorCodes,
-  isAccessLedgerError,
   isActivitySource,
   throwIfAborted,
-  toErrorInfo,
   UnsupportedError,
   type ApiCallUsage,
   type RunContext,
 } from '@accessledger/core';
 import { ActivityWriter, type Connection } from '@accessledger/storage';
 import type { Runtime } from './runtime.js';
-import type { SyncOptions, SyncOutcome } from './sync-runner.js';
+import { failRun, startRun, type SyncOptions, type SyncOutcome } from './sync-runner.js';
 
 /**
  * One activity run of one connection (its own run kind): the connector's
@@ -33,7 +30,7 @@ export async function recordActivity(
       `The ${connector.manifest.displayName} connector reports no activity of its own.`,
     );
   const started = performance.now();
-  const run = await runtime.runs.start({ connectionId: connection.id, kind: 'activity' });
+  const run = await startRun(runtime, connection, 'activity');
   logger.info({ runId: run.id }, 'activity run started');
   let usage: ApiCallUsage | null = null;
   try {
@@ -59,15 +56,7 @@ export async function recordActivity(
     logger.info({ runId: run.id, snapshotId: snapshot.id, durationMs }, 'activity run succeeded');
     return { snapshot, durationMs };
   } catch (error) {
-    const current = await runtime.runs.get(run.id);
-    if (current?.status === 'running') {
-      const aborted =
-        options.signal.aborted || (isAccessLedgerError(error) && error.code === ErrorCodes.aborted);
-      await runtime.runs.finish(run.id, {
-        status: aborted ? 'aborted' : 'failed',
-        error: toErrorInfo(error),
-      });
-    }
+    await failRun(runtime, run.id, options.signal, error, logger);
     throw error;
   }
 }

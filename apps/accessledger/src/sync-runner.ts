@@ -35,12 +35,7 @@ export async function syncConnection(
   throwIfAborted(options.signal);
   const logger = (options.logger ?? runtime.logger).child({ connection: connection.name, job: 'sync' });
   const started = performance.now();
-  const runnerKey = await runtime.runnerKey();
-  const run = await runtime.runs.start({
-    connectionId: connection.id,
-    kind: 'sync',
-    ...(runnerKey !== undefined ? { runnerKey } : {}),
-  });
+  const run = await startRun(runtime, connection, 'sync');
   logger.info({ runId: run.id }, 'sync started');
   // The connector's last word on the API calls of this run, stored with the run.
   let usage: ApiCallUsage | null = null;
@@ -74,12 +69,44 @@ export async function syncConnection(
     return { snapshot, durationMs };
   } catch (error) {
     // The writer records what fails inside it; what failed before it (config, credentials, an early abort)
-    // is recorded here. When the database itself went away, the record waits for it to come back.
-    const aborted =
-      options.signal.aborted || (isAccessLedgerError(error) && error.code === ErrorCodes.aborted);
-    await recordFailure(runtime, run.id, aborted ? 'aborted' : 'failed', error, logger);
+    // is recorded here.
+    await failRun(runtime, run.id, options.signal, error, logger);
     throw error;
   }
+}
+
+/**
+ * Records a run of a connection as started, owned by this process's runner key
+ * on a server database (so that a run of a process that died can be told apart
+ * from another live replica's). Syncs and activity runs start here.
+ */
+export async function startRun(
+  runtime: Runtime,
+  connection: Connection,
+  kind: 'sync' | 'activity',
+): Promise<{ readonly id: number }> {
+  const runnerKey = await runtime.runnerKey();
+  return runtime.runs.start({
+    connectionId: connection.id,
+    kind,
+    ...(runnerKey !== undefined ? { runnerKey } : {}),
+  });
+}
+
+/**
+ * Marks a run that failed before its writer finished it as failed, or aborted
+ * when its signal fired. When the database itself went away, the record waits
+ * for it to come back.
+ */
+export async function failRun(
+  runtime: Runtime,
+  runId: number,
+  signal: AbortSignal,
+  error: unknown,
+  logger: Logger,
+): Promise<void> {
+  const aborted = signal.aborted || (isAccessLedgerError(error) && error.code === ErrorCodes.aborted);
+  await recordFailure(runtime, runId, aborted ? 'aborted' : 'failed', error, logger);
 }
 
 /** How long a failed run waits for the database to record its failure (a PostgreSQL restart). */
