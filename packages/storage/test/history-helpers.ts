@@ -23,10 +23,13 @@ export async function writeSnapshot(
   db: Database,
   connectionId: number,
   items: readonly SyncItem[] | AsyncIterable<SyncItem>,
-  options: { takenAt?: Date; signal?: AbortSignal; batchRows?: number } = {},
+  options: { takenAt?: Date; signal?: AbortSignal; batchRows?: number; inlineHashItems?: number } = {},
 ): Promise<WriteSnapshotResult & { runId: number }> {
   const run = await new SyncRunStore(db.knex).start({ connectionId, kind: 'sync' });
-  const writer = new SnapshotWriter(db, options.batchRows ? { batchRows: options.batchRows } : {});
+  const writer = new SnapshotWriter(db, {
+    ...(options.batchRows ? { batchRows: options.batchRows } : {}),
+    ...(options.inlineHashItems !== undefined ? { inlineHashItems: options.inlineHashItems } : {}),
+  });
   const result = await writer.write({
     connectionId,
     runId: run.id,

@@ -53,7 +53,11 @@ export function count(record: QueriedRecord, field: string): number | null {
 export function dateTime(record: QueriedRecord, field: string): Date | null {
   const value = record[field];
   if (typeof value !== 'string' || value === '') return null;
-  const iso = value.replace(/([+-]\d{2})(\d{2})$/, '$1:$2');
+  // The common case, UTC, without a regular expression: every record of a sync has dates.
+  const iso =
+    value.length === 28 && value.endsWith('+0000')
+      ? `${value.slice(0, 23)}Z`
+      : value.replace(/([+-]\d{2})(\d{2})$/, '$1:$2');
   const parsed = new Date(iso);
   return Number.isNaN(parsed.getTime()) ? null : parsed;
 }

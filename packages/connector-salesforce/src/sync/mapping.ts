@@ -214,7 +214,8 @@ export function assignmentGrants(
   const assignmentId = requiredText(assignment, 'Id');
   const extra = {
     expiresAt,
-    attributes: { assignmentId, isActive: flag(assignment, 'IsActive'), accessKind },
+    // Keys in sorted order: the writer then serialises attributes without reordering them.
+    attributes: { accessKind, assignmentId, isActive: flag(assignment, 'IsActive') },
   };
   if (groupId) {
     const components = catalog.groupComponents.get(groupId);
@@ -226,8 +227,8 @@ export function assignmentGrants(
         grant(accountId, ref.permissionSet(component.permissionSetId), group, {
           expiresAt,
           attributes: {
-            assignmentId,
             accessKind,
+            assignmentId,
             ...(component.mutedPermissions.length > 0
               ? {
                   mutedPermissions: Object.fromEntries(

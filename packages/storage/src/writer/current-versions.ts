@@ -72,13 +72,16 @@ export class CurrentVersions {
     return this.size;
   }
 
-  /** True when a current version has exactly this content hash (then it is marked seen). */
-  markSeen(contentHash: Buffer): boolean {
+  /**
+   * True when a current version has exactly this content hash (then it is marked seen): 16 bytes of
+   * `contentHash` from `offset` (a batch's hashes lie side by side in one buffer).
+   */
+  markSeen(contentHash: Uint8Array, offset = 0): boolean {
     if (this.size === 0) return false;
-    const w0 = contentHash.readUInt32BE(0);
-    const w1 = contentHash.readUInt32BE(4);
-    const w2 = contentHash.readUInt32BE(8);
-    const w3 = contentHash.readUInt32BE(12);
+    const w0 = word(contentHash, offset);
+    const w1 = word(contentHash, offset + 4);
+    const w2 = word(contentHash, offset + 8);
+    const w3 = word(contentHash, offset + 12);
     const hashes = this.hashes;
     for (let slot = w0 & this.mask; ; slot = (slot + 1) & this.mask) {
       if (this.states[slot] === EMPTY) return false;
@@ -142,4 +145,15 @@ function viewWords(view: DataView, offset: number): number[] {
     view.getUint32(offset + 8),
     view.getUint32(offset + 12),
   ];
+}
+
+/** The big-endian unsigned 32-bit word at `offset`, as Buffer.readUInt32BE reads it. */
+function word(bytes: Uint8Array, offset: number): number {
+  return (
+    (((bytes[offset] ?? 0) << 24) |
+      ((bytes[offset + 1] ?? 0) << 16) |
+      ((bytes[offset + 2] ?? 0) << 8) |
+      (bytes[offset + 3] ?? 0)) >>>
+    0
+  );
 }

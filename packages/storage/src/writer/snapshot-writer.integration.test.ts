@@ -131,6 +131,46 @@ describeEachEngine('SnapshotWriter', (database) => {
     expect(row?.attributes).toEqual({ note: tricky, nested: { list: [1, 'two', null] } });
   });
 
+  it('hashes a large stream on a worker thread exactly as in its own thread, across hash batches', async () => {
+    const { db } = database();
+    // 5,000 grants: three hash batches, each holding items of every kind.
+    const largeOrg = (renamed: ReadonlySet<string> = new Set()): SyncItem[] =>
+      Array.from({ length: 1_250 }, (_, index) => {
+        const id = `005L${String(index).padStart(5, '0')}`;
+        return [
+          account(id, renamed.has(id) ? { displayName: 'renamed' } : {}),
+          grant(id, profile),
+          grant(id, adminPs, null, { attributes: { b: index, a: 'x', nested: { z: 1, y: [2] } } }),
+          activity(id, new Date(Date.UTC(2026, 10, 1, 0, index))),
+        ];
+      }).flat();
+    const inThread = await createConnection(db);
+    const onWorker = await createConnection(db);
+    await writeSnapshot(db, inThread, largeOrg(), { inlineHashItems: Number.MAX_SAFE_INTEGER });
+    await writeSnapshot(db, onWorker, largeOrg(), { inlineHashItems: 0 });
+    const hashes = async (connectionId: number) =>
+      (
+        await db
+          .knex(Tables.grants)
+          .where({ connection_id: connectionId })
+          .select<{ key_hash: string; content_hash: string }[]>('key_hash', 'content_hash')
+      )
+        .map((row) => `${row.key_hash} ${row.content_hash}`)
+        .sort();
+    expect(await hashes(onWorker)).toEqual(await hashes(inThread));
+    expect((await hashes(onWorker)).length).toBe(2_500);
+
+    const unchanged = await writeSnapshot(db, onWorker, largeOrg().reverse(), { inlineHashItems: 0 });
+    expect(unchanged.snapshot.versionsOpened).toBe(0);
+    expect(unchanged.snapshot.versionsClosed).toBe(0);
+    // Renamed accounts sit in the first and the last hash batch.
+    const changed = await writeSnapshot(db, onWorker, largeOrg(new Set(['005L00001', '005L01249'])), {
+      inlineHashItems: 0,
+    });
+    expect(changed.snapshot.versionsOpened).toBe(2);
+    expect(changed.snapshot.versionsClosed).toBe(2);
+  });
+
   it('keeps one version when a stream repeats a thing', async () => {
     const { db } = database();
     const connectionId = await createConnection(db);

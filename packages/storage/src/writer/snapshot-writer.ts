@@ -18,25 +18,32 @@ import type { VersionedTable } from '../tables.js';
 import { CopyPipeline, copyBatchFor } from './copy.js';
 import type { CopyBatch } from './copy.js';
 import { CurrentVersions } from './current-versions.js';
+import { HASH_PAIR_BYTES, hashBatchOf, hashPairsInline, WorkerHasher } from './item-hasher.js';
 import {
-  encodeItem,
+  encodeUnhashed,
+  stagingLineFromHashes,
   STAGING_NAME_PATTERN,
   stagedKinds,
   stagedValue,
   stagingColumns,
   stagingDdl,
-  stagingLine,
   stagingRunId,
   stagingTable,
   vanishedDdl,
   vanishedTable,
 } from './staging.js';
-import type { StagedKind } from './staging.js';
+import type { StagedKind, UnhashedItem } from './staging.js';
 
 /** First key of the advisory lock that serialises writes of one connection (second key: connection id). */
 export const MERGE_LOCK_NAMESPACE = 0x41_4c_4d_47; // "ALMG"
 
 const DEFAULT_BATCH_ROWS = 5_000;
+/** Items hashed together (one message to the hashing thread). */
+const HASH_BATCH_ITEMS = 2_000;
+/** Batches handed to the hashing thread before the oldest is staged; bounds memory to a few thousand items. */
+const HASH_BATCHES_AHEAD = 3;
+/** Default of `inlineHashItems`: for smaller streams, starting a thread would cost more than it saves. */
+const INLINE_HASH_ITEMS = 20_000;
 /** Staging tables of a run still `running` this long after it started are dropped by the next write. */
 const STALE_STAGING_HOURS = 24;
 
@@ -64,6 +71,8 @@ export interface SnapshotWriterOptions {
   readonly batchRows?: number;
   /** VACUUM (ANALYZE) the tables a merge changed, after commit. Default true; the embedded engine has no autovacuum. */
   readonly maintenance?: boolean;
+  /** Streams up to this many items are hashed in the writer's thread, longer ones on a worker thread. */
+  readonly inlineHashItems?: number;
 }
 
 type MutableCounts = { -readonly [K in keyof ItemCounts]: number };
@@ -105,6 +114,7 @@ export class SnapshotWriter {
   private readonly batchRows: number;
   private readonly maintenance: boolean;
   private readonly copyDepth: number;
+  private readonly inlineHashItems: number;
 
   constructor(
     private readonly database: Database,
@@ -114,6 +124,7 @@ export class SnapshotWriter {
     this.copyBatch = copyBatchFor(database.engine);
     this.batchRows = options.batchRows ?? DEFAULT_BATCH_ROWS;
     this.maintenance = options.maintenance ?? true;
+    this.inlineHashItems = options.inlineHashItems ?? INLINE_HASH_ITEMS;
     // Two batches in flight keep Postgres loading while the next is encoded; the embedded engine runs
     // in this thread, so a second batch in flight would only wait.
     this.copyDepth = database.engine === 'pg' ? 2 : 1;
@@ -203,34 +214,58 @@ export class SnapshotWriter {
       await copies.push(stagingTable(kind, input.runId), stagingColumns(kind), lines.join(''));
     };
     let seq = 0;
+    // Items hashed in arrival order: an item whose content hash is current is only marked seen.
+    const stage = async (batch: readonly UnhashedItem[], hashes: Buffer): Promise<void> => {
+      for (let index = 0; index < batch.length; index += 1) {
+        const item = batch[index];
+        if (!item) continue;
+        seq += 1;
+        const offset = index * HASH_PAIR_BYTES;
+        if (current.get(item.kind)?.markSeen(hashes, offset + 16)) continue;
+        const lines = pending.get(item.kind) ?? [];
+        lines.push(stagingLineFromHashes(item, seq, hashes, offset));
+        if (lines.length >= this.batchRows) {
+          await flush(item.kind, lines);
+          pending.set(item.kind, []);
+        }
+      }
+    };
+    const hashing = new BatchHashing(this.inlineHashItems);
+    const waiting: { readonly batch: UnhashedItem[]; readonly hashes: Promise<Uint8Array> }[] = [];
+    const stageOldest = async (): Promise<void> => {
+      const oldest = waiting.shift();
+      if (oldest) await stage(oldest.batch, toBuffer(await oldest.hashes));
+    };
     try {
+      let batch: UnhashedItem[] = [];
       for await (const item of input.items) {
         throwIfAborted(signal);
-        const encoded = encodeItem(item);
+        batch.push(encodeUnhashed(item));
         counts[countKey[item.kind]] += 1;
-        seq += 1;
-        if (current.get(encoded.kind)?.markSeen(encoded.contentHash)) continue;
-        const lines = pending.get(encoded.kind) ?? [];
-        lines.push(stagingLine(encoded, seq));
-        if (lines.length >= this.batchRows) {
-          await flush(encoded.kind, lines);
-          pending.set(encoded.kind, []);
+        if (batch.length >= HASH_BATCH_ITEMS) {
+          waiting.push({ batch, hashes: hashing.hash(batch) });
+          batch = [];
+          // A few batches ahead: the hashing thread works while this one reads and stages.
+          while (waiting.length > HASH_BATCHES_AHEAD) await stageOldest();
         }
       }
+      if (batch.length > 0) waiting.push({ batch, hashes: hashing.hash(batch) });
+      while (waiting.length > 0) await stageOldest();
       for (const [kind, lines] of pending) if (lines.length > 0) await flush(kind, lines);
       for (const [kind, versions] of current) {
-        let batch: string[] = [];
+        let vanished: string[] = [];
         for (const keyHash of versions.unseenKeyHashes()) {
-          batch.push(`${keyHash}\n`);
-          if (batch.length >= this.batchRows) {
-            await copies.push(vanishedTable(kind, input.runId), ['key_hash'], batch.join(''));
-            batch = [];
+          vanished.push(`${keyHash}\n`);
+          if (vanished.length >= this.batchRows) {
+            await copies.push(vanishedTable(kind, input.runId), ['key_hash'], vanished.join(''));
+            vanished = [];
           }
         }
-        if (batch.length > 0)
-          await copies.push(vanishedTable(kind, input.runId), ['key_hash'], batch.join(''));
+        if (vanished.length > 0)
+          await copies.push(vanishedTable(kind, input.runId), ['key_hash'], vanished.join(''));
       }
     } finally {
+      await hashing.close();
       // Never leave a COPY running on a table about to be dropped.
       await copies.drain().catch((error: unknown) => {
         if (!signal.aborted) throw error;
@@ -430,4 +465,36 @@ function abortedFrom(signal: AbortSignal, cause: unknown): AbortedError {
     if (error instanceof AbortedError) return error;
   }
   return new AbortedError(undefined, { cause });
+}
+
+/**
+ * Hashes a stream's batches: in this thread until the stream has shown itself
+ * large, then on a worker thread (started once, closed with the load).
+ */
+class BatchHashing {
+  private hashedInline = 0;
+  private worker: WorkerHasher | undefined;
+
+  constructor(private readonly inlineLimit: number) {}
+
+  hash(items: readonly UnhashedItem[]): Promise<Uint8Array> {
+    const batch = hashBatchOf(items);
+    if (!this.worker && this.hashedInline + items.length <= this.inlineLimit) {
+      this.hashedInline += items.length;
+      return Promise.resolve(hashPairsInline(batch));
+    }
+    this.worker ??= new WorkerHasher();
+    const hashes = this.worker.hash(batch);
+    // Awaited in order by the load; a batch left waiting when the load fails must not be reported unhandled.
+    hashes.catch(() => undefined);
+    return hashes;
+  }
+
+  async close(): Promise<void> {
+    await this.worker?.close();
+  }
+}
+
+function toBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }

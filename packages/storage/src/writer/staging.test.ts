@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { account, grant, ref } from '../../test/fixtures.js';
-import { canonicalJson, copyField, encodeItem, stagingLine } from './staging.js';
+import { HASH_PAIR_BYTES, hashBatchOf, hashPairsInline, WorkerHasher } from './item-hasher.js';
+import {
+  canonicalJson,
+  copyField,
+  encodeItem,
+  encodeUnhashed,
+  stagingLine,
+  stagingLineFromHashes,
+} from './staging.js';
 import type { JsonValue, SyncItem } from '@accessledger/core';
 
 const copyLine = (item: SyncItem, seq: number) => stagingLine(encodeItem(item), seq);
@@ -36,6 +44,8 @@ describe('canonicalJson', () => {
     const samples: JsonValue[] = [
       { a: 1, b: 'x', c: { d: true, e: [1, 'two', { f: null, g: -0 }] } },
       { b: 1, a: 2 },
+      { zeta: 'z', alpha: null, mid: false, 10: 1, 2: 2 },
+      { b: 1, a: { d: 1, c: 2 } },
       { 9: 'nine', 10: 'ten', a: 'letter' },
       { a: { z: 1, y: 2 }, b: [] },
       { A: 1, a: 2, _: 3, é: 4 },
@@ -72,5 +82,83 @@ describe('stagingLine', () => {
     )[1];
     expect(direct).toMatch(/^[0-9a-f]{32}$/);
     expect(viaGroup).not.toBe(direct);
+  });
+});
+
+describe('stored hashes', () => {
+  // Every row ever written carries these hashes; a change to encoding or hashing would make the next
+  // sync of every connection close and reopen every version. These lines were written before the
+  // writer hashed on a worker thread and must never change.
+  const items: SyncItem[] = [
+    grant('005A', ref('permission_set', '0PS1'), ref('permission_set_group', '0PG1'), {
+      grantedAt: new Date('2026-01-02T03:04:05.678Z'),
+      attributes: {
+        assignmentId: '0Pa1',
+        isActive: true,
+        accessKind: 'standing',
+        mutedPermissions: { ModifyAllData: true },
+      },
+    }),
+    {
+      kind: 'account',
+      account: {
+        externalId: '005A',
+        username: 'a@b.c',
+        email: null,
+        displayName: 'Ä\tb',
+        status: 'active',
+        accountType: 'Standard',
+        createdAt: null,
+        attributes: { kind: 'human', Title: 'x\\y' },
+      },
+    },
+    {
+      kind: 'entitlement',
+      entitlement: {
+        type: 'profile',
+        externalId: '00e1',
+        name: 'Admin',
+        description: null,
+        grantable: true,
+        revocable: false,
+        exclusive: true,
+        attributes: {},
+      },
+    },
+    {
+      kind: 'activity',
+      activity: { accountExternalId: '005A', source: 'last_login', lastActivityAt: new Date(0) },
+    },
+  ];
+  const golden = [
+    '7\tee379cd0a324d7d5883a212d32b4e8a7\t20620c93a3e7e1c5e71cc8e7f78b201c\t005A\tpermission_set\t0PS1\tpermission_set_group\t0PG1\t2026-01-02T03:04:05.678Z\t\\N\t{"accessKind":"standing","assignmentId":"0Pa1","isActive":true,"mutedPermissions":{"ModifyAllData":true}}\n',
+    '7\t881caf79f2281b08fcbc3eacf8675f83\td567ad87a7cd630e563643c2a249408c\t005A\ta@b.c\t\\N\tÄ\\tb\tactive\tStandard\t\\N\t{"Title":"x\\\\\\\\y","kind":"human"}\n',
+    '7\t1edd502bee137bf70200e120b8907da1\ta1cf39d4b015c2b178592ed1bd97e321\tprofile\t00e1\tAdmin\t\\N\tt\tf\tt\t{}\n',
+    '7\td5ecd214d9886e95a54e52facdae0fae\tc572a3d9721ab20a472120eef0fd8874\t005A\tlast_login\t1970-01-01T00:00:00.000Z\n',
+  ];
+
+  it('are the ones earlier versions stored, item by item', () => {
+    expect(items.map((item) => copyLine(item, 7))).toEqual(golden);
+  });
+
+  it('come out the same from the hashing thread, in this thread and from encodeItem', async () => {
+    const unhashed = items.map(encodeUnhashed);
+    const inline = Buffer.from(hashPairsInline(hashBatchOf(unhashed)));
+    const hasher = new WorkerHasher();
+    try {
+      const threaded = Buffer.from(await hasher.hash(hashBatchOf(unhashed)));
+      expect(threaded.equals(inline)).toBe(true);
+    } finally {
+      await hasher.close();
+    }
+    unhashed.forEach((item, index) =>
+      expect(stagingLineFromHashes(item, 7, inline, index * HASH_PAIR_BYTES)).toBe(golden[index]),
+    );
+  });
+
+  it('fail every batch still waiting when the hashing thread is closed', async () => {
+    const hasher = new WorkerHasher();
+    await hasher.close();
+    await expect(hasher.hash(hashBatchOf([{ key: 'k', content: 'c' }]))).rejects.toThrow(/closed/);
   });
 });

@@ -153,34 +153,51 @@ export function stagedValue(alias: string, [name, type]: readonly [string, strin
   return STAGED_AS_TEXT.has(type) ? `${alias}.${name}::${type}` : `${alias}.${name}`;
 }
 
-/** One item encoded for staging: its kind, its escaped data columns and the hash of what it is. */
-export interface EncodedItem {
+/** One item encoded for staging, before hashing: its kind, which thing it is, and its escaped data columns. */
+export interface UnhashedItem {
   readonly kind: StagedKind;
   readonly key: string;
   /** The data columns in COPY text format, tab-separated. */
   readonly content: string;
+}
+
+/** One item encoded for staging with the hash of what it is. */
+export interface EncodedItem extends UnhashedItem {
   /** SHA-256 of key and content: equal exactly when the thing and its content are equal. */
   readonly contentHash: Buffer;
 }
 
-export function encodeItem(item: SyncItem): EncodedItem {
+export function encodeUnhashed(item: SyncItem): UnhashedItem {
   const staged = stagedFields(item);
   let content = '';
   for (let index = 0; index < staged.values.length; index += 1) {
     if (index > 0) content += '\t';
     content += copyField(staged.values[index] ?? null);
   }
-  return {
-    kind: stagedKind(item.kind),
-    key: staged.key,
-    content,
-    contentHash: digest('sha256', `${staged.key}\u0001${content}`, 'buffer'),
-  };
+  return { kind: stagedKind(item.kind), key: staged.key, content };
+}
+
+export function encodeItem(item: SyncItem): EncodedItem {
+  const encoded = encodeUnhashed(item);
+  return { ...encoded, contentHash: digest('sha256', `${encoded.key}\u0001${encoded.content}`, 'buffer') };
 }
 
 /** The COPY text line (newline-terminated) of an encoded item: arrival order, key hash, content hash, data. */
 export function stagingLine(encoded: EncodedItem, seq: number): string {
   return `${seq}\t${hash(encoded.key)}\t${encoded.contentHash.toString('hex', 0, 16)}\t${encoded.content}\n`;
+}
+
+/**
+ * The same line from hashes computed elsewhere (`item-hasher.ts`): 16 bytes of
+ * key hash at `offset` and 16 bytes of content hash after them.
+ */
+export function stagingLineFromHashes(
+  item: UnhashedItem,
+  seq: number,
+  hashes: Buffer,
+  offset: number,
+): string {
+  return `${seq}\t${hashes.toString('hex', offset, offset + 16)}\t${hashes.toString('hex', offset + 16, offset + 32)}\t${item.content}\n`;
 }
 
 /** The key and content hashes of an encoded item as staged (uuid text), for writers that insert rather than COPY. */
@@ -329,10 +346,27 @@ function hash(text: string): string {
 
 /** JSON with object keys sorted, so that equal attributes hash equally whatever order the connector built them in. */
 export function canonicalJson(value: JsonValue): string {
-  // Connectors mostly build attributes with keys already in order: then the native serialiser gives
-  // exactly the canonical text, several times faster than building it here.
-  if (isCanonical(value)) return JSON.stringify(value);
-  return sortedJson(value);
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    return isCanonical(value) ? JSON.stringify(value) : sortedJson(value);
+  }
+  // Most attributes are flat objects (scalars only): the native serialiser writes them canonically
+  // as they are when their keys come sorted (connectors should build them so), or copied in sorted
+  // order, several times faster than building the text here. Nested ones take the general path.
+  const keys = Object.keys(value);
+  let sorted = true;
+  for (let index = 0; index < keys.length; index += 1) {
+    const entry = value[keys[index] ?? ''];
+    if (typeof entry === 'object' && entry !== null) {
+      return isCanonical(value) ? JSON.stringify(value) : sortedJson(value);
+    }
+    if (index > 0 && !((keys[index - 1] ?? '') < (keys[index] ?? ''))) sorted = false;
+  }
+  if (sorted) return JSON.stringify(value);
+  // An object puts integer-like keys first whatever the insertion order: those take the general path.
+  if (keys.some((key) => key.charCodeAt(0) <= 0x39)) return sortedJson(value);
+  const ordered: Record<string, JsonValue> = {};
+  for (const key of keys.sort()) ordered[key] = value[key] as JsonValue;
+  return JSON.stringify(ordered);
 }
 
 function sortedJson(value: JsonValue): string {
