@@ -56,15 +56,23 @@ function json(
 const signal = new AbortController().signal;
 const fast = { retries: 3, baseDelayMs: 1, maxDelayMs: 20 };
 
-function staticClient(hooks = {}) {
+/** A client of the test server (or of `origin`) with a static token and fast retries. */
+function clientAt(
+  origin: string,
+  options: Partial<Omit<HttpClientOptions<string>, 'sessions' | 'authorize' | 'logger'>> = {},
+) {
   return new HttpClient<string>({
     service: 'the test service',
     sessions: new FixedSessionProvider(async () => 'static-token'),
-    authorize: (token) => ({ baseUrl: `${baseUrl}/api/v1`, headers: { authorization: `Bearer ${token}` } }),
+    authorize: (token) => ({ baseUrl: `${origin}/api/v1`, headers: { authorization: `Bearer ${token}` } }),
     logger: createRunContext().logger,
     retry: fast,
-    hooks,
+    ...options,
   });
+}
+
+function staticClient(hooks = {}) {
+  return clientAt(baseUrl, { hooks });
 }
 
 describe('HttpClient over a socket', () => {
@@ -197,20 +205,6 @@ describe('HttpClient over a socket', () => {
     expect(seen).toEqual(['7/10']);
   });
 });
-
-function clientAt(
-  origin: string,
-  options: Partial<Omit<HttpClientOptions<string>, 'sessions' | 'authorize' | 'logger'>> = {},
-) {
-  return new HttpClient<string>({
-    service: 'the test service',
-    sessions: new FixedSessionProvider(async () => 'static-token'),
-    authorize: (token) => ({ baseUrl: `${origin}/api/v1`, headers: { authorization: `Bearer ${token}` } }),
-    logger: createRunContext().logger,
-    retry: fast,
-    ...options,
-  });
-}
 
 function answer(response: ServerResponse, status: number, contentType: string | null, body: string): void {
   response.writeHead(status, contentType ? { 'content-type': contentType } : {});
