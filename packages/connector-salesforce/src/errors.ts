@@ -1,3 +1,4 @@
+import { mapNetworkFailure, type NetworkFixes } from '@accessledger/connector-kit';
 import {
   AuthError,
   ConflictError,
@@ -162,70 +163,11 @@ export function mapOAuthError(body: unknown, httpStatus: number): AccessLedgerEr
   }
 }
 
-/** Why a request got no answer at all, and what usually fixes it, by Node's error code. */
-const NETWORK_FAILURES: readonly {
-  readonly codes: readonly string[];
-  readonly what: string;
-  readonly fix: string;
-}[] = [
-  {
-    codes: ['ECONNREFUSED'],
-    what: 'refused the connection',
-    fix: 'check the domain and port in the connection config, and that nothing (a proxy, a firewall) blocks it',
-  },
-  {
-    codes: ['ENOTFOUND', 'EAI_AGAIN', 'EAI_FAIL'],
-    what: 'could not be resolved (DNS)',
-    fix: 'check the spelling of the domain (My Domain hosts end in .my.salesforce.com; sandboxes keep their "--") and this machine\'s DNS',
-  },
-  {
-    codes: [
-      'CERT_HAS_EXPIRED',
-      'DEPTH_ZERO_SELF_SIGNED_CERT',
-      'SELF_SIGNED_CERT_IN_CHAIN',
-      'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
-      'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
-      'ERR_TLS_CERT_ALTNAME_INVALID',
-      'EPROTO',
-    ],
-    what: 'failed the TLS handshake',
-    fix: 'a proxy that inspects TLS needs its CA in NODE_EXTRA_CA_CERTS; check that the domain is the Salesforce host, not a Lightning (*.lightning.force.com) URL',
-  },
-  {
-    codes: ['ECONNRESET', 'EPIPE', 'ERR_SOCKET_CONNECTION_TIMEOUT'],
-    what: 'dropped the connection',
-    fix: 'usually passing; if it persists check proxies and firewalls between this machine and Salesforce',
-  },
-  {
-    codes: ['ETIMEDOUT', 'ECONNABORTED', 'ESOCKETTIMEDOUT', 'ENETUNREACH', 'EHOSTUNREACH'],
-    what: 'did not answer in time',
-    fix: 'check the network route to Salesforce (proxy settings, firewall); the call is retried',
-  },
-];
-
-function hostOf(url: string | undefined): string {
-  if (!url) return 'Salesforce';
-  try {
-    return new URL(url).host;
-  } catch {
-    return url;
-  }
-}
-
-/** The error code of a failed request: Node's (`ECONNREFUSED`), also when wrapped (axios, AggregateError). */
-export function networkErrorCode(error: unknown): string | undefined {
-  for (let current: unknown = error, depth = 0; current && depth < 5; depth += 1) {
-    const record = current as { code?: unknown; errors?: unknown; cause?: unknown };
-    if (
-      typeof record.code === 'string' &&
-      record.code !== 'ERR_NETWORK' &&
-      record.code !== 'ERR_BAD_RESPONSE'
-    )
-      return record.code;
-    current = Array.isArray(record.errors) ? record.errors[0] : record.cause;
-  }
-  return undefined;
-}
+/** Salesforce's own wording of the fixes where the kit's generic one says too little. */
+export const SALESFORCE_NETWORK_FIXES: NetworkFixes = {
+  dns: 'check the spelling of the domain (My Domain hosts end in .my.salesforce.com; sandboxes keep their "--") and this machine\'s DNS',
+  tls: 'a proxy that inspects TLS needs its CA in NODE_EXTRA_CA_CERTS; check that the domain is the Salesforce host, not a Lightning (*.lightning.force.com) URL',
+};
 
 /**
  * A request that got no answer (refused, DNS, TLS, reset, timeout) is a
@@ -235,16 +177,5 @@ export function mapNetworkError(
   error: unknown,
   options: { readonly url?: string; readonly action: string },
 ): TransientError {
-  const code = networkErrorCode(error);
-  const failure = NETWORK_FAILURES.find((candidate) => code !== undefined && candidate.codes.includes(code));
-  const host = hostOf(options.url);
-  const said = error instanceof Error && error.message ? error.message : (code ?? 'no answer');
-  const message = failure
-    ? `${host} ${failure.what} while ${options.action} (${code}): ${failure.fix}.`
-    : `${host} could not be reached while ${options.action} (${code ?? said}): check the network and the domain in the connection config.`;
-  return new TransientError(
-    message,
-    { ...(code ? { upstreamCode: code } : {}), hint: failure?.fix ?? 'check the network' },
-    { cause: error },
-  );
+  return mapNetworkFailure(error, { service: 'Salesforce', ...options, fixes: SALESFORCE_NETWORK_FIXES });
 }

@@ -8,12 +8,12 @@ import {
   createRunContext,
 } from '@accessledger/core';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer as createTcpServer, type AddressInfo, type Socket } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { clientCredentialsGrant } from '../auth/oauth.js';
 import { FixedSessionProvider, SingleFlightSessionProvider } from '../auth/session.js';
 import { mapScimError } from '../scim/errors.js';
-import { HttpClient } from './client.js';
+import { HttpClient, type HttpClientOptions } from './client.js';
 
 /** Over a real socket: each test scripts what the server answers, and reads what it received. */
 type Handler = (request: IncomingMessage, body: string, response: ServerResponse) => void;
@@ -56,15 +56,23 @@ function json(
 const signal = new AbortController().signal;
 const fast = { retries: 3, baseDelayMs: 1, maxDelayMs: 20 };
 
-function staticClient(hooks = {}) {
+/** A client of the test server (or of `origin`) with a static token and fast retries. */
+function clientAt(
+  origin: string,
+  options: Partial<Omit<HttpClientOptions<string>, 'sessions' | 'authorize' | 'logger'>> = {},
+) {
   return new HttpClient<string>({
     service: 'the test service',
     sessions: new FixedSessionProvider(async () => 'static-token'),
-    authorize: (token) => ({ baseUrl: `${baseUrl}/api/v1`, headers: { authorization: `Bearer ${token}` } }),
+    authorize: (token) => ({ baseUrl: `${origin}/api/v1`, headers: { authorization: `Bearer ${token}` } }),
     logger: createRunContext().logger,
     retry: fast,
-    hooks,
+    ...options,
   });
+}
+
+function staticClient(hooks = {}) {
+  return clientAt(baseUrl, { hooks });
 }
 
 describe('HttpClient over a socket', () => {
@@ -195,6 +203,200 @@ describe('HttpClient over a socket', () => {
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ConflictError);
     expect(seen).toEqual(['7/10']);
+  });
+});
+
+function answer(response: ServerResponse, status: number, contentType: string | null, body: string): void {
+  response.writeHead(status, contentType ? { 'content-type': contentType } : {});
+  response.end(body);
+}
+
+const BAD_GATEWAY_PAGE =
+  '<!DOCTYPE html><html><head><title>502 Bad Gateway</title></head><body><h1>Bad Gateway</h1></body></html>';
+
+describe('requireJson: a successful answer that is not JSON fails as malformed', () => {
+  async function failureOf(client: HttpClient<string>): Promise<TransientError> {
+    const failure = await client
+      .request({ method: 'GET', path: 'Users', action: 'listing users' }, signal)
+      .catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(TransientError);
+    expect((failure as TransientError).details.upstreamCode).toBe('MALFORMED_RESPONSE');
+    return failure as TransientError;
+  }
+
+  it('quotes the HTML page a proxy sent with 200, and neither retries nor hides it', async () => {
+    handler = (_request, _body, response) => answer(response, 200, 'text/html', BAD_GATEWAY_PAGE);
+    const client = clientAt(baseUrl, { requireJson: true });
+    const failure = await failureOf(client);
+    expect(failure.message).toBe(
+      'the test service answered listing users with text/html instead of JSON ("502 Bad Gateway Bad Gateway…"): ' +
+        'a proxy or firewall between accessledger and the test service may have answered instead. Nothing was stored from it.',
+    );
+    expect([received.length, client.requests]).toEqual([1, 1]);
+    // Without the option the page is handed over as the text it is.
+    const lenient = await clientAt(baseUrl).request<unknown>(
+      { method: 'GET', path: 'Users', action: 'listing users' },
+      signal,
+    );
+    expect(lenient.data).toBe(BAD_GATEWAY_PAGE);
+  });
+
+  it('refuses JSON cut off half-way, a JSON body under another content type, and an empty 200', async () => {
+    const client = clientAt(baseUrl, { requireJson: true });
+    handler = (_request, _body, response) =>
+      answer(response, 200, 'application/json', '{"Resources": [{"id"');
+    expect((await failureOf(client)).message).toMatch(
+      /with JSON that does not parse \(20 characters, cut off or malformed\) \("\{"Resources": \[\{"id""\)/,
+    );
+    handler = (_request, _body, response) => answer(response, 200, 'text/plain', '{"ok":true}');
+    expect((await failureOf(client)).message).toMatch(/with text\/plain instead of JSON: a proxy/);
+    handler = (_request, _body, response) => answer(response, 200, null, '');
+    expect((await failureOf(client)).message).toMatch(/with no content type instead of JSON:/);
+  });
+
+  it('accepts structured +json types, and an empty 201 or 204', async () => {
+    const client = clientAt(baseUrl, { requireJson: true });
+    handler = (_request, _body, response) =>
+      answer(response, 200, 'application/scim+json; charset=utf-8', '{"totalResults":0}');
+    const listed = await client.request<{ totalResults: number }>(
+      { method: 'GET', path: 'Users', action: 'listing users' },
+      signal,
+    );
+    expect(listed.data.totalResults).toBe(0);
+    for (const status of [201, 204]) {
+      handler = (_request, _body, response) => answer(response, status, null, '');
+      const written = await client.request(
+        { method: 'PATCH', path: 'Users/1', body: {}, action: 'updating' },
+        signal,
+      );
+      expect(written.status).toBe(status);
+    }
+  });
+});
+
+describe("paths: 'root-relative': a link is followed only as a path on the base URL's origin", () => {
+  it('follows a path from the root, with its query', async () => {
+    handler = (_request, _body, response) => json(response, 200, { done: true });
+    const client = clientAt(baseUrl, { paths: 'root-relative', originName: 'the instance' });
+    await client.request(
+      { method: 'GET', path: '/api/v1/query/01g-2000', query: { q: 'a b' }, action: 'reading the next page' },
+      signal,
+    );
+    expect(received.map((request) => request.url)).toEqual(['/api/v1/query/01g-2000?q=a+b']);
+  });
+
+  for (const [label, link] of [
+    ['an absolute URL on another origin', () => 'http://evil.example/api/v1/query/01g-2000'],
+    ['an absolute URL even on the same origin', () => `${baseUrl}/api/v1/query/01g-2000`],
+    ['a protocol-relative URL', () => '//evil.example/api/v1/query/01g-2000'],
+    ['a backslash trick', () => '/\\evil.example/api/v1/query/01g-2000'],
+    ['a path relative to the base URL', () => 'query/01g-2000'],
+  ] as const) {
+    it(`refuses ${label} before any request is built`, async () => {
+      const client = clientAt(baseUrl, { paths: 'root-relative', originName: 'the instance' });
+      const failure = await client
+        .request({ method: 'GET', path: link(), action: 'reading the next page' }, signal)
+        .catch((error: unknown) => error);
+      expect(failure).toBeInstanceOf(InvalidInputError);
+      expect((failure as Error).message).toBe(
+        `Not reading the next page: the test service named the link "${link()}", which is not a path on the instance ${baseUrl}; only relative paths are followed, and no token was sent.`,
+      );
+      expect([received.length, client.requests]).toEqual([0, 0]);
+    });
+  }
+
+  it("is not the default: an absolute URL on the base URL's origin is followed", async () => {
+    handler = (_request, _body, response) => json(response, 200, {});
+    await clientAt(baseUrl).request(
+      { method: 'GET', path: `${baseUrl}/api/v1/query/01g-2000`, action: 'reading' },
+      signal,
+    );
+    expect(received.map((request) => request.url)).toEqual(['/api/v1/query/01g-2000']);
+  });
+});
+
+describe('a request that gets no answer is a TransientError naming the host and the fix', () => {
+  const servers: ReturnType<typeof createTcpServer>[] = [];
+  const sockets: Socket[] = [];
+
+  async function listen(onConnection: (socket: Socket) => void): Promise<number> {
+    const tcp = createTcpServer((socket) => {
+      sockets.push(socket);
+      onConnection(socket);
+    });
+    servers.push(tcp);
+    await new Promise<void>((resolve) => tcp.listen(0, '127.0.0.1', resolve));
+    return (tcp.address() as AddressInfo).port;
+  }
+
+  afterAll(async () => {
+    for (const socket of sockets.splice(0)) socket.destroy();
+    for (const tcp of servers.splice(0)) await new Promise<void>((resolve) => tcp.close(() => resolve()));
+  });
+
+  async function failureAt(
+    origin: string,
+    options: Parameters<typeof clientAt>[1] = {},
+  ): Promise<{ error: TransientError; requests: number }> {
+    const client = clientAt(origin, { retry: { retries: 1, baseDelayMs: 1, maxDelayMs: 1 }, ...options });
+    const error = await client
+      .request({ method: 'GET', path: 'Users', action: 'listing users' }, signal)
+      .catch((failure: unknown) => failure);
+    expect(error).toBeInstanceOf(TransientError);
+    return { error: error as TransientError, requests: client.requests };
+  }
+
+  it('connection refused: retried and counted, then named with the default fix', async () => {
+    const port = await listen(() => undefined);
+    const closed = servers.pop();
+    await new Promise<void>((resolve) => closed?.close(() => resolve()));
+    const { error, requests } = await failureAt(`http://127.0.0.1:${port}`);
+    expect(error.message).toBe(
+      `127.0.0.1:${port} refused the connection while listing users (ECONNREFUSED): ` +
+        'check the domain and port in the connection config, and that nothing (a proxy, a firewall) blocks it.',
+    );
+    expect(error.details.upstreamCode).toBe('ECONNREFUSED');
+    expect(requests).toBe(2);
+  });
+
+  it("connection reset, with the connector's own wording of the fix", async () => {
+    const port = await listen((socket) => socket.resetAndDestroy());
+    const { error } = await failureAt(`http://127.0.0.1:${port}`, {
+      networkFixes: { reset: 'ask the example.com status page' },
+    });
+    expect(error.message).toBe(
+      `127.0.0.1:${port} dropped the connection while listing users (ECONNRESET): ask the example.com status page.`,
+    );
+    expect(error.details.hint).toBe('ask the example.com status page');
+  });
+
+  it('TLS handshake against a server that does not speak TLS', async () => {
+    const port = await listen((socket) => socket.end('HTTP/1.1 400 Bad Request\r\n\r\n'));
+    const { error } = await failureAt(`https://127.0.0.1:${port}`);
+    expect(error.message).toMatch(
+      new RegExp(
+        `^127\\.0\\.0\\.1:${port} failed the TLS handshake while listing users \\(EPROTO\\): .*NODE_EXTRA_CA_CERTS`,
+      ),
+    );
+  });
+
+  it('timeout', async () => {
+    const port = await listen(() => undefined);
+    const { error } = await failureAt(`http://127.0.0.1:${port}`, { timeoutMs: 100 });
+    expect(error.message).toMatch(
+      new RegExp(
+        `^127\\.0\\.0\\.1:${port} did not answer in time while listing users \\(ECONNABORTED\\): check the network route to the test service`,
+      ),
+    );
+  });
+
+  it('a name that does not resolve (DNS; RFC 6761 reserves .invalid)', async () => {
+    const { error } = await failureAt('http://accessledger-test.invalid', {
+      retry: { retries: 0, baseDelayMs: 1, maxDelayMs: 1 },
+    });
+    expect(error.message).toMatch(
+      /^accessledger-test\.invalid could not be resolved \(DNS\) while listing users \((ENOTFOUND|EAI_AGAIN)\): check the spelling of the domain/,
+    );
   });
 });
 

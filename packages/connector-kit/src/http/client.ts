@@ -3,14 +3,15 @@ import {
   AuthError,
   InvalidInputError,
   throwIfAborted,
-  TransientError,
   type AccessLedgerError,
   type Logger,
 } from '@accessledger/core';
 import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
 import axiosRetry from 'axios-retry';
 import type { SessionProvider } from '../auth/session.js';
+import { assertJsonAnswer } from './answers.js';
 import { mapHttpStatus } from './errors.js';
+import { mapNetworkFailure, type NetworkFixes } from './network.js';
 import {
   defaultRetryPolicy,
   retryAfterMs,
@@ -25,7 +26,10 @@ export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 export interface HttpRequest {
   readonly method: HttpMethod;
-  /** Relative to the session's base URL (`Users/42`), or an absolute path or URL on its origin. */
+  /**
+   * Relative to the session's base URL (`Users/42`), or an absolute path or URL on its origin;
+   * only a root-relative path (`/v1/Users/42`) when the client's `paths` is `'root-relative'`.
+   */
   readonly path: string;
   readonly query?: Readonly<Record<string, string>>;
   readonly body?: unknown;
@@ -61,6 +65,16 @@ export interface HttpClientHooks {
   ) => AccessLedgerError | undefined;
 }
 
+/**
+ * Which paths a request may name. `same-origin`: a path relative to the base URL, or an
+ * absolute path or URL on its origin. `root-relative`: only a path from the origin's root
+ * (`/v1/users?page=2`); an absolute URL, a protocol-relative `//host/…` or a `/\host/…` is
+ * refused before any request is built, even one on the right origin, so that a link a
+ * service put in an answer (a next-page URL) is followed only as a path on the one host
+ * the credentials go to.
+ */
+export type PathRule = 'same-origin' | 'root-relative';
+
 export interface HttpClientOptions<S> {
   /** Who answers, for messages: `Salesforce`, `the SCIM service`. */
   readonly service: string;
@@ -72,14 +86,27 @@ export interface HttpClientOptions<S> {
   readonly hooks?: HttpClientHooks;
   /** Content type of request bodies (default `application/json`; SCIM: `application/scim+json`). */
   readonly contentType?: string;
+  /**
+   * Every successful answer with a body must be JSON (`application/json` or `…+json`) that
+   * parses; otherwise the call fails as a `TransientError` with upstream code
+   * `MALFORMED_RESPONSE` that quotes the start of what came back (a proxy's HTML page, a
+   * body cut off). Default false: the body is handed over as axios read it.
+   */
+  readonly requireJson?: boolean;
+  /** Default `same-origin`. */
+  readonly paths?: PathRule;
+  /** The base URL's origin as a refused path names it: `the instance`. Default `the host`. */
+  readonly originName?: string;
+  /** The fix a network failure's message gives, per kind, where the kit's generic one says too little. */
+  readonly networkFixes?: NetworkFixes;
 }
 
 /**
  * One axios instance with retries (axios-retry: full-jitter backoff,
  * Retry-After, 429, no replay of a call that may have been applied), one
  * session renewal on an expired-session refusal (single flight in the
- * provider), abort → `AbortedError`, every request counted, and failures
- * mapped onto core's errors.
+ * provider), abort → `AbortedError`, every request counted, failures mapped
+ * onto core's errors, and a network failure named by its host and likely fix.
  *
  * @example
  * ```ts
@@ -155,11 +182,17 @@ export class HttpClient<S> {
     }
   }
 
-  /** The absolute URL a request goes to; refuses one outside the session's origin. */
+  /** The absolute URL a request goes to; refuses one outside the session's origin or the path rule. */
   resolve(authorization: Authorization, request: Pick<HttpRequest, 'path' | 'query' | 'action'>): URL {
     const base = new URL(
       authorization.baseUrl.endsWith('/') ? authorization.baseUrl : `${authorization.baseUrl}/`,
     );
+    // A root-relative path cannot leave the origin; anything else is refused before it is parsed.
+    if (this.options.paths === 'root-relative' && !isRootRelativePath(request.path)) {
+      throw new InvalidInputError(
+        `Not ${request.action}: ${this.options.service} named the link "${request.path.slice(0, 200)}", which is not a path on ${this.options.originName ?? 'the host'} ${base.origin}; only relative paths are followed, and no token was sent.`,
+      );
+    }
     const url = new URL(request.path, base);
     if (url.origin !== base.origin) {
       throw new InvalidInputError(
@@ -195,6 +228,7 @@ export class HttpClient<S> {
       },
     });
     this.options.hooks?.onResponse?.(response.headers as Record<string, unknown>);
+    if (this.options.requireJson) assertJsonAnswer(response, this.options.service, request.action);
     return response;
   }
 
@@ -220,11 +254,18 @@ export class HttpClient<S> {
         retryAfterMs: wait,
       });
     }
-    return new TransientError(
-      `${this.options.service} could not be reached while ${request.action}: ${error.code ?? error.message}.`,
-      { ...(error.code ? { upstreamCode: error.code } : {}) },
-    );
+    return mapNetworkFailure(error, {
+      service: this.options.service,
+      url: error.config?.url,
+      action: request.action,
+      fixes: this.options.networkFixes,
+    });
   }
+}
+
+/** One slash, then neither a slash nor a backslash (which URL parsers read as `//`, another host). */
+function isRootRelativePath(path: string): boolean {
+  return /^\/(?![/\\])/.test(path);
 }
 
 function failureOf(response: AxiosResponse): HttpFailure {

@@ -1,18 +1,15 @@
+import { HttpClient, type HttpFailure } from '@accessledger/connector-kit';
 import {
-  AbortedError,
-  InvalidInputError,
   RateLimitedError,
   throwIfAborted,
   TransientError,
   type ApiCallUsage,
   type Logger,
 } from '@accessledger/core';
-import axios, { type AxiosError, type AxiosInstance, type AxiosResponse } from 'axios';
-import axiosRetry from 'axios-retry';
-import { mapApiError, mapNetworkError, parseApiErrors } from '../errors.js';
+import { mapApiError, parseApiErrors, SALESFORCE_NETWORK_FIXES } from '../errors.js';
 import type { components } from '../generated/salesforce.js';
 import { parseLimitInfo, remainingCalls, type ApiUsage } from './api-usage.js';
-import { defaultRetryPolicy, retryAfterMs, retryDelayMs, shouldRetry, type RetryPolicy } from './retry.js';
+import { isRetryableAnswer, type RetryPolicy } from './retry.js';
 import type { SalesforceSession, SessionProvider } from './session.js';
 
 export type QueryResult = components['schemas']['QueryResult'];
@@ -58,59 +55,50 @@ export interface SalesforceClientOptions {
   readonly queryBatchSize?: number;
 }
 
-export interface RequestSpec {
-  readonly method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
-  /** Path from the instance root, e.g. `/services/data/v63.0/limits`. */
-  readonly path: string;
-  readonly query?: Readonly<Record<string, string>>;
-  readonly body?: unknown;
-  readonly headers?: Readonly<Record<string, string>>;
-  /** Safe to send twice even though the method is POST. */
-  readonly idempotent?: boolean;
-  /** What the call does, for error messages: `querying User`. */
-  readonly action: string;
-}
-
 /**
- * The only module that speaks HTTP to Salesforce: one axios instance with
- * retries (axios-retry), session renewal on 401 INVALID_SESSION_ID, the API
- * budget floor, and typed helpers for the endpoints the connector uses.
+ * The only module that speaks HTTP to Salesforce, through the kit's
+ * `HttpClient` (retries, single-flight renewal, abort, request counting, JSON
+ * answers, no link off the instance, network failures named by host). What is
+ * Salesforce's own: which answers are retried, 401 INVALID_SESSION_ID as the
+ * one renewal signal, the error codes' mapping, `Sforce-Limit-Info` and the API
+ * budget floor, query paging, and typed helpers for the endpoints the
+ * connector uses.
  */
 export class SalesforceClient {
-  private readonly http: AxiosInstance;
+  private readonly http: HttpClient<SalesforceSession>;
   private usage: ApiUsage | null = null;
-  private requestsSent = 0;
   private readonly minRemaining: number;
 
   constructor(private readonly options: SalesforceClientOptions) {
     this.minRemaining = options.minRemainingApiCalls ?? 0;
-    this.http = axios.create({
-      timeout: options.timeoutMs ?? 120_000,
-      validateStatus: (status) => status >= 200 && status < 300,
-      maxRedirects: 0,
-    });
-    // Counted in an interceptor so that the retries axios-retry sends are counted too.
-    this.http.interceptors.request.use((config) => {
-      this.requestsSent += 1;
-      return config;
-    });
-    const policy = options.retry ?? defaultRetryPolicy;
-    axiosRetry(this.http, {
-      retries: policy.retries,
-      retryCondition: shouldRetry,
-      retryDelay: (retryNumber, error) => retryDelayMs(policy, retryNumber, error),
-      shouldResetTimeout: true,
-      onRetry: (retryNumber, error, config) => {
-        options.logger.warn(
-          {
-            retryNumber,
-            method: config.method,
-            url: config.url,
-            status: error.response?.status,
-            code: error.code,
-          },
-          'retrying Salesforce call',
-        );
+    this.http = new HttpClient({
+      service: 'Salesforce',
+      sessions: options.sessions,
+      authorize: (session) => ({
+        baseUrl: session.instanceUrl,
+        headers: { authorization: `Bearer ${session.accessToken}` },
+      }),
+      logger: options.logger,
+      ...(options.retry ? { retry: options.retry } : {}),
+      ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
+      // Every answer the connector reads is JSON, and every link Salesforce gives (nextRecordsUrl) is a path
+      // on the instance: no answer can send the bearer token to another origin.
+      requireJson: true,
+      paths: 'root-relative',
+      originName: 'the instance',
+      networkFixes: SALESFORCE_NETWORK_FIXES,
+      hooks: {
+        // Salesforce sends no expiry: a 401 INVALID_SESSION_ID is the signal to renew, once.
+        isSessionExpired: isInvalidSession,
+        isRetryable: isRetryableAnswer,
+        onResponse: (headers) => this.recordUsage(headers['sforce-limit-info']),
+        beforeRequest: (request) => this.checkBudget(request.action),
+        mapError: (failure, request, retryAfterMs) =>
+          mapApiError(salesforceErrorBody(failure.data), {
+            httpStatus: failure.status,
+            action: request.action,
+            retryAfterMs,
+          }),
       },
     });
   }
@@ -123,27 +111,9 @@ export class SalesforceClient {
   /** HTTP requests this client sent (retries included: each counts against the org's budget), with the budget. */
   get callUsage(): ApiCallUsage {
     return {
-      requests: this.requestsSent,
+      requests: this.http.requests,
       ...(this.usage ? { dailyUsed: this.usage.used, dailyMax: this.usage.limit } : {}),
     };
-  }
-
-  async request<T>(spec: RequestSpec, signal: AbortSignal): Promise<AxiosResponse<T>> {
-    throwIfAborted(signal);
-    this.checkBudget(spec.action);
-    let session = await this.options.sessions.current(signal);
-    try {
-      return await this.send<T>(session, spec, signal);
-    } catch (error) {
-      if (!isInvalidSession(error)) throw this.translate(error, spec.action, signal);
-    }
-    // Salesforce sends no expiry: a 401 INVALID_SESSION_ID is the signal to renew, once.
-    session = await this.options.sessions.renew(session, signal);
-    try {
-      return await this.send<T>(session, spec, signal);
-    } catch (error) {
-      throw this.translate(error, spec.action, signal);
-    }
   }
 
   /** Streams a query's records page by page, following `nextRecordsUrl` until `done`. */
@@ -163,7 +133,7 @@ export class SalesforceClient {
       ? { 'Sforce-Query-Options': `batchSize=${this.options.queryBatchSize}` }
       : undefined;
     const resource = options.includeDeleted ? 'queryAll' : 'query';
-    let page = await this.request<QueryResult>(
+    let page = await this.http.request<QueryResult>(
       {
         method: 'GET',
         path: `/services/data/v${API_VERSION}/${resource}`,
@@ -180,7 +150,7 @@ export class SalesforceClient {
       const next = page.data.nextRecordsUrl;
       if (page.data.done || !next) return;
       throwIfAborted(signal);
-      page = await this.request<QueryResult>(
+      page = await this.http.request<QueryResult>(
         { method: 'GET', path: next, action, ...(headers ? { headers } : {}) },
         signal,
       );
@@ -190,7 +160,7 @@ export class SalesforceClient {
 
   /** `SELECT COUNT() …`: totalSize, no records. */
   async count(soql: string, signal: AbortSignal): Promise<number> {
-    const response = await this.request<QueryResult>(
+    const response = await this.http.request<QueryResult>(
       {
         method: 'GET',
         path: `/services/data/v${API_VERSION}/query`,
@@ -203,7 +173,7 @@ export class SalesforceClient {
   }
 
   async limits(signal: AbortSignal): Promise<Limits> {
-    const response = await this.request<Limits>(
+    const response = await this.http.request<Limits>(
       { method: 'GET', path: `/services/data/v${API_VERSION}/limits`, action: 'reading org limits' },
       signal,
     );
@@ -216,7 +186,7 @@ export class SalesforceClient {
 
   /** `GET /sobjects/{sobject}/describe`: the object's fields, e.g. PermissionSet's `Permissions*`. */
   async describe(sobject: string, signal: AbortSignal): Promise<DescribeSObjectResult> {
-    const response = await this.request<DescribeSObjectResult>(
+    const response = await this.http.request<DescribeSObjectResult>(
       {
         method: 'GET',
         path: `/services/data/v${API_VERSION}/sobjects/${encodeURIComponent(sobject)}/describe`,
@@ -229,7 +199,7 @@ export class SalesforceClient {
 
   /** Creates a record. Never retried on a dropped connection: it may have been created. */
   async create(sobject: string, fields: Record<string, unknown>, signal: AbortSignal): Promise<SaveResult> {
-    const response = await this.request<SaveResult>(
+    const response = await this.http.request<SaveResult>(
       {
         method: 'POST',
         path: sobjectPath(sobject),
@@ -247,7 +217,7 @@ export class SalesforceClient {
     fields: Record<string, unknown>,
     signal: AbortSignal,
   ): Promise<void> {
-    await this.request(
+    await this.http.request(
       {
         method: 'PATCH',
         path: sobjectPath(sobject, id),
@@ -259,7 +229,7 @@ export class SalesforceClient {
   }
 
   async delete(sobject: string, id: string, signal: AbortSignal): Promise<void> {
-    await this.request(
+    await this.http.request(
       {
         method: 'DELETE',
         path: sobjectPath(sobject, id),
@@ -278,7 +248,7 @@ export class SalesforceClient {
     signal: AbortSignal,
     options: { readonly idempotent: boolean },
   ): Promise<BatchResponse> {
-    const response = await this.request<BatchResponse>(
+    const response = await this.http.request<BatchResponse>(
       {
         method: 'POST',
         path: COMPOSITE_BATCH_PATH,
@@ -297,7 +267,7 @@ export class SalesforceClient {
    * Implementation"); an org without SCIM answers 404 (`NotFoundError`).
    */
   async scimServiceProviderConfig(signal: AbortSignal): Promise<ScimServiceProviderConfig> {
-    const response = await this.request<ScimServiceProviderConfig>(
+    const response = await this.http.request<ScimServiceProviderConfig>(
       {
         method: 'GET',
         path: scimPath('ServiceProviderConfigs'),
@@ -310,7 +280,7 @@ export class SalesforceClient {
 
   /** `PATCH /services/scim/v2/Users/{id}`: active, roles and other user attributes. */
   async scimPatchUser(userId: string, patch: ScimPatchOp, signal: AbortSignal): Promise<void> {
-    await this.request(
+    await this.http.request(
       {
         method: 'PATCH',
         path: scimPath('Users', userId),
@@ -324,7 +294,7 @@ export class SalesforceClient {
 
   /** `PATCH /services/scim/v2/Entitlements/{id}`: adds or removes members of a profile or permission set. */
   async scimPatchEntitlement(entitlementId: string, patch: ScimPatchOp, signal: AbortSignal): Promise<void> {
-    await this.request(
+    await this.http.request(
       {
         method: 'PATCH',
         path: scimPath('Entitlements', entitlementId),
@@ -348,76 +318,9 @@ export class SalesforceClient {
     }
   }
 
-  private async send<T>(
-    session: SalesforceSession,
-    spec: RequestSpec,
-    signal: AbortSignal,
-  ): Promise<AxiosResponse<T>> {
-    const url = instanceUrlFor(session, spec.path, spec.action);
-    for (const [key, value] of Object.entries(spec.query ?? {})) url.searchParams.set(key, value);
-    const response = await this.http.request<T>({
-      method: spec.method,
-      url: url.toString(),
-      data: spec.body,
-      idempotent: spec.idempotent === true,
-      signal,
-      headers: {
-        authorization: `Bearer ${session.accessToken}`,
-        accept: 'application/json',
-        ...(spec.body !== undefined ? { 'content-type': 'application/json' } : {}),
-        ...spec.headers,
-      },
-    });
-    this.recordUsage(response.headers['sforce-limit-info']);
-    assertJsonAnswer(response, spec.action);
-    return response;
-  }
-
   private recordUsage(header: unknown): void {
     const usage = parseLimitInfo(typeof header === 'string' ? header : undefined);
     if (usage) this.usage = usage;
-  }
-
-  private translate(error: unknown, action: string, signal: AbortSignal): Error {
-    if (signal.aborted || axios.isCancel(error))
-      return new AbortedError(`Aborted while ${action}.`, { cause: error });
-    if (!axios.isAxiosError(error)) return error instanceof Error ? error : new Error(String(error));
-    const axiosError = error as AxiosError;
-    if (axiosError.response) {
-      this.recordUsage(axiosError.response.headers['sforce-limit-info']);
-      return mapApiError(salesforceErrorBody(axiosError.response.data), {
-        httpStatus: axiosError.response.status,
-        action,
-        retryAfterMs: retryAfterMs(axiosError.response.headers['retry-after']),
-      });
-    }
-    return mapNetworkError(axiosError, { url: axiosError.config?.url, action });
-  }
-}
-
-/**
- * Every answer the connector reads is JSON. A proxy's HTML error page, a
- * captive portal, a body cut off mid-way or a wrong content type would
- * otherwise reach the sync as a string or half an object.
- */
-function assertJsonAnswer(response: AxiosResponse, action: string): void {
-  if (response.status === 204) return;
-  const contentType = String(response.headers['content-type'] ?? '');
-  const empty = response.data === '' || response.data === undefined || response.data === null;
-  if (empty && response.status !== 200) return;
-  if (!/^application\/(?:[\w.-]+\+)?json\b/i.test(contentType)) {
-    throw new TransientError(
-      `Salesforce answered ${action} with ${contentType || 'no content type'} instead of JSON` +
-        `${bodySnippet(response.data)}: a proxy or firewall between accessledger and Salesforce may have answered instead. Nothing was stored from it.`,
-      { upstreamCode: 'MALFORMED_RESPONSE', httpStatus: response.status },
-    );
-  }
-  if (typeof response.data === 'string') {
-    throw new TransientError(
-      `Salesforce answered ${action} with JSON that does not parse (${response.data.length} characters, cut off or malformed)` +
-        `${bodySnippet(response.data)}. Nothing was stored from it.`,
-      { upstreamCode: 'MALFORMED_RESPONSE', httpStatus: response.status },
-    );
   }
 }
 
@@ -438,33 +341,6 @@ function assertQueryPage(page: unknown, action: string): asserts page is QueryRe
   }
 }
 
-function bodySnippet(data: unknown): string {
-  const text = typeof data === 'string' ? data : '';
-  const plain = text
-    .replace(/<[^>]*>/g, ' ')
-    .replace(/\s+/g, ' ')
-    .trim()
-    .slice(0, 80);
-  return plain ? ` ("${plain}${text.length > 80 ? '…' : ''}")` : '';
-}
-
-/**
- * The URL of a path on the session's instance. Paths come from this code or
- * from Salesforce (`nextRecordsUrl`, links in answers): only a relative path
- * on the instance is followed, so that no answer can send the bearer token to
- * another origin. Checked before the request is built.
- */
-function instanceUrlFor(session: SalesforceSession, path: string, action: string): URL {
-  const base = new URL(`${session.instanceUrl}/`);
-  const url = /^\/(?![/\\])/.test(path) ? new URL(path, base) : null;
-  if (!url || url.origin !== base.origin) {
-    throw new InvalidInputError(
-      `Not ${action}: Salesforce named the link "${path.slice(0, 200)}", which is not a path on the instance ${base.origin}; only relative paths are followed, and no token was sent.`,
-    );
-  }
-  return url;
-}
-
 /**
  * SCIM answers errors as `{schemas, status, scimType, detail}` (RFC 7644
  * §3.12). `detail` is free text for people: nothing is read out of it. The
@@ -481,8 +357,9 @@ function salesforceErrorBody(body: unknown): unknown {
   return [{ errorCode, message: record['detail'] }];
 }
 
-function isInvalidSession(error: unknown): boolean {
-  if (!axios.isAxiosError(error) || error.response?.status !== 401) return false;
-  const errors = parseApiErrors(error.response.data);
+/** A 401 with INVALID_SESSION_ID, or with no error body at all, is a session to renew. */
+function isInvalidSession(failure: HttpFailure): boolean {
+  if (failure.status !== 401) return false;
+  const errors = parseApiErrors(failure.data);
   return errors.length === 0 || errors.some((apiError) => apiError.errorCode === 'INVALID_SESSION_ID');
 }

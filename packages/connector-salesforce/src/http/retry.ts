@@ -1,7 +1,10 @@
-import { isReplaySafe } from '@accessledger/connector-kit';
+import {
+  defaultRetryPolicy,
+  shouldRetry as shouldRetryWith,
+  type HttpFailure,
+  type RetryPolicy,
+} from '@accessledger/connector-kit';
 import type { AxiosError } from 'axios';
-import axios from 'axios';
-import { isNetworkError } from 'axios-retry';
 import { parseApiErrors } from '../errors.js';
 
 // The backoff (full jitter under a capped ceiling, Retry-After as a floor) is the kit's.
@@ -13,17 +16,22 @@ export {
 } from '@accessledger/connector-kit';
 
 /**
- * Retry network failures, 5xx and UNABLE_TO_LOCK_ROW (REST API Developer
- * Guide: "Status Codes and Error Responses"), but only for requests that are
- * safe to repeat: a POST that creates a record may have succeeded before the
- * connection dropped, and a blind retry would create it twice. Salesforce
+ * Salesforce's answers worth another try: every 5xx and UNABLE_TO_LOCK_ROW
+ * (REST API Developer Guide: "Status Codes and Error Responses"). Salesforce
  * signals an exhausted budget with 403 REQUEST_LIMIT_EXCEEDED, never retried.
+ * The client's `isRetryable` hook.
  */
-export function shouldRetry(error: AxiosError): boolean {
-  if (axios.isCancel(error) || !isReplaySafe(error)) return false;
-  if (!error.response)
-    return isNetworkError(error) || error.code === 'ECONNABORTED' || error.code === 'ETIMEDOUT';
-  const status = error.response.status;
-  if (status >= 500) return true;
-  return parseApiErrors(error.response.data).some((apiError) => apiError.errorCode === 'UNABLE_TO_LOCK_ROW');
+export function isRetryableAnswer(failure: HttpFailure): boolean {
+  if (failure.status >= 500) return true;
+  return parseApiErrors(failure.data).some((apiError) => apiError.errorCode === 'UNABLE_TO_LOCK_ROW');
+}
+
+/**
+ * The whole rule as the client applies it: network failures and the answers
+ * above, but only for requests that are safe to repeat (a POST that creates a
+ * record may have succeeded before the connection dropped, and a blind retry
+ * would create it twice), and the kit's 429 rule.
+ */
+export function shouldRetry(error: AxiosError, policy: RetryPolicy = defaultRetryPolicy): boolean {
+  return shouldRetryWith(error, policy, isRetryableAnswer);
 }
