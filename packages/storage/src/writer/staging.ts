@@ -1,4 +1,3 @@
-import { hash as digest } from 'node:crypto';
 import type {
   Account,
   ActivityRecord,
@@ -10,6 +9,7 @@ import type {
 } from '@accessledger/core';
 import { InvalidInputError, entitlementKey, grantKey } from '@accessledger/core';
 import { Tables } from '../tables.js';
+import { hashBatchOf, hashPairsInline } from './item-hasher.js';
 import type { VersionedTable } from '../tables.js';
 
 /**
@@ -161,9 +161,11 @@ export interface UnhashedItem {
   readonly content: string;
 }
 
-/** One item encoded for staging with the hash of what it is. */
+/** One item encoded for staging with the hashes of which thing it is and of what it is. */
 export interface EncodedItem extends UnhashedItem {
-  /** SHA-256 of key and content: equal exactly when the thing and its content are equal. */
+  /** Key hash (16 bytes) then content hash (16 bytes), as `item-hasher.ts` computes them for batches. */
+  readonly hashes: Buffer;
+  /** The content hash alone: equal exactly when the thing and its content are equal. */
   readonly contentHash: Buffer;
 }
 
@@ -179,12 +181,13 @@ export function encodeUnhashed(item: SyncItem): UnhashedItem {
 
 export function encodeItem(item: SyncItem): EncodedItem {
   const encoded = encodeUnhashed(item);
-  return { ...encoded, contentHash: digest('sha256', `${encoded.key}\u0001${encoded.content}`, 'buffer') };
+  const hashes = Buffer.from(hashPairsInline(hashBatchOf([encoded])));
+  return { ...encoded, hashes, contentHash: hashes.subarray(16, 32) };
 }
 
 /** The COPY text line (newline-terminated) of an encoded item: arrival order, key hash, content hash, data. */
 export function stagingLine(encoded: EncodedItem, seq: number): string {
-  return `${seq}\t${hash(encoded.key)}\t${encoded.contentHash.toString('hex', 0, 16)}\t${encoded.content}\n`;
+  return stagingLineFromHashes(encoded, seq, encoded.hashes, 0);
 }
 
 /**
@@ -205,7 +208,10 @@ export function stagingHashes(encoded: EncodedItem): {
   readonly keyHash: string;
   readonly contentHash: string;
 } {
-  return { keyHash: hash(encoded.key), contentHash: encoded.contentHash.toString('hex', 0, 16) };
+  return {
+    keyHash: encoded.hashes.toString('hex', 0, 16),
+    contentHash: encoded.hashes.toString('hex', 16, 32),
+  };
 }
 
 type CopyValue = string | boolean | Date | null;
@@ -336,12 +342,6 @@ function optionalDate(value: Date | null | undefined, field: string, owner: stri
 
 function truncate(text: string): string {
   return text.length > 200 ? `${text.slice(0, 200)}…` : text;
-}
-
-/** 128 bits of SHA-256 as 32 hex digits, which Postgres reads as a uuid. */
-function hash(text: string): string {
-  // One-shot crypto.hash: several times faster than createHash() for short inputs.
-  return digest('sha256', text, 'hex').slice(0, 32);
 }
 
 /** JSON with object keys sorted, so that equal attributes hash equally whatever order the connector built them in. */
