@@ -1,5 +1,4 @@
 import { Command, CommanderError } from 'commander';
-import { readFileSync } from 'node:fs';
 import { CliExit, type CliIo } from './cli-io.js';
 import { registerAccountCommands } from './commands/accounts.js';
 import { registerActivityCommand } from './commands/activity.js';
@@ -18,13 +17,12 @@ import { registerDemoCommand } from './commands/demo.js';
 import { registerHistoryCommands } from './commands/history.js';
 import { registerSyncCommand } from './commands/sync.js';
 import { neutralizingStream } from './format.js';
+import packageJson from '../package.json' with { type: 'json' };
 
 export { CliExit, type CliIo } from './cli-io.js';
 
 /** This package's version, for `--version`. */
-export const VERSION = (
-  JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
-).version;
+export const VERSION = packageJson.version;
 
 /** Builds the command tree; each command family registers itself. */
 export function buildProgram(io: CliIo): Command {

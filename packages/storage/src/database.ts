@@ -1,9 +1,8 @@
 import path from 'node:path';
-import { PGlite } from '@electric-sql/pglite';
+import type { PGlite } from '@electric-sql/pglite';
 import { InvalidConfigError, TransientError } from '@accessledger/core';
 import knexModule from 'knex';
 import type { Knex } from 'knex';
-import ClientPgLite from 'knex-pglite';
 import { servedDatabaseError, servedEmbeddedDatabase } from './embedded-server.js';
 import { openDataFolder } from './data-folder.js';
 import { checkSchema, migrateLatest } from './migrations/index.js';
@@ -116,6 +115,11 @@ function openPostgres(url: string, poolMax = 10): Database {
 }
 
 async function openEmbedded(dataDir: string | null): Promise<Database> {
+  // Loaded for the embedded engine only: PostgreSQL users never pay for PGlite's start-up.
+  const [{ PGlite }, { default: ClientPgLite }] = await Promise.all([
+    import('@electric-sql/pglite'),
+    import('knex-pglite'),
+  ]);
   // Locked before PGlite touches a file: two processes on one folder corrupt it for good.
   const folder = dataDir === null ? null : openDataFolder(dataDir);
   let pglite: PGlite;

@@ -1,4 +1,3 @@
-import { PGlite } from '@electric-sql/pglite';
 import { TransientError } from '@accessledger/core';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
@@ -84,6 +83,7 @@ export async function serveEmbeddedDatabase(options: {
   const host = options.host ?? '127.0.0.1';
   const existing = servedEmbeddedDatabase(options.dataDir);
   if (existing) throw servedDatabaseError(options.dataDir, existing);
+  const { PGlite } = await import('@electric-sql/pglite');
   const pglite = new PGlite(options.dataDir);
   await pglite.waitReady;
 

@@ -11,7 +11,7 @@ import { CliExit, type CliIo } from '../cli-io.js';
 import { ExitCodes } from '../exit-codes.js';
 import { jsonOption, output, snapshotJson, type JsonFlag } from '../output.js';
 import { formatValidationReport, isoMinute, table } from '../format.js';
-import { assertValidSchedule } from '../daemon/daemon.js';
+import { assertValidSchedule } from '../daemon/schedule.js';
 import { openRuntime, type Runtime } from '../runtime.js';
 import { createRunContext } from '@accessledger/core';
 

@@ -1,8 +1,6 @@
 import { InvalidInputError } from '@accessledger/core';
 import type { Command } from 'commander';
 import type { CliIo } from '../cli-io.js';
-import { startDaemon } from '../daemon/daemon.js';
-import { daemonLogger } from '../logging.js';
 import { positiveInteger } from '../options.js';
 import { openRuntime } from '../runtime.js';
 
@@ -40,6 +38,11 @@ export function registerDaemonCommand(program: Command, io: CliIo): void {
       const port = Number(flags.port);
       if (!Number.isInteger(port) || port < 0 || port > 65_535)
         throw new InvalidInputError(`--port takes 0..65535, not "${flags.port}".`);
+      // The HTTP server, metrics and log formatting load only for the daemon.
+      const [{ startDaemon }, { daemonLogger }] = await Promise.all([
+        import('../daemon/daemon.js'),
+        import('../logging.js'),
+      ]);
       const runtime = await openRuntime({ env: io.env, migrate: true, logger: daemonLogger(io) });
       let daemon;
       try {

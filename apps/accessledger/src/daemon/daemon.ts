@@ -1,7 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
-  assertValidJob,
   InProcessRunCoordinator,
   PostgresRunCoordinator,
   Scheduler,
@@ -12,6 +11,7 @@ import type { Runtime } from '../runtime.js';
 import { recordActivity } from '../activity-runner.js';
 import { syncConnection } from '../sync-runner.js';
 import { DaemonMetrics, OutcomeCounts } from './metrics.js';
+import { JOB_KINDS, jobName, type JobKind } from './schedule.js';
 
 export interface DaemonOptions {
   readonly host: string;
@@ -175,19 +175,6 @@ async function apiUsageCounts(runtime: Runtime, runId: number): Promise<Record<s
     ...(usage.dailyUsed !== undefined ? { [OutcomeCounts.apiDailyUsed]: usage.dailyUsed } : {}),
     ...(usage.dailyMax !== undefined ? { [OutcomeCounts.apiDailyMax]: usage.dailyMax } : {}),
   };
-}
-
-/** What a daemon runs per connection, each on its own schedule (`ConnectionSchedule`). */
-const JOB_KINDS = ['sync', 'activity'] as const;
-type JobKind = (typeof JOB_KINDS)[number];
-
-export function jobName(connection: Pick<Connection, 'name'>, kind: JobKind = 'sync'): string {
-  return `${kind}:${connection.name}`;
-}
-
-/** Refuses a sync schedule the scheduler would refuse, before it is stored. */
-export function assertValidSchedule(connectionName: string, cron: string): void {
-  assertValidJob({ name: jobName({ name: connectionName }), cron, run: async () => undefined });
 }
 
 function listen(server: Server, host: string, port: number): Promise<void> {
