@@ -13,7 +13,6 @@
 // source is rebuilt on its next run. A build is written under a fresh name and
 // published by renaming its manifest, so concurrent first runs never see a
 // half-written bundle; earlier builds stay a day for processes still using them.
-import { createHash } from 'node:crypto';
 import {
   existsSync,
   mkdirSync,
@@ -28,16 +27,17 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const appDir = fileURLToPath(new URL('..', import.meta.url));
-const cacheDir = path.join(appDir, 'node_modules', '.cache', 'accessledger-cli');
-const manifestPath = path.join(cacheDir, 'current.json');
-const entry = path.join(appDir, 'src', 'main.ts');
+const CLI = {
+  entry: path.join(appDir, 'src', 'main.ts'),
+  cacheDir: path.join(appDir, 'node_modules', '.cache', 'accessledger-cli'),
+};
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 /** The cached bundle's entry URL when every input is as it was built from, else undefined. */
-function cachedEntry() {
+function cachedEntry({ cacheDir }) {
   let manifest;
   try {
-    manifest = JSON.parse(readFileSync(manifestPath, 'utf8'));
+    manifest = JSON.parse(readFileSync(path.join(cacheDir, 'current.json'), 'utf8'));
   } catch {
     return undefined;
   }
@@ -68,11 +68,11 @@ function packageName(specifier) {
   return specifier.startsWith('@') ? `${parts[0]}/${parts[1]}` : parts[0];
 }
 
-async function build() {
+async function build({ entry, cacheDir }) {
   const esbuild = await import('esbuild');
   mkdirSync(cacheDir, { recursive: true, mode: 0o755 });
-  const build = `build-${process.pid}-${Date.now().toString(36)}`;
-  const outdir = path.join(cacheDir, build);
+  const name = `build-${process.pid}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
+  const outdir = path.join(cacheDir, name);
   const externals = [];
   const result = await esbuild.build({
     entryPoints: { main: entry },
@@ -127,20 +127,17 @@ async function build() {
     const stats = statSync(file);
     inputs[file] = `${stats.size}:${stats.mtimeMs}`;
   }
-  const manifest = JSON.stringify({
-    build,
-    inputs,
-    hash: createHash('sha256').update(JSON.stringify(inputs)).digest('hex'),
-  });
-  const staged = `${manifestPath}.${process.pid}`;
+  const manifest = JSON.stringify({ build: name, inputs });
+  const manifestPath = path.join(cacheDir, 'current.json');
+  const staged = `${manifestPath}.${process.pid}.${Math.random().toString(36).slice(2)}`;
   writeFileSync(staged, manifest);
   renameSync(staged, manifestPath);
-  prune(build);
+  prune(cacheDir, name);
   return pathToFileURL(path.join(outdir, 'main.mjs')).href;
 }
 
 /** Removes builds a day old that are no longer current (a running daemon may still load chunks of its own). */
-function prune(current) {
+function prune(cacheDir, current) {
   for (const name of readdirSync(cacheDir)) {
     if (!name.startsWith('build-') || name === current) continue;
     const folder = path.join(cacheDir, name);
@@ -156,13 +153,14 @@ function prune(current) {
  * The URL of an up-to-date bundle of the CLI, building it when the sources
  * changed; undefined when it cannot be built here (esbuild missing, a folder
  * that cannot be written, a nested dependency), and the caller runs the sources.
+ * `target` is the CLI's entry and cache folder unless a test gives others.
  */
-export async function bundledCli() {
+export async function bundledCli(target = CLI) {
   if (process.env.ACCESSLEDGER_NO_BUNDLE === '1') return undefined;
-  const cached = cachedEntry();
+  const cached = cachedEntry(target);
   if (cached) return cached;
   try {
-    return await build();
+    return await build(target);
   } catch (error) {
     if (process.env.ACCESSLEDGER_DEBUG_BUNDLE === '1') console.error(error);
     return undefined;
