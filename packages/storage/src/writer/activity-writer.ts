@@ -5,7 +5,8 @@ import type { ApiUsage, Snapshot } from '../model.js';
 import type { SnapshotRow } from '../rows.js';
 import { SyncRunStore } from '../runs.js';
 import { Tables } from '../tables.js';
-import { encodeItem, stagedKind, stagedValue, stagingDdl, stagingHashes, stagingTable } from './staging.js';
+import { itemHashes } from './encoded-batch.js';
+import { stagedKind, stagedValue, stagingDdl, stagingTable } from './staging.js';
 
 export interface WriteActivityInput {
   readonly connectionId: number;
@@ -37,12 +38,11 @@ export class ActivityWriter {
     let seq = 0;
     for await (const activity of input.records) {
       throwIfAborted(input.signal);
-      const encoded = encodeItem({ kind: 'activity', activity });
-      const { keyHash, contentHash } = stagingHashes(encoded);
+      const { keyHash, contentHash } = itemHashes({ kind: 'activity', activity });
       staged.push([
         (seq += 1),
-        keyHash,
-        contentHash,
+        keyHash.toString('hex'),
+        contentHash.toString('hex'),
         activity.accountExternalId,
         activity.source,
         activity.lastActivityAt ? activity.lastActivityAt.toISOString() : null,

@@ -5,7 +5,7 @@ import pgCopyStreams from 'pg-copy-streams';
 import type { Engine } from '../database.js';
 
 /**
- * Loads one batch of COPY text into a table, as a statement of its own (it
+ * Loads one batch of COPY text (UTF-8 bytes) into a table, as a statement of its own (it
  * commits by itself; no transaction is held between batches): over
  * pg-copy-streams on a pooled connection on Postgres, through PGlite's
  * `/dev/blob` device on the embedded engine (the query's `blob` option; see
@@ -15,7 +15,7 @@ export type CopyBatch = (
   knex: Knex,
   table: string,
   columns: readonly string[],
-  text: string,
+  text: Uint8Array,
 ) => Promise<void>;
 
 export function copyBatchFor(engine: Engine): CopyBatch {
@@ -40,7 +40,7 @@ const copyOverPg: CopyBatch = async (knex, table, columns, text) => {
   try {
     if (!isPgQueryable(connection)) throw new Error('The pg engine did not hand out a pg client connection.');
     const copy = connection.query(pgCopyStreams.from(`COPY ${table} (${columns.join(', ')}) FROM STDIN`));
-    await pipeline(Readable.from([Buffer.from(text, 'utf8')]), copy);
+    await pipeline(Readable.from([Buffer.from(text.buffer, text.byteOffset, text.byteLength)]), copy);
   } finally {
     await knex.client.releaseConnection(connection);
   }
@@ -68,7 +68,7 @@ export class CopyPipeline {
     private readonly depth: number,
   ) {}
 
-  async push(table: string, columns: readonly string[], text: string): Promise<void> {
+  async push(table: string, columns: readonly string[], text: Uint8Array): Promise<void> {
     this.throwIfFailed();
     while (this.inFlight.length >= Math.max(1, this.depth)) await this.inFlight.shift();
     this.throwIfFailed();

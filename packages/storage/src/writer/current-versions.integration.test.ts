@@ -3,7 +3,8 @@ import { describeEachEngine } from '../../test/engines.js';
 import { account } from '../../test/fixtures.js';
 import { createConnection, writeSnapshot } from '../../test/history-helpers.js';
 import { CurrentVersions } from './current-versions.js';
-import { encodeItem, stagedKind } from './staging.js';
+import { itemHashes } from './encoded-batch.js';
+import { stagedKind } from './staging.js';
 
 describeEachEngine('CurrentVersions', (database) => {
   it('reads every current version across pages and tells unchanged, changed and unseen apart', async () => {
@@ -16,11 +17,11 @@ describeEachEngine('CurrentVersions', (database) => {
       const versions = await CurrentVersions.load(trx, stagedKind('account'), connectionId, 3);
       expect(versions.count).toBe(10);
       for (const item of accounts.slice(0, 8))
-        expect(versions.markSeen(encodeItem(item).contentHash)).toBe(true);
-      expect(versions.markSeen(encodeItem(account('005P8', { displayName: 'renamed' })).contentHash)).toBe(
+        expect(versions.markSeen(itemHashes(item).contentHash)).toBe(true);
+      expect(versions.markSeen(itemHashes(account('005P8', { displayName: 'renamed' })).contentHash)).toBe(
         false,
       );
-      expect(versions.markSeen(encodeItem(account('005NEW')).contentHash)).toBe(false);
+      expect(versions.markSeen(itemHashes(account('005NEW')).contentHash)).toBe(false);
 
       const unseen = [...versions.unseenKeyHashes()].sort();
       const keyHashes = await trx('accounts')

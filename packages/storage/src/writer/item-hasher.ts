@@ -5,33 +5,16 @@ import { Worker } from 'node:worker_threads';
 export const HASH_PAIR_BYTES = 32;
 
 /**
- * A batch of items to hash, as one string (cheap to hand to another thread:
- * one copy, where an array of strings is cloned string by string). Item i is
- * `text.slice(starts[2i], starts[2i + 2])`: its key (`starts[2i + 1]` code
- * units long), `\u0001`, then its content.
+ * A batch of items to hash, as UTF-8 bytes side by side (`EncodedBatch`): item
+ * i is `bytes[ends[2i - 1] .. ends[2i + 1])` (from 0 for the first), its key
+ * ending at `ends[2i]`, followed by a 0x01 byte and its content.
  */
 export interface HashBatch {
-  readonly text: string;
-  readonly starts: Uint32Array<ArrayBuffer>;
+  readonly bytes: Uint8Array<ArrayBuffer>;
+  readonly ends: Uint32Array<ArrayBuffer>;
 }
 
-export function hashBatchOf(items: readonly { readonly key: string; readonly content: string }[]): HashBatch {
-  const starts = new Uint32Array(items.length * 2);
-  const parts: string[] = new Array<string>(items.length);
-  let offset = 0;
-  for (let index = 0; index < items.length; index += 1) {
-    const item = items[index];
-    if (!item) continue;
-    const part = `${item.key}\u0001${item.content}`;
-    parts[index] = part;
-    starts[index * 2] = offset;
-    starts[index * 2 + 1] = item.key.length;
-    offset += part.length;
-  }
-  return { text: parts.join(''), starts };
-}
-
-type Digest = (algorithm: string, data: string, encoding: 'buffer') => Uint8Array;
+type Digest = (algorithm: string, data: Uint8Array, encoding: 'buffer') => Uint8Array;
 
 /**
  * The key and content hashes of a batch as the writer has always stored them:
@@ -40,22 +23,23 @@ type Digest = (algorithm: string, data: string, encoding: 'buffer') => Uint8Arra
  * thread runs this very function from its source text: one implementation on
  * both sides.
  */
-function hashPairs(digest: Digest, text: string, starts: Uint32Array): Uint8Array {
-  const count = starts.length / 2;
+function hashPairs(digest: Digest, bytes: Uint8Array, ends: Uint32Array): Uint8Array {
+  const count = ends.length / 2;
   const out = new Uint8Array(count * 32);
+  let start = 0;
   for (let index = 0; index < count; index += 1) {
-    const start = starts[index * 2] ?? 0;
-    const end = index + 1 < count ? (starts[index * 2 + 2] ?? text.length) : text.length;
-    const keyLength = starts[index * 2 + 1] ?? 0;
-    out.set(digest('sha256', text.slice(start, start + keyLength), 'buffer').subarray(0, 16), index * 32);
-    out.set(digest('sha256', text.slice(start, end), 'buffer').subarray(0, 16), index * 32 + 16);
+    const keyEnd = ends[index * 2] ?? start;
+    const end = ends[index * 2 + 1] ?? keyEnd;
+    out.set(digest('sha256', bytes.subarray(start, keyEnd), 'buffer').subarray(0, 16), index * 32);
+    out.set(digest('sha256', bytes.subarray(start, end), 'buffer').subarray(0, 16), index * 32 + 16);
+    start = end;
   }
   return out;
 }
 
 /** Hashes a batch in this thread. */
 export function hashPairsInline(batch: HashBatch): Uint8Array {
-  return hashPairs(cryptoHash, batch.text, batch.starts);
+  return hashPairs(cryptoHash, batch.bytes, batch.ends);
 }
 
 /**
@@ -67,8 +51,8 @@ const WORKER_SOURCE = `
 const { parentPort } = require('node:worker_threads');
 const { hash } = require('node:crypto');
 const hashPairs = ${hashPairs.toString()};
-parentPort.on('message', ({ id, text, starts }) => {
-  const hashes = hashPairs(hash, text, starts);
+parentPort.on('message', ({ id, bytes, ends }) => {
+  const hashes = hashPairs(hash, bytes, ends);
   parentPort.postMessage({ id, hashes }, [hashes.buffer]);
 });
 `;
@@ -111,7 +95,10 @@ export class WorkerHasher {
     this.nextId += 1;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      this.worker.postMessage({ id, text: batch.text, starts: batch.starts }, [batch.starts.buffer]);
+      this.worker.postMessage({ id, bytes: batch.bytes, ends: batch.ends }, [
+        batch.bytes.buffer,
+        batch.ends.buffer,
+      ]);
     });
   }
 

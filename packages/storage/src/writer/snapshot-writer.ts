@@ -18,10 +18,9 @@ import type { VersionedTable } from '../tables.js';
 import { CopyPipeline, copyBatchFor } from './copy.js';
 import type { CopyBatch } from './copy.js';
 import { CurrentVersions } from './current-versions.js';
-import { HASH_PAIR_BYTES, hashBatchOf, hashPairsInline, WorkerHasher } from './item-hasher.js';
+import { EncodedBatch, StagingRows } from './encoded-batch.js';
+import { HASH_PAIR_BYTES, hashPairsInline, WorkerHasher } from './item-hasher.js';
 import {
-  encodeUnhashed,
-  stagingLineFromHashes,
   STAGING_NAME_PATTERN,
   stagedKinds,
   stagedValue,
@@ -32,7 +31,7 @@ import {
   vanishedDdl,
   vanishedTable,
 } from './staging.js';
-import type { StagedKind, UnhashedItem } from './staging.js';
+import type { StagedKind } from './staging.js';
 
 /** First key of the advisory lock that serialises writes of one connection (second key: connection id). */
 export const MERGE_LOCK_NAMESPACE = 0x41_4c_4d_47; // "ALMG"
@@ -209,60 +208,67 @@ export class SnapshotWriter {
     const current = new Map<StagedKind, CurrentVersions>();
     for (const kind of stagedKinds)
       current.set(kind, await CurrentVersions.load(knex, kind, input.connectionId));
-    const pending = new Map<StagedKind, string[]>(stagedKinds.map((kind) => [kind, []]));
-    const flush = async (kind: StagedKind, lines: string[]): Promise<void> => {
-      await copies.push(stagingTable(kind, input.runId), stagingColumns(kind), lines.join(''));
+    const rows = new Map<StagedKind, StagingRows>(stagedKinds.map((kind) => [kind, new StagingRows()]));
+    const flush = async (kind: StagedKind, staged: StagingRows): Promise<void> => {
+      await copies.push(stagingTable(kind, input.runId), stagingColumns(kind), staged.take());
     };
     let seq = 0;
     // Items hashed in arrival order: an item whose content hash is current is only marked seen.
-    const stage = async (batch: readonly UnhashedItem[], hashes: Buffer): Promise<void> => {
-      for (let index = 0; index < batch.length; index += 1) {
-        const item = batch[index];
-        if (!item) continue;
+    const stage = async (batch: EncodedBatch, hashes: Uint8Array): Promise<void> => {
+      for (let index = 0; index < batch.count; index += 1) {
+        const kind = batch.kind(index);
         seq += 1;
         const offset = index * HASH_PAIR_BYTES;
-        if (current.get(item.kind)?.markSeen(hashes, offset + 16)) continue;
-        const lines = pending.get(item.kind) ?? [];
-        lines.push(stagingLineFromHashes(item, seq, hashes, offset));
-        if (lines.length >= this.batchRows) {
-          await flush(item.kind, lines);
-          pending.set(item.kind, []);
-        }
+        if (current.get(kind)?.markSeen(hashes, offset + 16)) continue;
+        const staged = rows.get(kind);
+        if (!staged) continue;
+        staged.add(batch, index, seq, hashes, offset);
+        if (staged.count >= this.batchRows) await flush(kind, staged);
       }
     };
     const hashing = new BatchHashing(this.inlineHashItems);
-    const waiting: { readonly batch: UnhashedItem[]; readonly hashes: Promise<Uint8Array> }[] = [];
+    const waiting: { readonly batch: EncodedBatch; readonly hashes: Promise<Uint8Array> }[] = [];
+    // Batches are reused once staged: their buffers are allocated once per sync, not once per batch.
+    const spare: EncodedBatch[] = [];
     const stageOldest = async (): Promise<void> => {
       const oldest = waiting.shift();
-      if (oldest) await stage(oldest.batch, toBuffer(await oldest.hashes));
+      if (!oldest) return;
+      await stage(oldest.batch, await oldest.hashes);
+      oldest.batch.clear();
+      spare.push(oldest.batch);
     };
     try {
-      let batch: UnhashedItem[] = [];
+      let batch = new EncodedBatch(HASH_BATCH_ITEMS);
       for await (const item of input.items) {
         throwIfAborted(signal);
-        batch.push(encodeUnhashed(item));
+        batch.add(item);
         counts[countKey[item.kind]] += 1;
-        if (batch.length >= HASH_BATCH_ITEMS) {
+        if (batch.count >= HASH_BATCH_ITEMS) {
           waiting.push({ batch, hashes: hashing.hash(batch) });
-          batch = [];
+          batch = spare.pop() ?? new EncodedBatch(HASH_BATCH_ITEMS);
           // A few batches ahead: the hashing thread works while this one reads and stages.
           while (waiting.length > HASH_BATCHES_AHEAD) await stageOldest();
         }
       }
-      if (batch.length > 0) waiting.push({ batch, hashes: hashing.hash(batch) });
+      if (batch.count > 0) waiting.push({ batch, hashes: hashing.hash(batch) });
       while (waiting.length > 0) await stageOldest();
-      for (const [kind, lines] of pending) if (lines.length > 0) await flush(kind, lines);
+      for (const [kind, staged] of rows) if (staged.count > 0) await flush(kind, staged);
       for (const [kind, versions] of current) {
         let vanished: string[] = [];
+        const push = (): Promise<void> =>
+          copies.push(
+            vanishedTable(kind, input.runId),
+            ['key_hash'],
+            Buffer.from(vanished.join(''), 'latin1'),
+          );
         for (const keyHash of versions.unseenKeyHashes()) {
           vanished.push(`${keyHash}\n`);
           if (vanished.length >= this.batchRows) {
-            await copies.push(vanishedTable(kind, input.runId), ['key_hash'], vanished.join(''));
+            await push();
             vanished = [];
           }
         }
-        if (vanished.length > 0)
-          await copies.push(vanishedTable(kind, input.runId), ['key_hash'], vanished.join(''));
+        if (vanished.length > 0) await push();
       }
     } finally {
       await hashing.close();
@@ -477,10 +483,10 @@ class BatchHashing {
 
   constructor(private readonly inlineLimit: number) {}
 
-  hash(items: readonly UnhashedItem[]): Promise<Uint8Array> {
-    const batch = hashBatchOf(items);
-    if (!this.worker && this.hashedInline + items.length <= this.inlineLimit) {
-      this.hashedInline += items.length;
+  hash(items: EncodedBatch): Promise<Uint8Array> {
+    const batch = items.hashBatch();
+    if (!this.worker && this.hashedInline + items.count <= this.inlineLimit) {
+      this.hashedInline += items.count;
       return Promise.resolve(hashPairsInline(batch));
     }
     this.worker ??= new WorkerHasher();
@@ -493,8 +499,4 @@ class BatchHashing {
   async close(): Promise<void> {
     await this.worker?.close();
   }
-}
-
-function toBuffer(bytes: Uint8Array): Buffer {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }

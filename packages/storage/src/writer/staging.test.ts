@@ -1,17 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { account, grant, ref } from '../../test/fixtures.js';
-import { HASH_PAIR_BYTES, hashBatchOf, hashPairsInline, WorkerHasher } from './item-hasher.js';
-import {
-  canonicalJson,
-  copyField,
-  encodeItem,
-  encodeUnhashed,
-  stagingLine,
-  stagingLineFromHashes,
-} from './staging.js';
+import { EncodedBatch, StagingRows, stagingLine } from './encoded-batch.js';
+import { hashPairsInline, WorkerHasher } from './item-hasher.js';
+import { canonicalJson, copyField } from './staging.js';
 import type { JsonValue, SyncItem } from '@accessledger/core';
 
-const copyLine = (item: SyncItem, seq: number) => stagingLine(encodeItem(item), seq);
+const copyLine = (item: SyncItem, seq: number) => stagingLine(item, seq);
 
 describe('copyField', () => {
   it('writes NULL as \\N and escapes what COPY text format treats specially', () => {
@@ -141,24 +135,43 @@ describe('stored hashes', () => {
     expect(items.map((item) => copyLine(item, 7))).toEqual(golden);
   });
 
-  it('come out the same from the hashing thread, in this thread and from encodeItem', async () => {
-    const unhashed = items.map(encodeUnhashed);
-    const inline = Buffer.from(hashPairsInline(hashBatchOf(unhashed)));
+  it('come out the same from the hashing thread and in this thread, for a batch of items side by side', async () => {
+    const batch = new EncodedBatch();
+    for (const item of items) batch.add(item);
+    const inline = Buffer.from(hashPairsInline(batch.hashBatch()));
     const hasher = new WorkerHasher();
     try {
-      const threaded = Buffer.from(await hasher.hash(hashBatchOf(unhashed)));
+      const threaded = Buffer.from(await hasher.hash(batch.hashBatch()));
       expect(threaded.equals(inline)).toBe(true);
     } finally {
       await hasher.close();
     }
-    unhashed.forEach((item, index) =>
-      expect(stagingLineFromHashes(item, 7, inline, index * HASH_PAIR_BYTES)).toBe(golden[index]),
-    );
+    const rows = new StagingRows();
+    items.forEach((_, index) => rows.add(batch, index, 7, inline, index * 32));
+    expect(Buffer.from(rows.take()).toString('utf8')).toBe(golden.join(''));
+  });
+
+  it('stay the same when a reused batch grows past its first buffer', () => {
+    const batch = new EncodedBatch(1);
+    const many = Array.from({ length: 500 }, () => items).flat();
+    for (const item of many) batch.add(item);
+    const hashes = hashPairsInline(batch.hashBatch());
+    const rows = new StagingRows();
+    many.forEach((_, index) => rows.add(batch, index, 7, hashes, index * 32));
+    expect(Buffer.from(rows.take()).toString('utf8')).toBe(golden.join('').repeat(500));
+    batch.clear();
+    batch.add(items[1] as SyncItem);
+    expect(batch.count).toBe(1);
+    const again = new StagingRows();
+    again.add(batch, 0, 7, hashPairsInline(batch.hashBatch()), 0);
+    expect(Buffer.from(again.take()).toString('utf8')).toBe(golden[1]);
   });
 
   it('fail every batch still waiting when the hashing thread is closed', async () => {
     const hasher = new WorkerHasher();
     await hasher.close();
-    await expect(hasher.hash(hashBatchOf([{ key: 'k', content: 'c' }]))).rejects.toThrow(/closed/);
+    const batch = new EncodedBatch();
+    batch.add(items[0] as SyncItem);
+    await expect(hasher.hash(batch.hashBatch())).rejects.toThrow(/closed/);
   });
 });

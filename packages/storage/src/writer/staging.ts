@@ -9,7 +9,6 @@ import type {
 } from '@accessledger/core';
 import { InvalidInputError, entitlementKey, grantKey } from '@accessledger/core';
 import { Tables } from '../tables.js';
-import { hashBatchOf, hashPairsInline } from './item-hasher.js';
 import type { VersionedTable } from '../tables.js';
 
 /**
@@ -161,14 +160,6 @@ export interface UnhashedItem {
   readonly content: string;
 }
 
-/** One item encoded for staging with the hashes of which thing it is and of what it is. */
-export interface EncodedItem extends UnhashedItem {
-  /** Key hash (16 bytes) then content hash (16 bytes), as `item-hasher.ts` computes them for batches. */
-  readonly hashes: Buffer;
-  /** The content hash alone: equal exactly when the thing and its content are equal. */
-  readonly contentHash: Buffer;
-}
-
 export function encodeUnhashed(item: SyncItem): UnhashedItem {
   const staged = stagedFields(item);
   let content = '';
@@ -177,41 +168,6 @@ export function encodeUnhashed(item: SyncItem): UnhashedItem {
     content += copyField(staged.values[index] ?? null);
   }
   return { kind: stagedKind(item.kind), key: staged.key, content };
-}
-
-export function encodeItem(item: SyncItem): EncodedItem {
-  const encoded = encodeUnhashed(item);
-  const hashes = Buffer.from(hashPairsInline(hashBatchOf([encoded])));
-  return { ...encoded, hashes, contentHash: hashes.subarray(16, 32) };
-}
-
-/** The COPY text line (newline-terminated) of an encoded item: arrival order, key hash, content hash, data. */
-export function stagingLine(encoded: EncodedItem, seq: number): string {
-  return stagingLineFromHashes(encoded, seq, encoded.hashes, 0);
-}
-
-/**
- * The same line from hashes computed elsewhere (`item-hasher.ts`): 16 bytes of
- * key hash at `offset` and 16 bytes of content hash after them.
- */
-export function stagingLineFromHashes(
-  item: UnhashedItem,
-  seq: number,
-  hashes: Buffer,
-  offset: number,
-): string {
-  return `${seq}\t${hashes.toString('hex', offset, offset + 16)}\t${hashes.toString('hex', offset + 16, offset + 32)}\t${item.content}\n`;
-}
-
-/** The key and content hashes of an encoded item as staged (uuid text), for writers that insert rather than COPY. */
-export function stagingHashes(encoded: EncodedItem): {
-  readonly keyHash: string;
-  readonly contentHash: string;
-} {
-  return {
-    keyHash: encoded.hashes.toString('hex', 0, 16),
-    contentHash: encoded.hashes.toString('hex', 16, 32),
-  };
 }
 
 type CopyValue = string | boolean | Date | null;

@@ -1,0 +1,190 @@
+import type { SyncItem } from '@accessledger/core';
+import { HASH_PAIR_BYTES, hashPairsInline, type HashBatch } from './item-hasher.js';
+import { encodeUnhashed, type StagedKind } from './staging.js';
+
+/** Between an item's key and its content in the bytes that are hashed. */
+const KEY_SEPARATOR = 0x01;
+const TAB = 0x09;
+const NEWLINE = 0x0a;
+const HEX_DIGITS = Buffer.from('0123456789abcdef', 'latin1');
+const DIGIT_ZERO = 0x30;
+/** UTF-8 takes at most 3 bytes per UTF-16 code unit. */
+const MAX_UTF8_PER_UNIT = 3;
+
+/**
+ * A growable byte buffer outside the JavaScript heap. Batches wait here for
+ * their hashes and staged rows wait here for COPY: bytes the garbage collector
+ * never copies or scans, where strings and arrays held that long were copied
+ * twice and promoted to the old generation (most of a large sync's GC time,
+ * and the old generation's growth).
+ */
+class ByteBuffer {
+  bytes: Buffer;
+  used = 0;
+
+  constructor(capacity: number) {
+    this.bytes = Buffer.allocUnsafeSlow(capacity);
+  }
+
+  reserve(extra: number): void {
+    if (this.used + extra <= this.bytes.length) return;
+    const grown = Buffer.allocUnsafeSlow(Math.max(this.bytes.length * 2, this.used + extra));
+    this.bytes.copy(grown, 0, 0, this.used);
+    this.bytes = grown;
+  }
+
+  writeText(text: string): void {
+    this.reserve(text.length * MAX_UTF8_PER_UNIT);
+    this.used += this.bytes.write(text, this.used, 'utf8');
+  }
+
+  writeByte(byte: number): void {
+    this.reserve(1);
+    this.bytes[this.used] = byte;
+    this.used += 1;
+  }
+
+  /** A copy of the bytes written (the buffer itself is reused). */
+  take(): Uint8Array<ArrayBuffer> {
+    const copy = new Uint8Array(this.used);
+    copy.set(this.bytes.subarray(0, this.used));
+    this.used = 0;
+    return copy;
+  }
+}
+
+/**
+ * Sync items encoded side by side in one buffer, in the form that is hashed
+ * and staged: item i is its key, a 0x01 byte, then its content (the COPY text
+ * of its data columns), as UTF-8. The hash of the key names the thing, the
+ * hash of the whole names the thing as it is (`item-hasher.ts`).
+ */
+export class EncodedBatch {
+  private readonly buffer: ByteBuffer;
+  /** Per item: where its key ends, then where it ends (the next item starts there). */
+  private ends: Uint32Array<ArrayBuffer>;
+  private readonly kindOf: StagedKind[] = [];
+
+  constructor(expectedItems = 16) {
+    this.buffer = new ByteBuffer(Math.max(256, expectedItems * 256));
+    this.ends = new Uint32Array(Math.max(2, expectedItems * 2));
+  }
+
+  get count(): number {
+    return this.kindOf.length;
+  }
+
+  add(item: SyncItem): void {
+    const { kind, key, content } = encodeUnhashed(item);
+    const index = this.kindOf.length;
+    if (this.ends.length < (index + 1) * 2) {
+      const grown = new Uint32Array(this.ends.length * 2);
+      grown.set(this.ends);
+      this.ends = grown;
+    }
+    this.buffer.writeText(key);
+    this.ends[index * 2] = this.buffer.used;
+    this.buffer.writeByte(KEY_SEPARATOR);
+    this.buffer.writeText(content);
+    this.ends[index * 2 + 1] = this.buffer.used;
+    this.kindOf.push(kind);
+  }
+
+  kind(index: number): StagedKind {
+    const kind = this.kindOf[index];
+    if (!kind) throw new RangeError(`No item ${index} in a batch of ${this.count}.`);
+    return kind;
+  }
+
+  /** The batch for the hasher: copies, so that this batch can be read (and reused) meanwhile. */
+  hashBatch(): HashBatch {
+    const used = this.ends[this.count * 2 - 1] ?? 0;
+    return {
+      bytes: new Uint8Array(this.buffer.bytes.subarray(0, used)),
+      ends: this.ends.slice(0, this.count * 2),
+    };
+  }
+
+  /** Item `index`'s content bytes (after its key and separator) into `target`. */
+  copyContent(index: number, target: ByteBuffer): void {
+    const start = (this.ends[index * 2] ?? 0) + 1;
+    const end = this.ends[index * 2 + 1] ?? start;
+    target.reserve(end - start);
+    this.buffer.bytes.copy(target.bytes, target.used, start, end);
+    target.used += end - start;
+  }
+
+  /** Empties the batch, keeping its buffers for the next one. */
+  clear(): void {
+    this.buffer.used = 0;
+    this.kindOf.length = 0;
+  }
+}
+
+/**
+ * Rows for one staging table in COPY text format, built as bytes: arrival
+ * order, key hash and content hash as uuid text, then the item's content.
+ */
+export class StagingRows {
+  private readonly buffer = new ByteBuffer(64 * 1024);
+  private rows = 0;
+
+  get count(): number {
+    return this.rows;
+  }
+
+  /** Appends item `index` of `batch`, whose hashes lie at `hashOffset` in `hashes`. */
+  add(batch: EncodedBatch, index: number, seq: number, hashes: Uint8Array, hashOffset: number): void {
+    const buffer = this.buffer;
+    buffer.reserve(24 + 2 * HASH_PAIR_BYTES + 2);
+    buffer.used = writeDecimal(buffer.bytes, buffer.used, seq);
+    buffer.bytes[buffer.used++] = TAB;
+    buffer.used = writeHex(buffer.bytes, buffer.used, hashes, hashOffset, hashOffset + 16);
+    buffer.bytes[buffer.used++] = TAB;
+    buffer.used = writeHex(buffer.bytes, buffer.used, hashes, hashOffset + 16, hashOffset + 32);
+    buffer.bytes[buffer.used++] = TAB;
+    batch.copyContent(index, buffer);
+    buffer.writeByte(NEWLINE);
+    this.rows += 1;
+  }
+
+  /** The rows so far, as one COPY payload; empties this. */
+  take(): Uint8Array<ArrayBuffer> {
+    this.rows = 0;
+    return this.buffer.take();
+  }
+}
+
+function writeDecimal(target: Buffer, offset: number, value: number): number {
+  const digits = String(Math.trunc(value));
+  for (let index = 0; index < digits.length; index += 1) target[offset + index] = digits.charCodeAt(index);
+  return offset + digits.length;
+}
+
+function writeHex(target: Buffer, offset: number, source: Uint8Array, start: number, end: number): number {
+  let at = offset;
+  for (let index = start; index < end; index += 1) {
+    const byte = source[index] ?? 0;
+    target[at] = HEX_DIGITS[byte >> 4] ?? DIGIT_ZERO;
+    target[at + 1] = HEX_DIGITS[byte & 15] ?? DIGIT_ZERO;
+    at += 2;
+  }
+  return at;
+}
+
+/** One item's key hash and content hash (16 bytes each), hashed in this thread: for writers of a few items. */
+export function itemHashes(item: SyncItem): { readonly keyHash: Buffer; readonly contentHash: Buffer } {
+  const batch = new EncodedBatch(1);
+  batch.add(item);
+  const hashes = Buffer.from(hashPairsInline(batch.hashBatch()));
+  return { keyHash: hashes.subarray(0, 16), contentHash: hashes.subarray(16, 32) };
+}
+
+/** The staging row (COPY text, newline-terminated) of one item, exactly as the snapshot writer stages it. */
+export function stagingLine(item: SyncItem, seq: number): string {
+  const batch = new EncodedBatch(1);
+  batch.add(item);
+  const rows = new StagingRows();
+  rows.add(batch, 0, seq, hashPairsInline(batch.hashBatch()), 0);
+  return Buffer.from(rows.take()).toString('utf8');
+}
