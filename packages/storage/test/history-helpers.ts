@@ -23,12 +23,19 @@ export async function writeSnapshot(
   db: Database,
   connectionId: number,
   items: readonly SyncItem[] | AsyncIterable<SyncItem>,
-  options: { takenAt?: Date; signal?: AbortSignal; batchRows?: number; inlineHashItems?: number } = {},
+  options: {
+    takenAt?: Date;
+    signal?: AbortSignal;
+    batchRows?: number;
+    inlineHashItems?: number;
+    bulkLoadMinRows?: number;
+  } = {},
 ): Promise<WriteSnapshotResult & { runId: number }> {
   const run = await new SyncRunStore(db.knex).start({ connectionId, kind: 'sync' });
   const writer = new SnapshotWriter(db, {
     ...(options.batchRows ? { batchRows: options.batchRows } : {}),
     ...(options.inlineHashItems !== undefined ? { inlineHashItems: options.inlineHashItems } : {}),
+    ...(options.bulkLoadMinRows !== undefined ? { bulkLoadMinRows: options.bulkLoadMinRows } : {}),
   });
   const result = await writer.write({
     connectionId,

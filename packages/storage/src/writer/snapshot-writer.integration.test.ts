@@ -1,10 +1,10 @@
 import type { SyncItem } from '@accessledger/core';
 import { AbortedError, InvalidInputError } from '@accessledger/core';
-import { expect, it } from 'vitest';
+import { expect, it, onTestFinished } from 'vitest';
 import { KnexSnapshotStore } from '../history.js';
 import { SyncRunStore } from '../runs.js';
 import { Tables } from '../tables.js';
-import { describeEachEngine } from '../../test/engines.js';
+import { createTestDatabase, describeEachEngine } from '../../test/engines.js';
 import { account, activity, entitlement, grant, ref } from '../../test/fixtures.js';
 import { countRows, createConnection, stagingTables, writeSnapshot } from '../../test/history-helpers.js';
 import { SnapshotWriter } from './snapshot-writer.js';
@@ -28,7 +28,7 @@ function baseOrg(): SyncItem[] {
   ];
 }
 
-describeEachEngine('SnapshotWriter', (database) => {
+describeEachEngine('SnapshotWriter', (database, engine) => {
   it('writes versions for a first snapshot and records the snapshot and the succeeded run', async () => {
     const { db } = database();
     const connectionId = await createConnection(db);
@@ -169,6 +169,71 @@ describeEachEngine('SnapshotWriter', (database) => {
     });
     expect(changed.snapshot.versionsOpened).toBe(2);
     expect(changed.snapshot.versionsClosed).toBe(2);
+  });
+
+  it('merges a bulk load (indexes dropped, rows inserted, indexes built again) into exactly what a row-by-row merge writes', async () => {
+    // A database of its own: a bulk load needs a table that holds less than half of what is staged.
+    const own = await createTestDatabase(engine);
+    onTestFinished(() => own.dispose());
+    const { db } = own;
+    const org = (renamed: ReadonlySet<string> = new Set()): SyncItem[] =>
+      Array.from({ length: 300 }, (_, index) => {
+        const id = `005B${String(index).padStart(5, '0')}`;
+        return [
+          account(id, renamed.has(id) ? { displayName: 'renamed' } : {}),
+          grant(id, profile),
+          grant(id, adminPs, null, { attributes: { index } }),
+        ];
+      }).flat();
+    const indexes = async (table: string) =>
+      (
+        await db.knex.raw<{ rows: { definition: string }[] }>(
+          `SELECT pg_get_indexdef(indexrelid) AS definition FROM pg_index WHERE indrelid = ?::regclass ORDER BY 1`,
+          [table],
+        )
+      ).rows.map((row) => row.definition);
+    // Built again, an index is a new relation with a new oid.
+    const oids = async (table: string) =>
+      (
+        await db.knex.raw<{ rows: { oid: number }[] }>(
+          `SELECT indexrelid::int AS oid FROM pg_index WHERE indrelid = ?::regclass AND NOT indisprimary ORDER BY 1`,
+          [table],
+        )
+      ).rows.map((row) => row.oid);
+    const before = await indexes(Tables.grants);
+    const oidsBefore = await oids(Tables.grants);
+    expect(before.length).toBeGreaterThan(3);
+    const bulk = await createConnection(db);
+    const rowByRow = await createConnection(db);
+    // 600 grants staged into an empty table: a bulk load at a threshold of 100.
+    const loaded = await writeSnapshot(db, bulk, org(), { bulkLoadMinRows: 100 });
+    expect(loaded.snapshot.versionsOpened).toBe(900);
+    expect(await indexes(Tables.grants)).toEqual(before);
+    const oidsAfterBulk = await oids(Tables.grants);
+    expect(oidsAfterBulk.some((oid) => oidsBefore.includes(oid))).toBe(false);
+    // The table now holds as many rows as the next load stages: merged row by row.
+    await writeSnapshot(db, rowByRow, org(), { bulkLoadMinRows: 100 });
+    expect(await oids(Tables.grants)).toEqual(oidsAfterBulk);
+    const versions = async (connectionId: number) =>
+      (
+        await db
+          .knex(Tables.grants)
+          .where({ connection_id: connectionId })
+          .select<{ key_hash: string; content_hash: string; attributes: unknown }[]>(
+            'key_hash',
+            'content_hash',
+            'attributes',
+          )
+      )
+        .map((row) => JSON.stringify(row))
+        .sort();
+    expect(await versions(bulk)).toEqual(await versions(rowByRow));
+    expect(await indexes(Tables.grants)).toEqual(before);
+    // The rebuilt unique index still keeps one current version per thing.
+    const changed = await writeSnapshot(db, bulk, org(new Set(['005B00007'])), { bulkLoadMinRows: 100 });
+    expect(changed.snapshot.versionsOpened).toBe(1);
+    expect(changed.snapshot.versionsClosed).toBe(1);
+    expect(await countRows(db, Tables.grants, { connection_id: bulk, valid_to_snapshot_id: null })).toBe(600);
   });
 
   it('keeps one version when a stream repeats a thing', async () => {
