@@ -1,4 +1,5 @@
-import { expect, it } from 'vitest';
+import { createHash } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
 import { describeEachEngine } from '../../test/engines.js';
 import { account } from '../../test/fixtures.js';
 import { createConnection, writeSnapshot } from '../../test/history-helpers.js';
@@ -30,5 +31,26 @@ describeEachEngine('CurrentVersions', (database) => {
         .select<{ key: string }[]>(trx.raw(`replace(key_hash::text, '-', '') AS key`));
       expect(unseen).toEqual(keyHashes.map((row) => row.key).sort());
     });
+  });
+});
+
+describe('CurrentVersions table', () => {
+  const hash16 = (text: string) => createHash('sha256').update(text).digest().subarray(0, 16);
+
+  it('grows when given more versions than it was sized for (another sync committed between count and read)', () => {
+    const versions = CurrentVersions.empty(2);
+    const pairs = Buffer.concat(
+      Array.from({ length: 1_000 }, (_, index) =>
+        Buffer.concat([hash16(`key ${index}`), hash16(`content ${index}`)]),
+      ),
+    );
+    versions.addPairs(pairs);
+    expect(versions.count).toBe(1_000);
+    for (let index = 0; index < 990; index += 1)
+      expect(versions.markSeen(hash16(`content ${index}`))).toBe(true);
+    expect(versions.markSeen(hash16('content 1000'))).toBe(false);
+    expect([...versions.unseenKeyHashes()].sort()).toEqual(
+      Array.from({ length: 10 }, (_, index) => hash16(`key ${990 + index}`).toString('hex')).sort(),
+    );
   });
 });
