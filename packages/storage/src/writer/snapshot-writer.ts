@@ -457,12 +457,14 @@ async function isBulkLoad(
   return stagedRows >= 2 * rows;
 }
 
-/** Drops a table's indexes other than its primary key; returns their definitions, to build them again. */
+/** Drops a table's indexes other than its primary key and constraints'; returns their definitions, to build them again. */
 async function dropIndexes(trx: Knex.Transaction, table: string): Promise<{ definition: string }[]> {
   const found = await trx.raw<{ rows: { name: string; definition: string }[] }>(
     `SELECT i.indexrelid::regclass::text AS name, pg_get_indexdef(i.indexrelid) AS definition
      FROM pg_index i
      WHERE i.indrelid = ?::regclass AND NOT i.indisprimary
+       -- An index behind a constraint (one an administrator added, say) stays: DROP INDEX would refuse it.
+       AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)
      ORDER BY 1`,
     [table],
   );
