@@ -5,7 +5,7 @@ const WORDS_PER_HASH = 4;
 const WORDS_PER_SLOT = 2 * WORDS_PER_HASH;
 const EMPTY = 0;
 const PRESENT = 1;
-const SEEN = 2;
+// 2: seen (set by `markSeenIn`, which spells these states out for the hashing thread).
 const PAGE_ROWS = 20_000;
 const MAX_LOAD = 0.85;
 /** Grown past this fill: an open-addressing table must keep empty slots. */
@@ -29,8 +29,8 @@ export class CurrentVersions {
     // Filled up to 85%, and sized to the count rather than to a power of two: linear probing stays a
     // few slots per lookup, and 1,000,000 versions take 39 MB where the next power of two took 69 MB.
     this.capacity = Math.max(16, Math.ceil(expected / MAX_LOAD));
-    this.hashes = new Uint32Array(this.capacity * WORDS_PER_SLOT);
-    this.states = new Uint8Array(this.capacity);
+    this.hashes = sharedWords(this.capacity * WORDS_PER_SLOT);
+    this.states = sharedBytes(this.capacity);
   }
 
   /** Reads the current versions page by page along the current-key index (in a transaction or not). */
@@ -87,26 +87,15 @@ export class CurrentVersions {
    * `contentHash` from `offset` (a batch's hashes lie side by side in one buffer).
    */
   markSeen(contentHash: Uint8Array, offset = 0): boolean {
-    if (this.size === 0) return false;
-    const w0 = word(contentHash, offset);
-    const w1 = word(contentHash, offset + 4);
-    const w2 = word(contentHash, offset + 8);
-    const w3 = word(contentHash, offset + 12);
-    const hashes = this.hashes;
-    const capacity = this.capacity;
-    for (let slot = w0 % capacity; ; slot = slot + 1 === capacity ? 0 : slot + 1) {
-      if (this.states[slot] === EMPTY) return false;
-      const base = slot * WORDS_PER_SLOT;
-      if (
-        hashes[base] === w0 &&
-        hashes[base + 1] === w1 &&
-        hashes[base + 2] === w2 &&
-        hashes[base + 3] === w3
-      ) {
-        this.states[slot] = SEEN;
-        return true;
-      }
-    }
+    return markSeenIn(this.table(), contentHash, offset);
+  }
+
+  /**
+   * The table as the hasher reads it: in shared memory, so that the hashing
+   * thread marks versions seen in place. Fixed once loaded (only loading grows it).
+   */
+  table(): SeenTable {
+    return { hashes: this.hashes, states: this.states, capacity: this.capacity };
   }
 
   /** Key hashes (32 hex digits) of the current versions the stream did not repeat unchanged. */
@@ -144,8 +133,8 @@ export class CurrentVersions {
   private grow(): void {
     const { hashes, states } = this;
     this.capacity = Math.ceil((this.capacity * 2) / MAX_LOAD);
-    this.hashes = new Uint32Array(this.capacity * WORDS_PER_SLOT);
-    this.states = new Uint8Array(this.capacity);
+    this.hashes = sharedWords(this.capacity * WORDS_PER_SLOT);
+    this.states = sharedBytes(this.capacity);
     this.size = 0;
     for (let slot = 0; slot < states.length; slot += 1) {
       if (states[slot] === EMPTY) continue;
@@ -168,6 +157,71 @@ export class CurrentVersions {
   }
 }
 
+/** A current-versions table's memory: 8 words per slot (content hash, key hash), a state byte per slot. */
+export interface SeenTable {
+  readonly hashes: Uint32Array;
+  readonly states: Uint8Array;
+  readonly capacity: number;
+}
+
+/**
+ * True when the table holds a current version with exactly this content hash
+ * (16 bytes of `contentHash` from `offset`), which is then marked seen.
+ * Self-contained (no module state, no helpers): the hashing thread runs it
+ * from its source text (`item-hasher.ts`).
+ */
+export function markSeenIn(table: SeenTable, contentHash: Uint8Array, offset: number): boolean {
+  // Written out rather than through a helper: a nested function would not survive bundlers' renaming
+  // helpers in the thread's copy.
+  const w0 =
+    (((contentHash[offset] ?? 0) << 24) |
+      ((contentHash[offset + 1] ?? 0) << 16) |
+      ((contentHash[offset + 2] ?? 0) << 8) |
+      (contentHash[offset + 3] ?? 0)) >>>
+    0;
+  const w1 =
+    (((contentHash[offset + 4] ?? 0) << 24) |
+      ((contentHash[offset + 5] ?? 0) << 16) |
+      ((contentHash[offset + 6] ?? 0) << 8) |
+      (contentHash[offset + 7] ?? 0)) >>>
+    0;
+  const w2 =
+    (((contentHash[offset + 8] ?? 0) << 24) |
+      ((contentHash[offset + 9] ?? 0) << 16) |
+      ((contentHash[offset + 10] ?? 0) << 8) |
+      (contentHash[offset + 11] ?? 0)) >>>
+    0;
+  const w3 =
+    (((contentHash[offset + 12] ?? 0) << 24) |
+      ((contentHash[offset + 13] ?? 0) << 16) |
+      ((contentHash[offset + 14] ?? 0) << 8) |
+      (contentHash[offset + 15] ?? 0)) >>>
+    0;
+  const { hashes, states, capacity } = table;
+  for (let slot = w0 % capacity; ; slot = slot + 1 === capacity ? 0 : slot + 1) {
+    // 0: empty, 1: present, 2: seen.
+    if (states[slot] === 0) return false;
+    const base = slot * 8;
+    if (
+      hashes[base] === w0 &&
+      hashes[base + 1] === w1 &&
+      hashes[base + 2] === w2 &&
+      hashes[base + 3] === w3
+    ) {
+      states[slot] = 2;
+      return true;
+    }
+  }
+}
+
+function sharedWords(length: number): Uint32Array {
+  return new Uint32Array(new SharedArrayBuffer(length * 4));
+}
+
+function sharedBytes(length: number): Uint8Array {
+  return new Uint8Array(new SharedArrayBuffer(length));
+}
+
 function viewWords(view: DataView, offset: number): number[] {
   return [
     view.getUint32(offset),
@@ -175,15 +229,4 @@ function viewWords(view: DataView, offset: number): number[] {
     view.getUint32(offset + 8),
     view.getUint32(offset + 12),
   ];
-}
-
-/** The big-endian unsigned 32-bit word at `offset`, as Buffer.readUInt32BE reads it. */
-function word(bytes: Uint8Array, offset: number): number {
-  return (
-    (((bytes[offset] ?? 0) << 24) |
-      ((bytes[offset + 1] ?? 0) << 16) |
-      ((bytes[offset + 2] ?? 0) << 8) |
-      (bytes[offset + 3] ?? 0)) >>>
-    0
-  );
 }

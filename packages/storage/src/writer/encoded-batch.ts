@@ -1,6 +1,7 @@
 import type { SyncItem } from '@accessledger/core';
+import type { SeenTable } from './current-versions.js';
 import { HASH_PAIR_BYTES, hashPairsInline, type HashBatch } from './item-hasher.js';
-import { encodeUnhashed, type StagedKind } from './staging.js';
+import { encodeUnhashed, stagedKinds, type StagedKind } from './staging.js';
 
 /** Between an item's key and its content in the bytes that are hashed. */
 const KEY_SEPARATOR = 0x01;
@@ -96,12 +97,19 @@ export class EncodedBatch {
     return kind;
   }
 
-  /** The batch for the hasher: copies, so that this batch can be read (and reused) meanwhile. */
-  hashBatch(): HashBatch {
+  /**
+   * The batch for the hasher: copies, so that this batch can be read (and reused) meanwhile. `tables`:
+   * the current versions of each kind, in `stagedKinds` order (none: every item is new).
+   */
+  hashBatch(tables: readonly (SeenTable | null)[] = []): HashBatch {
     const used = this.ends[this.count * 2 - 1] ?? 0;
+    const kinds = new Uint8Array(this.count);
+    for (let index = 0; index < this.count; index += 1) kinds[index] = stagedKinds.indexOf(this.kind(index));
     return {
       bytes: new Uint8Array(this.buffer.bytes.subarray(0, used)),
       ends: this.ends.slice(0, this.count * 2),
+      kinds,
+      tables,
     };
   }
 
@@ -176,7 +184,7 @@ function writeHex(target: Buffer, offset: number, source: Uint8Array, start: num
 export function itemHashes(item: SyncItem): { readonly keyHash: Buffer; readonly contentHash: Buffer } {
   const batch = new EncodedBatch(1);
   batch.add(item);
-  const hashes = Buffer.from(hashPairsInline(batch.hashBatch()));
+  const hashes = Buffer.from(hashPairsInline(batch.hashBatch()).hashes);
   return { keyHash: hashes.subarray(0, 16), contentHash: hashes.subarray(16, 32) };
 }
 
@@ -185,6 +193,6 @@ export function stagingLine(item: SyncItem, seq: number): string {
   const batch = new EncodedBatch(1);
   batch.add(item);
   const rows = new StagingRows();
-  rows.add(batch, 0, seq, hashPairsInline(batch.hashBatch()), 0);
+  rows.add(batch, 0, seq, hashPairsInline(batch.hashBatch()).hashes, 0);
   return Buffer.from(rows.take()).toString('utf8');
 }

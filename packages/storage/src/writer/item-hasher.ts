@@ -1,5 +1,6 @@
 import { hash as cryptoHash } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
+import { markSeenIn, type SeenTable } from './current-versions.js';
 
 /** Bytes per item in a batch's hashes: 16 of the key hash, then 16 of the content hash. */
 export const HASH_PAIR_BYTES = 32;
@@ -12,34 +13,61 @@ export const HASH_PAIR_BYTES = 32;
 export interface HashBatch {
   readonly bytes: Uint8Array<ArrayBuffer>;
   readonly ends: Uint32Array<ArrayBuffer>;
+  /** Item i's kind, as an index into `tables`. */
+  readonly kinds: Uint8Array<ArrayBuffer>;
+  /**
+   * The current versions of each kind (shared memory when hashed on the hashing thread): an item whose
+   * content hash is there is marked seen in it, and its key hash is not computed. None: every item is new.
+   */
+  readonly tables: readonly (SeenTable | null)[];
+}
+
+/** A batch's hashes: per item 16 bytes of key hash (zeros when seen) and 16 of content hash; seen flags. */
+export interface HashedBatch {
+  readonly hashes: Uint8Array;
+  /** 1 where the item's content hash was a current version's (it is unchanged and now marked seen). */
+  readonly seen: Uint8Array;
 }
 
 type Digest = (algorithm: string, data: Uint8Array, encoding: 'buffer') => Uint8Array;
 
 /**
  * The key and content hashes of a batch as the writer has always stored them:
- * the first 128 bits of SHA-256 of the key, and of `key \u0001 content`.
- * Self-contained (the hash function is a parameter) because the hashing
- * thread runs this very function from its source text: one implementation on
- * both sides.
+ * the first 128 bits of SHA-256 of the key, and of `key \u0001 content`. An
+ * item whose content hash is a current version of its kind is unchanged: it is
+ * marked seen and its key hash, never needed, is not computed (about 40% of
+ * the hashing of an unchanged sync). Self-contained (the hash and the table
+ * lookup are parameters) because the hashing thread runs this very function
+ * from its source text: one implementation on both sides.
  */
-function hashPairs(digest: Digest, bytes: Uint8Array, ends: Uint32Array): Uint8Array {
+function hashPairs(
+  digest: Digest,
+  markSeen: typeof markSeenIn,
+  bytes: Uint8Array,
+  ends: Uint32Array,
+  kinds: Uint8Array,
+  tables: readonly (SeenTable | null)[],
+): HashedBatch {
   const count = ends.length / 2;
-  const out = new Uint8Array(count * 32);
+  const hashes = new Uint8Array(count * 32);
+  const seen = new Uint8Array(count);
   let start = 0;
   for (let index = 0; index < count; index += 1) {
     const keyEnd = ends[index * 2] ?? start;
     const end = ends[index * 2 + 1] ?? keyEnd;
-    out.set(digest('sha256', bytes.subarray(start, keyEnd), 'buffer').subarray(0, 16), index * 32);
-    out.set(digest('sha256', bytes.subarray(start, end), 'buffer').subarray(0, 16), index * 32 + 16);
+    const content = digest('sha256', bytes.subarray(start, end), 'buffer');
+    hashes.set(content.subarray(0, 16), index * 32 + 16);
+    const table = tables[kinds[index] ?? 0];
+    if (table && markSeen(table, content, 0)) seen[index] = 1;
+    else hashes.set(digest('sha256', bytes.subarray(start, keyEnd), 'buffer').subarray(0, 16), index * 32);
     start = end;
   }
-  return out;
+  return { hashes, seen };
 }
 
 /** Hashes a batch in this thread. */
-export function hashPairsInline(batch: HashBatch): Uint8Array {
-  return hashPairs(cryptoHash, batch.bytes, batch.ends);
+export function hashPairsInline(batch: HashBatch): HashedBatch {
+  return hashPairs(cryptoHash, markSeenIn, batch.bytes, batch.ends, batch.kinds, batch.tables);
 }
 
 /**
@@ -50,15 +78,16 @@ export function hashPairsInline(batch: HashBatch): Uint8Array {
 const WORKER_SOURCE = `
 const { parentPort } = require('node:worker_threads');
 const { hash } = require('node:crypto');
+const markSeenIn = ${markSeenIn.toString()};
 const hashPairs = ${hashPairs.toString()};
-parentPort.on('message', ({ id, bytes, ends }) => {
-  const hashes = hashPairs(hash, bytes, ends);
-  parentPort.postMessage({ id, hashes }, [hashes.buffer]);
+parentPort.on('message', ({ id, bytes, ends, kinds, tables }) => {
+  const { hashes, seen } = hashPairs(hash, markSeenIn, bytes, ends, kinds, tables);
+  parentPort.postMessage({ id, hashes, seen }, [hashes.buffer, seen.buffer]);
 });
 `;
 
 interface Pending {
-  readonly resolve: (hashes: Uint8Array) => void;
+  readonly resolve: (hashed: HashedBatch) => void;
   readonly reject: (error: Error) => void;
 }
 
@@ -80,25 +109,26 @@ export class WorkerHasher {
     this.worker = new Worker(WORKER_SOURCE, { eval: true });
     // A sync that ends (or fails) must not be kept alive by an idle hashing thread.
     this.worker.unref();
-    this.worker.on('message', ({ id, hashes }: { id: number; hashes: Uint8Array }) => {
+    this.worker.on('message', ({ id, hashes, seen }: { id: number } & HashedBatch) => {
       const waiting = this.pending.get(id);
       this.pending.delete(id);
-      waiting?.resolve(hashes);
+      waiting?.resolve({ hashes, seen });
     });
     this.worker.on('error', (error) => this.fail(error));
     this.worker.on('exit', (code) => this.fail(new Error(`The hashing thread exited with code ${code}.`)));
   }
 
-  hash(batch: HashBatch): Promise<Uint8Array> {
+  hash(batch: HashBatch): Promise<HashedBatch> {
     if (this.failure) return Promise.reject(this.failure);
     const id = this.nextId;
     this.nextId += 1;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      this.worker.postMessage({ id, bytes: batch.bytes, ends: batch.ends }, [
-        batch.bytes.buffer,
-        batch.ends.buffer,
-      ]);
+      // The tables are shared memory (`CurrentVersions`): the thread marks seen versions in place.
+      this.worker.postMessage(
+        { id, bytes: batch.bytes, ends: batch.ends, kinds: batch.kinds, tables: batch.tables },
+        [batch.bytes.buffer, batch.ends.buffer, batch.kinds.buffer],
+      );
     });
   }
 

@@ -17,9 +17,9 @@ import { Tables } from '../tables.js';
 import type { VersionedTable } from '../tables.js';
 import { CopyPipeline, copyBatchFor } from './copy.js';
 import type { CopyBatch } from './copy.js';
-import { CurrentVersions } from './current-versions.js';
+import { CurrentVersions, type SeenTable } from './current-versions.js';
 import { EncodedBatch, StagingRows } from './encoded-batch.js';
-import { HASH_PAIR_BYTES, hashPairsInline, WorkerHasher } from './item-hasher.js';
+import { HASH_PAIR_BYTES, hashPairsInline, WorkerHasher, type HashedBatch } from './item-hasher.js';
 import {
   STAGING_NAME_PATTERN,
   stagedKinds,
@@ -227,20 +227,21 @@ export class SnapshotWriter {
     };
     let seq = 0;
     // Items hashed in arrival order: an item whose content hash is current is only marked seen.
-    const stage = async (batch: EncodedBatch, hashes: Uint8Array): Promise<void> => {
+    // The hasher marks an item whose content hash is a current version seen (and skips its key hash).
+    const tables = stagedKinds.map((kind) => current.get(kind)?.table() ?? null);
+    const stage = async (batch: EncodedBatch, { hashes, seen }: HashedBatch): Promise<void> => {
       for (let index = 0; index < batch.count; index += 1) {
-        const kind = batch.kind(index);
         seq += 1;
-        const offset = index * HASH_PAIR_BYTES;
-        if (current.get(kind)?.markSeen(hashes, offset + 16)) continue;
+        if (seen[index] === 1) continue;
+        const kind = batch.kind(index);
         const staged = rows.get(kind);
         if (!staged) continue;
-        staged.add(batch, index, seq, hashes, offset);
+        staged.add(batch, index, seq, hashes, index * HASH_PAIR_BYTES);
         if (staged.count >= this.batchRows) await flush(kind, staged);
       }
     };
     const hashing = new BatchHashing(this.inlineHashItems);
-    const waiting: { readonly batch: EncodedBatch; readonly hashes: Promise<Uint8Array> }[] = [];
+    const waiting: { readonly batch: EncodedBatch; readonly hashes: Promise<HashedBatch> }[] = [];
     // Batches are reused once staged: their buffers are allocated once per sync, not once per batch.
     const spare: EncodedBatch[] = [];
     const stageOldest = async (): Promise<void> => {
@@ -257,13 +258,13 @@ export class SnapshotWriter {
         batch.add(item);
         counts[countKey[item.kind]] += 1;
         if (batch.count >= HASH_BATCH_ITEMS) {
-          waiting.push({ batch, hashes: hashing.hash(batch) });
+          waiting.push({ batch, hashes: hashing.hash(batch, tables) });
           batch = spare.pop() ?? new EncodedBatch(HASH_BATCH_ITEMS);
           // A few batches ahead: the hashing thread works while this one reads and stages.
           while (waiting.length > HASH_BATCHES_AHEAD) await stageOldest();
         }
       }
-      if (batch.count > 0) waiting.push({ batch, hashes: hashing.hash(batch) });
+      if (batch.count > 0) waiting.push({ batch, hashes: hashing.hash(batch, tables) });
       while (waiting.length > 0) await stageOldest();
       for (const [kind, staged] of rows) if (staged.count > 0) await flush(kind, staged);
       for (const [kind, versions] of current) {
@@ -554,8 +555,8 @@ class BatchHashing {
 
   constructor(private readonly inlineLimit: number) {}
 
-  hash(items: EncodedBatch): Promise<Uint8Array> {
-    const batch = items.hashBatch();
+  hash(items: EncodedBatch, tables: readonly (SeenTable | null)[]): Promise<HashedBatch> {
+    const batch = items.hashBatch(tables);
     if (!this.worker && this.hashedInline + items.count <= this.inlineLimit) {
       this.hashedInline += items.count;
       return Promise.resolve(hashPairsInline(batch));

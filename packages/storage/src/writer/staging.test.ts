@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { account, grant, ref } from '../../test/fixtures.js';
 import { EncodedBatch, StagingRows, stagingLine } from './encoded-batch.js';
+import { CurrentVersions } from './current-versions.js';
 import { hashPairsInline, WorkerHasher } from './item-hasher.js';
-import { canonicalJson, copyField } from './staging.js';
+import { canonicalJson, copyField, stagedKinds } from './staging.js';
 import type { JsonValue, SyncItem } from '@accessledger/core';
 
 const copyLine = (item: SyncItem, seq: number) => stagingLine(item, seq);
@@ -138,10 +139,10 @@ describe('stored hashes', () => {
   it('come out the same from the hashing thread and in this thread, for a batch of items side by side', async () => {
     const batch = new EncodedBatch();
     for (const item of items) batch.add(item);
-    const inline = Buffer.from(hashPairsInline(batch.hashBatch()));
+    const inline = Buffer.from(hashPairsInline(batch.hashBatch()).hashes);
     const hasher = new WorkerHasher();
     try {
-      const threaded = Buffer.from(await hasher.hash(batch.hashBatch()));
+      const threaded = Buffer.from((await hasher.hash(batch.hashBatch())).hashes);
       expect(threaded.equals(inline)).toBe(true);
     } finally {
       await hasher.close();
@@ -151,11 +152,43 @@ describe('stored hashes', () => {
     expect(Buffer.from(rows.take()).toString('utf8')).toBe(golden.join(''));
   });
 
+  it('skip the key hash of an item whose content hash is current, marking it seen, on the thread as in this one', async () => {
+    const batch = new EncodedBatch();
+    for (const item of items) batch.add(item);
+    const all = Buffer.from(hashPairsInline(batch.hashBatch()).hashes);
+    // Current versions: the grant (kind 2 in stagedKinds order) and the account (kind 0) as they are.
+    const currentOf = () => {
+      const tables = stagedKinds.map(() => CurrentVersions.empty(4));
+      tables[2]?.addPairs(all.subarray(0, 32));
+      tables[0]?.addPairs(all.subarray(32, 64));
+      return tables;
+    };
+    const check = (hashed: { hashes: Uint8Array; seen: Uint8Array }, tables: CurrentVersions[]) => {
+      expect([...hashed.seen]).toEqual([1, 1, 0, 0]);
+      const hashes = Buffer.from(hashed.hashes);
+      // Seen: content hash only. Not seen: both, exactly as without tables.
+      expect(hashes.subarray(0, 16).equals(Buffer.alloc(16))).toBe(true);
+      expect(hashes.subarray(16, 32).equals(all.subarray(16, 32))).toBe(true);
+      expect(hashes.subarray(64).equals(all.subarray(64))).toBe(true);
+      // Marked seen in the tables themselves: nothing of theirs is left unseen.
+      expect(tables.map((table) => [...table.unseenKeyHashes()].length)).toEqual([0, 0, 0, 0]);
+    };
+    const inlineTables = currentOf();
+    check(hashPairsInline(batch.hashBatch(inlineTables.map((table) => table.table()))), inlineTables);
+    const threadTables = currentOf();
+    const hasher = new WorkerHasher();
+    try {
+      check(await hasher.hash(batch.hashBatch(threadTables.map((table) => table.table()))), threadTables);
+    } finally {
+      await hasher.close();
+    }
+  });
+
   it('stay the same when a reused batch grows past its first buffer', () => {
     const batch = new EncodedBatch(1);
     const many = Array.from({ length: 500 }, () => items).flat();
     for (const item of many) batch.add(item);
-    const hashes = hashPairsInline(batch.hashBatch());
+    const { hashes } = hashPairsInline(batch.hashBatch());
     const rows = new StagingRows();
     many.forEach((_, index) => rows.add(batch, index, 7, hashes, index * 32));
     expect(Buffer.from(rows.take()).toString('utf8')).toBe(golden.join('').repeat(500));
@@ -163,7 +196,7 @@ describe('stored hashes', () => {
     batch.add(items[1] as SyncItem);
     expect(batch.count).toBe(1);
     const again = new StagingRows();
-    again.add(batch, 0, 7, hashPairsInline(batch.hashBatch()), 0);
+    again.add(batch, 0, 7, hashPairsInline(batch.hashBatch()).hashes, 0);
     expect(Buffer.from(again.take()).toString('utf8')).toBe(golden[1]);
   });
 
