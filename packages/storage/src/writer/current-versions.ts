@@ -83,14 +83,6 @@ export class CurrentVersions {
   }
 
   /**
-   * True when a current version has exactly this content hash (then it is marked seen): 16 bytes of
-   * `contentHash` from `offset` (a batch's hashes lie side by side in one buffer).
-   */
-  markSeen(contentHash: Uint8Array, offset = 0): boolean {
-    return markSeenIn(this.table(), contentHash, offset);
-  }
-
-  /**
    * The table as the hasher reads it: in shared memory, so that the hashing
    * thread marks versions seen in place. Fixed once loaded (only loading grows it).
    */
@@ -167,47 +159,19 @@ export interface SeenTable {
 /**
  * True when the table holds a current version with exactly this content hash
  * (16 bytes of `contentHash` from `offset`), which is then marked seen.
- * Self-contained (no module state, no helpers): the hashing thread runs it
- * from its source text (`item-hasher.ts`).
+ * Self-contained (no module state, no helpers, no nested functions): the
+ * hashing thread runs it from its source text (`item-hasher.ts`).
  */
 export function markSeenIn(table: SeenTable, contentHash: Uint8Array, offset: number): boolean {
-  // Written out rather than through a helper: a nested function would not survive bundlers' renaming
-  // helpers in the thread's copy.
-  const w0 =
-    (((contentHash[offset] ?? 0) << 24) |
-      ((contentHash[offset + 1] ?? 0) << 16) |
-      ((contentHash[offset + 2] ?? 0) << 8) |
-      (contentHash[offset + 3] ?? 0)) >>>
-    0;
-  const w1 =
-    (((contentHash[offset + 4] ?? 0) << 24) |
-      ((contentHash[offset + 5] ?? 0) << 16) |
-      ((contentHash[offset + 6] ?? 0) << 8) |
-      (contentHash[offset + 7] ?? 0)) >>>
-    0;
-  const w2 =
-    (((contentHash[offset + 8] ?? 0) << 24) |
-      ((contentHash[offset + 9] ?? 0) << 16) |
-      ((contentHash[offset + 10] ?? 0) << 8) |
-      (contentHash[offset + 11] ?? 0)) >>>
-    0;
-  const w3 =
-    (((contentHash[offset + 12] ?? 0) << 24) |
-      ((contentHash[offset + 13] ?? 0) << 16) |
-      ((contentHash[offset + 14] ?? 0) << 8) |
-      (contentHash[offset + 15] ?? 0)) >>>
-    0;
+  const words = new DataView(contentHash.buffer, contentHash.byteOffset + offset, 16);
+  const first = words.getUint32(0);
   const { hashes, states, capacity } = table;
-  for (let slot = w0 % capacity; ; slot = slot + 1 === capacity ? 0 : slot + 1) {
-    // 0: empty, 1: present, 2: seen.
+  for (let slot = first % capacity; ; slot = slot + 1 === capacity ? 0 : slot + 1) {
+    // 0: empty, 1: present, 2: seen; 8 words per slot, the content hash first.
     if (states[slot] === 0) return false;
-    const base = slot * 8;
-    if (
-      hashes[base] === w0 &&
-      hashes[base + 1] === w1 &&
-      hashes[base + 2] === w2 &&
-      hashes[base + 3] === w3
-    ) {
+    let word = 0;
+    while (word < 4 && hashes[slot * 8 + word] === words.getUint32(word * 4)) word += 1;
+    if (word === 4) {
       states[slot] = 2;
       return true;
     }

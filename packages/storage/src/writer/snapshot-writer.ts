@@ -405,7 +405,7 @@ async function mergeKind(
      WHERE v.connection_id = ? AND v.valid_to_snapshot_id IS NULL AND v.key_hash = x.key_hash`,
     [snapshotId, connectionId],
   );
-  // A bulk load drops the table's indexes (all but its primary key) for the insert and builds them again
+  // A bulk load drops the table's indexes (all but its primary key's and constraints') for the insert and builds them again
   // after it, in this transaction: readers of the table wait for the commit, as for any merge's writes.
   const rebuild = bulk ? await dropIndexes(trx, kind.table) : undefined;
   const columns = kind.columns.map(([name]) => name);
