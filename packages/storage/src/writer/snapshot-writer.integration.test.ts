@@ -259,6 +259,26 @@ describeEachEngine('SnapshotWriter', (database, engine) => {
     expect(row?.display_name).toBe('second');
   });
 
+  it('keeps one version when a stream repeats a thing exactly, far apart in the stream', async () => {
+    const { db } = database();
+    const connectionId = await createConnection(db);
+    const fillers = Array.from({ length: 50 }, (_, index) =>
+      account(`005F${String(index).padStart(3, '0')}`),
+    );
+    const { snapshot } = await writeSnapshot(
+      db,
+      connectionId,
+      [account('005E'), ...fillers, account('005E')],
+      {
+        batchRows: 7,
+      },
+    );
+    expect(snapshot.versionsOpened).toBe(51);
+    expect(await countRows(db, Tables.accounts, { connection_id: connectionId, external_id: '005E' })).toBe(
+      1,
+    );
+  });
+
   it('leaves the previous snapshot as the latest when the stream fails midway, and records the failure', async () => {
     const { db } = database();
     const connectionId = await createConnection(db);
@@ -282,6 +302,31 @@ describeEachEngine('SnapshotWriter', (database, engine) => {
     const failed = await new SyncRunStore(db.knex).get(run.id);
     expect(failed?.status).toBe('failed');
     expect(failed?.error).toEqual({ code: 'INTERNAL', message: 'connection reset by peer' });
+    expect(await stagingTables(db)).toEqual([]);
+  });
+
+  it('starts the stream before it reads the current versions, and fails cleanly when the stream fails before its first item', async () => {
+    const { db } = database();
+    const connectionId = await createConnection(db);
+    await writeSnapshot(db, connectionId, baseOrg());
+    const events: string[] = [];
+    const onQuery = (query: { sql: string }): void => {
+      if (query.sql.includes('string_agg(uuid_send')) events.push('current versions read');
+    };
+    db.knex.on('query', onQuery);
+    async function* failing(): AsyncIterable<SyncItem> {
+      events.push('stream started');
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      if (events.length > 0) throw new Error('token endpoint unreachable');
+      yield account('005Y');
+    }
+    const run = await new SyncRunStore(db.knex).start({ connectionId, kind: 'sync' });
+    const writing = new SnapshotWriter(db).write({ connectionId, runId: run.id, items: failing() });
+    await expect(writing).rejects.toThrow('token endpoint unreachable');
+    db.knex.off('query', onQuery);
+    expect(events.slice(0, 2)).toEqual(['stream started', 'current versions read']);
+    expect((await new SyncRunStore(db.knex).get(run.id))?.status).toBe('failed');
+    expect(await countRows(db, Tables.snapshots, { connection_id: connectionId })).toBe(1);
     expect(await stagingTables(db)).toEqual([]);
   });
 

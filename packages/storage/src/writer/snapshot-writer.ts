@@ -19,6 +19,7 @@ import { CopyPipeline, copyBatchFor } from './copy.js';
 import type { CopyBatch } from './copy.js';
 import { CurrentVersions, type SeenTable } from './current-versions.js';
 import { EncodedBatch, StagingRows } from './encoded-batch.js';
+import { StagedKeys } from './staged-keys.js';
 import { HASH_PAIR_BYTES, hashPairsInline, WorkerHasher, type HashedBatch } from './item-hasher.js';
 import {
   STAGING_NAME_PATTERN,
@@ -155,7 +156,7 @@ export class SnapshotWriter {
         await knex.raw(vanishedDdl(kind, input.runId));
       }
       const base = await latestSnapshotId(knex, input.connectionId);
-      const stagedRows = await this.load(input, signal, counts);
+      const loaded = await this.load(input, signal, counts);
       throwIfAborted(signal);
       ({ snapshot, changed } = await knex.transaction(async (trx) => {
         await trx.raw('SELECT pg_advisory_xact_lock(?, ?)', [MERGE_LOCK_NAMESPACE, input.connectionId]);
@@ -168,7 +169,7 @@ export class SnapshotWriter {
             { upstreamCode: 'CONCURRENT_SNAPSHOT' },
           );
         }
-        const merged = await this.merge(trx, input, counts, stagedRows);
+        const merged = await this.merge(trx, input, counts, loaded);
         await this.runs.finish(
           input.runId,
           { status: 'succeeded', itemCounts: counts, apiUsage: input.apiUsage?.() ?? null },
@@ -208,19 +209,28 @@ export class SnapshotWriter {
     }
   }
 
-  /** Stages the stream; returns how many rows were staged per kind. */
+  /** Stages the stream; returns what was staged per kind. */
   private async load(
     input: WriteSnapshotInput,
     signal: AbortSignal,
     counts: MutableCounts,
-  ): Promise<Map<StagedKind, number>> {
+  ): Promise<Map<StagedKind, StagedSummary>> {
     const knex = this.database.knex;
     const copies = new CopyPipeline(knex, this.copyBatch, this.copyDepth);
+    // The stream starts while the current versions load: a connector's first item comes after its
+    // slowest round trips (a token, its catalog's queries), which then overlap the database's work.
+    const items = new StartedStream(input.items);
     const current = new Map<StagedKind, CurrentVersions>();
-    for (const kind of stagedKinds)
-      current.set(kind, await CurrentVersions.load(knex, kind, input.connectionId));
+    try {
+      for (const kind of stagedKinds)
+        current.set(kind, await CurrentVersions.load(knex, kind, input.connectionId));
+    } catch (error) {
+      await items.close();
+      throw error;
+    }
     const rows = new Map<StagedKind, StagingRows>(stagedKinds.map((kind) => [kind, new StagingRows()]));
     const stagedRows = new Map<StagedKind, number>(stagedKinds.map((kind) => [kind, 0]));
+    const stagedKeys = new Map<StagedKind, StagedKeys>(stagedKinds.map((kind) => [kind, new StagedKeys()]));
     const flush = async (kind: StagedKind, staged: StagingRows): Promise<void> => {
       stagedRows.set(kind, (stagedRows.get(kind) ?? 0) + staged.count);
       await copies.push(stagingTable(kind, input.runId), stagingColumns(kind), staged.take());
@@ -237,6 +247,7 @@ export class SnapshotWriter {
         const staged = rows.get(kind);
         if (!staged) continue;
         staged.add(batch, index, seq, hashes, index * HASH_PAIR_BYTES);
+        stagedKeys.get(kind)?.add(hashes, index * HASH_PAIR_BYTES);
         if (staged.count >= this.batchRows) await flush(kind, staged);
       }
     };
@@ -253,7 +264,7 @@ export class SnapshotWriter {
     };
     try {
       let batch = new EncodedBatch(HASH_BATCH_ITEMS);
-      for await (const item of input.items) {
+      for await (const item of items) {
         throwIfAborted(signal);
         batch.add(item);
         counts[countKey[item.kind]] += 1;
@@ -291,14 +302,19 @@ export class SnapshotWriter {
         if (!signal.aborted) throw error;
       });
     }
-    return stagedRows;
+    return new Map(
+      stagedKinds.map((kind) => [
+        kind,
+        { rows: stagedRows.get(kind) ?? 0, repeats: stagedKeys.get(kind)?.repeats ?? true },
+      ]),
+    );
   }
 
   private async merge(
     trx: Knex.Transaction,
     input: WriteSnapshotInput,
     counts: ItemCounts,
-    stagedRows: ReadonlyMap<StagedKind, number>,
+    staged: ReadonlyMap<StagedKind, StagedSummary>,
   ): Promise<{ snapshot: Snapshot; changed: VersionedTable[] }> {
     // Sorting and hashing the staged rows in memory rather than on disk (a first snapshot of 50,000
     // users sorts ~150 MB of grants). The embedded engine keeps its memory inside this process: less.
@@ -313,8 +329,12 @@ export class SnapshotWriter {
     let closed = 0;
     const changed: VersionedTable[] = [];
     for (const kind of stagedKinds) {
-      const bulk = await isBulkLoad(trx, kind, stagedRows.get(kind) ?? 0, this.bulkLoadMinRows);
-      const result = await mergeKind(trx, kind, input.connectionId, input.runId, snapshotId, bulk);
+      const summary = staged.get(kind) ?? { rows: 0, repeats: true };
+      const bulk = await isBulkLoad(trx, kind, summary.rows, this.bulkLoadMinRows);
+      const result = await mergeKind(trx, kind, input.connectionId, input.runId, snapshotId, {
+        bulk,
+        repeats: summary.repeats,
+      });
       opened += result.opened;
       closed += result.closed;
       if (result.opened + result.closed > 0) changed.push(kind.table);
@@ -391,13 +411,20 @@ export class SnapshotWriter {
   }
 }
 
+/** What the load staged of one kind. */
+interface StagedSummary {
+  readonly rows: number;
+  /** Whether the stream may have repeated a thing (then the merge keeps one row per thing). */
+  readonly repeats: boolean;
+}
+
 async function mergeKind(
   trx: Knex.Transaction,
   kind: StagedKind,
   connectionId: number,
   runId: number,
   snapshotId: number,
-  bulk: boolean,
+  { bulk, repeats }: { readonly bulk: boolean; readonly repeats: boolean },
 ): Promise<{ opened: number; closed: number }> {
   const closedResult = await trx.raw<{ rowCount: number | null }>(
     `UPDATE ${kind.table} v SET valid_to_snapshot_id = ?
@@ -410,16 +437,17 @@ async function mergeKind(
   const rebuild = bulk ? await dropIndexes(trx, kind.table) : undefined;
   const columns = kind.columns.map(([name]) => name);
   // When a stream repeats a thing with different content, a current version matching one of the
-  // repeats stays; otherwise the last repeat wins.
+  // repeats stays; otherwise the last repeat wins. A stream that repeated nothing (`StagedKeys`) has
+  // one staged row per thing already: no sort to find the last.
   const openedResult = await trx.raw<{ rowCount: number | null }>(
     `INSERT INTO ${kind.table} (connection_id, key_hash, content_hash, valid_from_snapshot_id, ${columns.join(', ')})
-     SELECT DISTINCT ON (s.key_hash) ?::bigint, s.key_hash, s.content_hash, ?::bigint,
+     SELECT ${repeats ? 'DISTINCT ON (s.key_hash) ' : ''}?::bigint, s.key_hash, s.content_hash, ?::bigint,
             ${kind.columns.map((column) => stagedValue('s', column)).join(', ')}
      FROM ${stagingTable(kind, runId)} s
      WHERE NOT EXISTS (
        SELECT 1 FROM ${kind.table} v
        WHERE v.connection_id = ? AND v.valid_to_snapshot_id IS NULL AND v.key_hash = s.key_hash)
-     ORDER BY s.key_hash, s.seq DESC`,
+     ${repeats ? 'ORDER BY s.key_hash, s.seq DESC' : ''}`,
     [connectionId, snapshotId, connectionId],
   );
   for (const index of rebuild ?? []) await trx.raw(index.definition);
@@ -570,5 +598,42 @@ class BatchHashing {
 
   async close(): Promise<void> {
     await this.worker?.close();
+  }
+}
+
+/**
+ * A stream whose first item is asked for at once (the stream starts working),
+ * then read as any other. `close` ends it when it is never read.
+ */
+class StartedStream<T> implements AsyncIterable<T> {
+  private readonly iterator: AsyncIterator<T>;
+  private first: Promise<IteratorResult<T>> | undefined;
+
+  constructor(source: AsyncIterable<T>) {
+    this.iterator = source[Symbol.asyncIterator]();
+    this.first = this.iterator.next();
+    // Reported when read (or dropped by `close`), never as unhandled meanwhile.
+    this.first.catch(() => undefined);
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<T> {
+    return {
+      next: () => this.next(),
+      return: async (): Promise<IteratorResult<T>> => {
+        await this.close();
+        return { done: true, value: undefined };
+      },
+    };
+  }
+
+  async close(): Promise<void> {
+    if (this.first) await this.next().catch(() => undefined);
+    await this.iterator.return?.();
+  }
+
+  private next(): Promise<IteratorResult<T>> {
+    const first = this.first;
+    this.first = undefined;
+    return first ?? this.iterator.next();
   }
 }

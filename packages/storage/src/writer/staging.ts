@@ -2,12 +2,13 @@ import type {
   Account,
   ActivityRecord,
   Entitlement,
+  EntitlementRef,
   Grant,
   JsonValue,
   SyncItem,
   SyncItemKind,
 } from '@accessledger/core';
-import { InvalidInputError, entitlementKey, grantKey } from '@accessledger/core';
+import { InvalidInputError } from '@accessledger/core';
 import { Tables } from '../tables.js';
 import type { VersionedTable } from '../tables.js';
 
@@ -152,46 +153,51 @@ export function stagedValue(alias: string, [name, type]: readonly [string, strin
   return STAGED_AS_TEXT.has(type) ? `${alias}.${name}::${type}` : `${alias}.${name}`;
 }
 
-/** One item encoded for staging, before hashing: its kind, which thing it is, and its escaped data columns. */
-export interface UnhashedItem {
-  readonly kind: StagedKind;
-  readonly key: string;
-  /** The data columns in COPY text format, tab-separated. */
-  readonly content: string;
+/** One data column's value before COPY encoding. */
+export type CopyValue = string | boolean | Date | null;
+
+/**
+ * Receives one item as it is staged: its key in pieces (text, unescaped),
+ * then its data columns in COPY order. `EncodedBatch` writes both as bytes,
+ * so that an item becomes no intermediate strings or arrays.
+ */
+export interface StagedItemSink {
+  /** Appends text to the item's key. */
+  key(text: string): void;
+  /** The key is complete; data columns follow. */
+  endKey(): void;
+  /** The next data column. */
+  column(value: CopyValue): void;
 }
 
-export function encodeUnhashed(item: SyncItem): UnhashedItem {
-  const staged = stagedFields(item);
-  let content = '';
-  for (let index = 0; index < staged.values.length; index += 1) {
-    if (index > 0) content += '\t';
-    content += copyField(staged.values[index] ?? null);
-  }
-  return { kind: stagedKind(item.kind), key: staged.key, content };
-}
+/** Between the parts of a grant's or entitlement's key (as in core's `grantKey` and `entitlementKey`). */
+const KEY_PART = '\u0001';
+const REF_PART = '\u0000';
 
-type CopyValue = string | boolean | Date | null;
-
-interface StagedFields {
-  /** Identifies the thing within its kind and connection. */
-  readonly key: string;
-  readonly values: readonly CopyValue[];
-}
-
-function stagedFields(item: SyncItem): StagedFields {
+/** Writes an item's key and data columns to `sink`, checking its identifying fields; returns its kind. */
+export function writeStaged(item: SyncItem, sink: StagedItemSink): StagedKind {
   switch (item.kind) {
     case 'account':
-      return accountFields(item.account);
+      writeAccount(item.account, sink);
+      return ACCOUNT;
     case 'entitlement':
-      return entitlementFields(item.entitlement);
+      writeEntitlement(item.entitlement, sink);
+      return ENTITLEMENT;
     case 'grant':
-      return grantFields(item.grant);
+      writeGrant(item.grant, sink);
+      return GRANT;
     case 'activity':
-      return activityFields(item.activity);
+      writeActivity(item.activity, sink);
+      return ACTIVITY;
     default:
       return unreachable(item);
   }
 }
+
+const ACCOUNT = stagedKind('account');
+const ENTITLEMENT = stagedKind('entitlement');
+const GRANT = stagedKind('grant');
+const ACTIVITY = stagedKind('activity');
 
 function unreachable(item: never): never {
   throw new InvalidInputError(`Unknown sync item ${JSON.stringify(item)}; expected ${kindNames()}.`);
@@ -199,7 +205,7 @@ function unreachable(item: never): never {
 
 const accountStatuses = new Set(['active', 'suspended', 'inactive']);
 
-function accountFields(account: Account): StagedFields {
+function writeAccount(account: Account, sink: StagedItemSink): void {
   requireText(account.externalId, 'account.externalId', account);
   requireText(account.username, 'account.username', account);
   if (!accountStatuses.has(account.status)) {
@@ -207,40 +213,34 @@ function accountFields(account: Account): StagedFields {
       `Account ${account.externalId} has status "${String(account.status)}"; expected active, suspended or inactive.`,
     );
   }
-  return {
-    key: account.externalId,
-    values: [
-      account.externalId,
-      account.username,
-      account.email ?? null,
-      account.displayName ?? '',
-      account.status,
-      account.accountType ?? null,
-      optionalDate(account.createdAt, 'account.createdAt', account.externalId),
-      canonicalJson(account.attributes ?? {}),
-    ],
-  };
+  sink.key(account.externalId);
+  sink.endKey();
+  sink.column(account.externalId);
+  sink.column(account.username);
+  sink.column(account.email ?? null);
+  sink.column(account.displayName ?? '');
+  sink.column(account.status);
+  sink.column(account.accountType ?? null);
+  sink.column(optionalDate(account.createdAt, 'account.createdAt', account.externalId));
+  sink.column(canonicalJson(account.attributes ?? {}));
 }
 
-function entitlementFields(entitlement: Entitlement): StagedFields {
+function writeEntitlement(entitlement: Entitlement, sink: StagedItemSink): void {
   requireText(entitlement.type, 'entitlement.type', entitlement);
   requireText(entitlement.externalId, 'entitlement.externalId', entitlement);
-  return {
-    key: entitlementKey(entitlement),
-    values: [
-      entitlement.type,
-      entitlement.externalId,
-      entitlement.name ?? '',
-      entitlement.description ?? null,
-      Boolean(entitlement.grantable),
-      Boolean(entitlement.revocable),
-      Boolean(entitlement.exclusive),
-      canonicalJson(entitlement.attributes ?? {}),
-    ],
-  };
+  writeRefKey(entitlement, sink);
+  sink.endKey();
+  sink.column(entitlement.type);
+  sink.column(entitlement.externalId);
+  sink.column(entitlement.name ?? '');
+  sink.column(entitlement.description ?? null);
+  sink.column(Boolean(entitlement.grantable));
+  sink.column(Boolean(entitlement.revocable));
+  sink.column(Boolean(entitlement.exclusive));
+  sink.column(canonicalJson(entitlement.attributes ?? {}));
 }
 
-function grantFields(grant: Grant): StagedFields {
+function writeGrant(grant: Grant, sink: StagedItemSink): void {
   requireText(grant.accountExternalId, 'grant.accountExternalId', grant);
   requireText(grant.entitlement?.type, 'grant.entitlement.type', grant);
   requireText(grant.entitlement.externalId, 'grant.entitlement.externalId', grant);
@@ -248,32 +248,47 @@ function grantFields(grant: Grant): StagedFields {
     requireText(grant.via.type, 'grant.via.type', grant);
     requireText(grant.via.externalId, 'grant.via.externalId', grant);
   }
-  return {
-    key: grantKey(grant),
-    values: [
-      grant.accountExternalId,
-      grant.entitlement.type,
-      grant.entitlement.externalId,
-      grant.via?.type ?? null,
-      grant.via?.externalId ?? null,
-      optionalDate(grant.grantedAt, 'grant.grantedAt', grant.accountExternalId),
-      optionalDate(grant.expiresAt, 'grant.expiresAt', grant.accountExternalId),
-      canonicalJson(grant.attributes ?? {}),
-    ],
-  };
+  const grantedAt = optionalDate(grant.grantedAt, 'grant.grantedAt', grant.accountExternalId);
+  const expiresAt = optionalDate(grant.expiresAt, 'grant.expiresAt', grant.accountExternalId);
+  // grantKey: account, entitlement key, the via entitlement's key or nothing.
+  sink.key(grant.accountExternalId);
+  sink.key(KEY_PART);
+  writeRefKey(grant.entitlement, sink);
+  sink.key(KEY_PART);
+  if (grant.via) writeRefKey(grant.via, sink);
+  sink.endKey();
+  sink.column(grant.accountExternalId);
+  sink.column(grant.entitlement.type);
+  sink.column(grant.entitlement.externalId);
+  sink.column(grant.via?.type ?? null);
+  sink.column(grant.via?.externalId ?? null);
+  sink.column(grantedAt);
+  sink.column(expiresAt);
+  sink.column(canonicalJson(grant.attributes ?? {}));
 }
 
-function activityFields(activity: ActivityRecord): StagedFields {
+/** entitlementKey: type, a 0 character, external id. */
+function writeRefKey(ref: EntitlementRef, sink: StagedItemSink): void {
+  sink.key(ref.type);
+  sink.key(REF_PART);
+  sink.key(ref.externalId);
+}
+
+function writeActivity(activity: ActivityRecord, sink: StagedItemSink): void {
   requireText(activity.accountExternalId, 'activity.accountExternalId', activity);
   requireText(activity.source, 'activity.source', activity);
-  return {
-    key: `${activity.accountExternalId}\u0000${activity.source}`,
-    values: [
-      activity.accountExternalId,
-      activity.source,
-      optionalDate(activity.lastActivityAt, 'activity.lastActivityAt', activity.accountExternalId),
-    ],
-  };
+  const lastActivityAt = optionalDate(
+    activity.lastActivityAt,
+    'activity.lastActivityAt',
+    activity.accountExternalId,
+  );
+  sink.key(activity.accountExternalId);
+  sink.key(REF_PART);
+  sink.key(activity.source);
+  sink.endKey();
+  sink.column(activity.accountExternalId);
+  sink.column(activity.source);
+  sink.column(lastActivityAt);
 }
 
 function requireText(value: unknown, field: string, item: object): void {
@@ -357,7 +372,7 @@ function isCanonical(value: JsonValue): boolean {
   return true;
 }
 
-function copyValueText(value: string | boolean | Date): string {
+export function copyValueText(value: string | boolean | Date): string {
   if (typeof value === 'string') return value;
   if (typeof value === 'boolean') return value ? 't' : 'f';
   return value.toISOString();
