@@ -73,8 +73,14 @@ export class CurrentVersions {
   /** Adds versions given as 32-byte records: key hash, then content hash. */
   addPairs(hashes: Uint8Array): void {
     const view = new DataView(hashes.buffer, hashes.byteOffset, hashes.byteLength);
+    // One slot's words, reused: content hash, then key hash.
+    const slot = new Uint32Array(WORDS_PER_SLOT);
     for (let offset = 0; offset + 32 <= hashes.byteLength; offset += 32) {
-      this.add(viewWords(view, offset + 16), viewWords(view, offset));
+      for (let word = 0; word < WORDS_PER_HASH; word += 1) {
+        slot[word] = view.getUint32(offset + 16 + word * 4);
+        slot[WORDS_PER_HASH + word] = view.getUint32(offset + word * 4);
+      }
+      this.add(slot, 0);
     }
   }
 
@@ -103,22 +109,19 @@ export class CurrentVersions {
     }
   }
 
-  private add(contentWords: readonly number[], keyWords: readonly number[]): void {
+  /** Adds the version whose slot words (content hash, then key hash) start at `from` in `words`. */
+  private add(words: Uint32Array, from: number): void {
     // More versions than counted (another sync committed in between): grow rather than fill up.
     if (this.size + 1 > this.capacity * FULL) this.grow();
     const capacity = this.capacity;
-    for (let slot = (contentWords[0] ?? 0) % capacity; ; slot = slot + 1 === capacity ? 0 : slot + 1) {
+    for (let slot = (words[from] ?? 0) % capacity; ; slot = slot + 1 === capacity ? 0 : slot + 1) {
       if (this.states[slot] === EMPTY) {
-        const base = slot * WORDS_PER_SLOT;
-        for (let word = 0; word < WORDS_PER_HASH; word += 1) {
-          this.hashes[base + word] = contentWords[word] ?? 0;
-          this.hashes[base + WORDS_PER_HASH + word] = keyWords[word] ?? 0;
-        }
+        this.hashes.set(words.subarray(from, from + WORDS_PER_SLOT), slot * WORDS_PER_SLOT);
         this.states[slot] = PRESENT;
         this.size += 1;
         return;
       }
-      if (this.matches(slot, contentWords)) return;
+      if (this.matches(slot, words, from)) return;
     }
   }
 
@@ -129,22 +132,18 @@ export class CurrentVersions {
     this.states = sharedBytes(this.capacity);
     this.size = 0;
     for (let slot = 0; slot < states.length; slot += 1) {
-      if (states[slot] === EMPTY) continue;
-      const base = slot * WORDS_PER_SLOT;
-      this.add(
-        Array.from(hashes.subarray(base, base + WORDS_PER_HASH)),
-        Array.from(hashes.subarray(base + WORDS_PER_HASH, base + WORDS_PER_SLOT)),
-      );
+      if (states[slot] !== EMPTY) this.add(hashes, slot * WORDS_PER_SLOT);
     }
   }
 
-  private matches(slot: number, words: readonly number[]): boolean {
+  /** Whether `slot` holds the content hash whose words start at `from` in `words`. */
+  private matches(slot: number, words: Uint32Array, from: number): boolean {
     const base = slot * WORDS_PER_SLOT;
     return (
-      this.hashes[base] === words[0] &&
-      this.hashes[base + 1] === words[1] &&
-      this.hashes[base + 2] === words[2] &&
-      this.hashes[base + 3] === words[3]
+      this.hashes[base] === words[from] &&
+      this.hashes[base + 1] === words[from + 1] &&
+      this.hashes[base + 2] === words[from + 2] &&
+      this.hashes[base + 3] === words[from + 3]
     );
   }
 }
@@ -184,13 +183,4 @@ function sharedWords(length: number): Uint32Array {
 
 function sharedBytes(length: number): Uint8Array {
   return new Uint8Array(new SharedArrayBuffer(length));
-}
-
-function viewWords(view: DataView, offset: number): number[] {
-  return [
-    view.getUint32(offset),
-    view.getUint32(offset + 4),
-    view.getUint32(offset + 8),
-    view.getUint32(offset + 12),
-  ];
 }

@@ -1,7 +1,8 @@
-import type { SyncItem } from '@accessledger/core';
+import type { JsonObject, JsonValue, SyncItem } from '@accessledger/core';
 import type { SeenTable } from './current-versions.js';
 import { HASH_PAIR_BYTES, hashPairsInline, type HashBatch } from './item-hasher.js';
 import {
+  canonicalJson,
   copyField,
   copyValueText,
   stagedKinds,
@@ -20,6 +21,11 @@ const DIGIT_ZERO = 0x30;
 /** UTF-8 takes at most 3 bytes per UTF-16 code unit. */
 const MAX_UTF8_PER_UNIT = 3;
 const BACKSLASH = 0x5c;
+const QUOTE = 0x22;
+const COMMA = 0x2c;
+const COLON = 0x3a;
+const OPEN_BRACE = 0x7b;
+const CLOSE_BRACE = 0x7d;
 /** ASCII code unit → the letter that follows a backslash for it in COPY text format, or 0. */
 const COPY_ESCAPES = new Uint8Array(0x80);
 COPY_ESCAPES[BACKSLASH] = BACKSLASH;
@@ -74,6 +80,70 @@ class ByteBuffer {
       bytes[at++] = unit;
     }
     this.used = at;
+  }
+
+  /**
+   * The common shape of attributes, written as `canonicalJson` would write it and then COPY would
+   * escape it, without building the text first: an object whose keys come sorted, whose values are
+   * strings, finite numbers, booleans or null, and whose keys and strings are printable ASCII other
+   * than `"` and `\` (so that neither JSON nor COPY escapes anything). False, with nothing written,
+   * for anything else.
+   */
+  writeFlatJson(value: JsonObject): boolean {
+    const start = this.used;
+    this.writeByte(OPEN_BRACE);
+    let previous: string | undefined;
+    for (const key in value) {
+      const entry = value[key];
+      if (entry === undefined) continue;
+      const sorted = previous === undefined || previous < key;
+      if (!sorted || !Object.prototype.hasOwnProperty.call(value, key)) return this.rollBack(start);
+      if (previous !== undefined) this.writeByte(COMMA);
+      previous = key;
+      if (!this.writePlainString(key)) return this.rollBack(start);
+      this.writeByte(COLON);
+      if (!this.writePlainValue(entry)) return this.rollBack(start);
+    }
+    this.writeByte(CLOSE_BRACE);
+    return true;
+  }
+
+  private rollBack(to: number): false {
+    this.used = to;
+    return false;
+  }
+
+  /** A scalar JSON value that needs no escaping; false otherwise (partly written). */
+  private writePlainValue(entry: JsonValue): boolean {
+    if (typeof entry === 'string') return this.writePlainString(entry);
+    if (typeof entry === 'boolean') return this.writePlainAscii(entry ? 'true' : 'false');
+    if (entry === null) return this.writePlainAscii('null');
+    // JSON writes a finite number as String() does (and -0 as 0, as String() does).
+    if (typeof entry === 'number' && Number.isFinite(entry)) return this.writePlainAscii(String(entry));
+    return false;
+  }
+
+  /** A JSON string of `text` when it needs no escaping in JSON or COPY; false otherwise (partly written). */
+  private writePlainString(text: string): boolean {
+    this.writeByte(QUOTE);
+    if (!this.writePlainAscii(text)) return false;
+    this.writeByte(QUOTE);
+    return true;
+  }
+
+  /** Printable ASCII other than `"` and `\`, as is; false at the first other unit (partly written). */
+  private writePlainAscii(text: string): boolean {
+    const length = text.length;
+    this.reserve(length);
+    const bytes = this.bytes;
+    let at = this.used;
+    for (let index = 0; index < length; index += 1) {
+      const unit = text.charCodeAt(index);
+      if (unit < 0x20 || unit > 0x7e || unit === QUOTE || unit === BACKSLASH) return false;
+      bytes[at++] = unit;
+    }
+    this.used = at;
+    return true;
   }
 
   /** Text as a COPY text field (`copyField`): backslash, tab, newline and carriage return escaped. */
@@ -214,6 +284,13 @@ class ItemSink implements StagedItemSink {
   endKey(): void {
     this.keyEnd = this.buffer.used;
     this.buffer.writeByte(KEY_SEPARATOR);
+  }
+
+  json(value: JsonObject): void {
+    const buffer = this.buffer;
+    if (this.columns > 0) buffer.writeByte(TAB);
+    this.columns += 1;
+    if (!buffer.writeFlatJson(value)) buffer.writeCopyText(canonicalJson(value));
   }
 
   column(value: CopyValue): void {

@@ -54,6 +54,68 @@ describe('canonicalJson', () => {
   });
 });
 
+describe('attributes as staged', () => {
+  it('are exactly canonicalJson escaped for COPY, whichever path writes them', () => {
+    const texts = [
+      'plain',
+      '',
+      'quo"te',
+      'back\\slash',
+      'tab\there',
+      'new\nline',
+      'Ä',
+      '😀',
+      '\u0001',
+      '~',
+      '\u007f',
+    ];
+    const keys = ['a', 'b', 'Z', '_', '10', '9', 'é', 'k"ey', 'assignmentId', 'accessKind'];
+    const values: (JsonValue | undefined)[] = [
+      ...texts,
+      0,
+      -0,
+      1.5e-7,
+      1e21,
+      -12.25,
+      Number.NaN,
+      Number.POSITIVE_INFINITY,
+      true,
+      false,
+      null,
+      undefined,
+      { nested: 'x', a: 1 },
+      [1, 'two'],
+    ];
+    let seed = 7;
+    const next = (bound: number): number => {
+      seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0;
+      return (seed >>> 8) % bound;
+    };
+    for (let sample = 0; sample < 2_000; sample += 1) {
+      const attributes: Record<string, JsonValue | undefined> = {};
+      const count = next(5);
+      for (let entry = 0; entry < count; entry += 1) {
+        attributes[keys[next(keys.length)] ?? 'a'] = values[next(values.length)];
+      }
+      const item: SyncItem = {
+        kind: 'entitlement',
+        entitlement: {
+          type: 'profile',
+          externalId: '00e1',
+          name: 'Admin',
+          description: null,
+          grantable: true,
+          revocable: true,
+          exclusive: false,
+          attributes: attributes as Record<string, JsonValue>,
+        },
+      };
+      const staged = copyLine(item, 1).slice(0, -1).split('\t').at(-1);
+      expect(staged).toBe(copyField(canonicalJson(attributes as JsonValue)));
+    }
+  });
+});
+
 describe('stagingLine', () => {
   it('gives equal things equal hashes whatever their attribute key order, and changed things new content hashes', () => {
     const hashes = (line: string) => line.split('\t').slice(1, 3);

@@ -4,6 +4,7 @@ import type {
   Entitlement,
   EntitlementRef,
   Grant,
+  JsonObject,
   JsonValue,
   SyncItem,
   SyncItemKind,
@@ -168,6 +169,8 @@ export interface StagedItemSink {
   endKey(): void;
   /** The next data column. */
   column(value: CopyValue): void;
+  /** The next data column: a JSON object as `canonicalJson` writes it. */
+  json(value: JsonObject): void;
 }
 
 /** Between the parts of a grant's or entitlement's key (as in core's `grantKey` and `entitlementKey`). */
@@ -222,7 +225,7 @@ function writeAccount(account: Account, sink: StagedItemSink): void {
   sink.column(account.status);
   sink.column(account.accountType ?? null);
   sink.column(optionalDate(account.createdAt, 'account.createdAt', account.externalId));
-  sink.column(canonicalJson(account.attributes ?? {}));
+  sink.json(account.attributes ?? {});
 }
 
 function writeEntitlement(entitlement: Entitlement, sink: StagedItemSink): void {
@@ -237,7 +240,7 @@ function writeEntitlement(entitlement: Entitlement, sink: StagedItemSink): void 
   sink.column(Boolean(entitlement.grantable));
   sink.column(Boolean(entitlement.revocable));
   sink.column(Boolean(entitlement.exclusive));
-  sink.column(canonicalJson(entitlement.attributes ?? {}));
+  sink.json(entitlement.attributes ?? {});
 }
 
 function writeGrant(grant: Grant, sink: StagedItemSink): void {
@@ -264,7 +267,7 @@ function writeGrant(grant: Grant, sink: StagedItemSink): void {
   sink.column(grant.via?.externalId ?? null);
   sink.column(grantedAt);
   sink.column(expiresAt);
-  sink.column(canonicalJson(grant.attributes ?? {}));
+  sink.json(grant.attributes ?? {});
 }
 
 /** entitlementKey: type, a 0 character, external id. */
