@@ -117,7 +117,13 @@ function compileTree(
     const term = compileTree(tree.term, scope, context, semiJoins);
     return (row) => !term(row);
   }
-  const terms = tree.terms.map((term) => compileTree(term, scope, context, semiJoins));
+  // Compiled in statement order, so that the first invalid condition is the one reported; evaluated
+  // cheapest first (a row's own fields before relationship paths): the predicates have no side
+  // effects, so the order changes how fast a large object is scanned, never which rows match.
+  const terms = tree.terms
+    .map((term) => ({ cost: evaluationCost(term), predicate: compileTree(term, scope, context, semiJoins) }))
+    .sort((left, right) => left.cost - right.cost)
+    .map((term) => term.predicate);
   const [first, second] = terms;
   if (terms.length === 2 && first !== undefined && second !== undefined) {
     return tree.kind === 'AND' ? (row) => first(row) && second(row) : (row) => first(row) || second(row);
@@ -126,6 +132,17 @@ function compileTree(
     ? (row) => terms.every((term) => term(row))
     : (row) => terms.some((term) => term(row));
 }
+
+/** Relative cost of evaluating a condition on one row: the relationship hops of its field path. */
+function evaluationCost(tree: ConditionTree): number {
+  if (tree.kind === 'condition') {
+    return 'field' in tree.condition ? tree.condition.field.split('.').length : UNKNOWN_COST;
+  }
+  if (tree.kind === 'not') return evaluationCost(tree.term);
+  return tree.terms.reduce((total, term) => total + evaluationCost(term), 0);
+}
+
+const UNKNOWN_COST = 8;
 
 function compileCondition(
   condition: ConditionWithValueQuery,
