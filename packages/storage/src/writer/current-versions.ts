@@ -33,33 +33,71 @@ export class CurrentVersions {
     this.states = sharedBytes(this.capacity);
   }
 
-  /** Reads the current versions page by page along the current-key index (in a transaction or not). */
+  /**
+   * Reads the current versions page by page along the current-key index (in a transaction or not), in
+   * `ranges` slices of the key space read at once: on PostgreSQL each slice keeps a server process
+   * busy (1,000,651 versions: 1.1 s in one slice on 2 cores).
+   */
   static async load(
-    trx: Knex,
+    knex: Knex,
     kind: StagedKind,
     connectionId: number,
     pageRows: number = PAGE_ROWS,
+    ranges = 1,
   ): Promise<CurrentVersions> {
-    const counted = await trx.raw<{ rows: { count: string | number }[] }>(
+    const counted = await knex.raw<{ rows: { count: string | number }[] }>(
       `SELECT count(*) AS count FROM ${kind.table} WHERE connection_id = ? AND valid_to_snapshot_id IS NULL`,
       [connectionId],
     );
     const versions = CurrentVersions.empty(Number(counted.rows[0]?.count ?? 0));
+    const bounds = keySpaceBounds(Math.max(1, Math.trunc(ranges)));
+    await Promise.all(
+      bounds
+        .slice(1)
+        .map((high, index) =>
+          versions.loadRange(knex, kind, connectionId, pageRows, bounds[index] ?? null, high),
+        ),
+    );
+    return versions;
+  }
+
+  /** The current versions whose key hash is at least `low` and below `high` (null: unbounded). */
+  private async loadRange(
+    knex: Knex,
+    kind: StagedKind,
+    connectionId: number,
+    pageRows: number,
+    low: string | null,
+    high: string | null,
+  ): Promise<void> {
     let after: string | null = null;
     for (;;) {
+      const conditions = ['v.connection_id = ?', 'v.valid_to_snapshot_id IS NULL'];
+      const bindings: (number | string)[] = [connectionId];
+      if (after !== null) {
+        conditions.push('v.key_hash > ?::uuid');
+        bindings.push(after);
+      } else if (low !== null) {
+        conditions.push('v.key_hash >= ?::uuid');
+        bindings.push(low);
+      }
+      if (high !== null) {
+        conditions.push('v.key_hash < ?::uuid');
+        bindings.push(high);
+      }
       // One row per page, the hashes concatenated as bytes (key then content, 32 bytes per version): far
       // cheaper for both drivers than thousands of rows. Ordered by the uuid column itself, so that each
       // page is a range of the current-key index.
-      const page: { rows: { hashes: Uint8Array | null }[] } = await trx.raw(
+      const page: { rows: { hashes: Uint8Array | null }[] } = await knex.raw(
         `SELECT string_agg(uuid_send(p.key_hash) || uuid_send(p.content_hash), ''::bytea ORDER BY p.key_hash) AS hashes
          FROM (SELECT v.key_hash, v.content_hash FROM ${kind.table} v
-               WHERE v.connection_id = ? AND v.valid_to_snapshot_id IS NULL ${after === null ? '' : 'AND v.key_hash > ?::uuid'}
+               WHERE ${conditions.join(' AND ')}
                ORDER BY v.key_hash LIMIT ${Math.trunc(pageRows)}) p`,
-        after === null ? [connectionId] : [connectionId, after],
+        bindings,
       );
       const hashes = page.rows[0]?.hashes ?? new Uint8Array(0);
-      versions.addPairs(hashes);
-      if (hashes.byteLength < pageRows * 32) return versions;
+      this.addPairs(hashes);
+      if (hashes.byteLength < pageRows * 32) return;
       // The last version's key is where the next page starts.
       after = Buffer.from(hashes.buffer, hashes.byteOffset + hashes.byteLength - 32, 16).toString('hex');
     }
@@ -183,4 +221,15 @@ function sharedWords(length: number): Uint32Array {
 
 function sharedBytes(length: number): Uint8Array {
   return new Uint8Array(new SharedArrayBuffer(length));
+}
+
+/** `ranges` + 1 bounds cutting the uuid space into equal slices: null, then uuids, then null. */
+function keySpaceBounds(ranges: number): (string | null)[] {
+  const bounds: (string | null)[] = [null];
+  for (let slice = 1; slice < ranges; slice += 1) {
+    const first = Math.floor((slice * 0x1_0000_0000) / ranges);
+    bounds.push(`${first.toString(16).padStart(8, '0')}000000000000000000000000`);
+  }
+  bounds.push(null);
+  return bounds;
 }

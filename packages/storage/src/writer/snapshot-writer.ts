@@ -46,6 +46,8 @@ const HASH_BATCHES_AHEAD = 3;
 const INLINE_HASH_ITEMS = 20_000;
 /** Default of `bulkLoadMinRows`: below it, inserting into the indexes row by row is cheap enough. */
 const BULK_LOAD_MIN_ROWS = 50_000;
+/** Key-space slices the current versions of a kind are read in at once, on PostgreSQL. */
+const CURRENT_VERSION_RANGES = 4;
 /** Staging tables of a run still `running` this long after it started are dropped by the next write. */
 const STALE_STAGING_HOURS = 24;
 
@@ -222,8 +224,15 @@ export class SnapshotWriter {
     const items = new StartedStream(input.items);
     const current = new Map<StagedKind, CurrentVersions>();
     try {
-      for (const kind of stagedKinds)
-        current.set(kind, await CurrentVersions.load(knex, kind, input.connectionId));
+      // Every kind at once, and on PostgreSQL a large kind in slices that server processes read at once.
+      const ranges = this.database.engine === 'pg' ? CURRENT_VERSION_RANGES : 1;
+      const loaded = await Promise.all(
+        stagedKinds.map((kind) => CurrentVersions.load(knex, kind, input.connectionId, undefined, ranges)),
+      );
+      stagedKinds.forEach((kind, index) => {
+        const versions = loaded[index];
+        if (versions) current.set(kind, versions);
+      });
     } catch (error) {
       await items.close();
       throw error;
