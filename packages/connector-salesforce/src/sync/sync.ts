@@ -127,10 +127,14 @@ export async function* syncOrg(
           toGrants: (record) => groupMemberGrants(record, loaded.catalog),
         }),
     ];
-    for await (const items of mergeStreams(streams, streams.length, run.signal)) {
-      for (const item of items) {
-        throwIfAborted(ctx.signal);
-        yield item;
+    // Records become items one at a time as they are handed on: a page's items never all exist at
+    // once, and each dies young (the raw pages are what waits in memory).
+    for await (const page of mergeStreams(streams, streams.length, run.signal)) {
+      for (const record of page.records) {
+        for (const item of page.toItems(record)) {
+          throwIfAborted(ctx.signal);
+          yield item;
+        }
       }
     }
     let derived = 0;
@@ -144,6 +148,12 @@ export async function* syncOrg(
   } finally {
     run.end();
   }
+}
+
+/** A page of queried records and how each becomes sync items. */
+interface RecordPage {
+  readonly records: readonly QueriedRecord[];
+  readonly toItems: (record: QueriedRecord) => SyncItem[];
 }
 
 /** How the big reads share the run's requests: the slots, and how many Id ranges one object may use. */
@@ -161,9 +171,10 @@ async function* usersStream(
   signal: AbortSignal,
   ctx: RunContext,
   reads: ReadSettings,
-): AsyncGenerator<SyncItem[], void, undefined> {
+): AsyncGenerator<RecordPage, void, undefined> {
   let total: number | undefined;
   let done = 0;
+  const toItems = (user: QueriedRecord): SyncItem[] => userItems(user, mapping, catalog, roleMembers);
   for await (const page of queryInIdRanges(client, query, signal, {
     ...reads,
     logger: ctx.logger,
@@ -173,7 +184,7 @@ async function* usersStream(
     throwIfAborted(signal);
     done += page.length;
     ctx.progress.report({ phase: 'users', done, ...(total !== undefined ? { total } : {}) });
-    yield page.flatMap((user) => userItems(user, mapping, catalog, roleMembers));
+    yield { records: page, toItems };
   }
 }
 
@@ -187,9 +198,11 @@ async function* grantStream(
     readonly query: SplittableQuery;
     readonly toGrants: (record: QueriedRecord) => Grant[];
   },
-): AsyncGenerator<SyncItem[], void, undefined> {
+): AsyncGenerator<RecordPage, void, undefined> {
   let total: number | undefined;
   let done = 0;
+  const toItems = (record: QueriedRecord): SyncItem[] =>
+    spec.toGrants(record).map((grant): SyncItem => ({ kind: 'grant', grant }));
   for await (const page of queryInIdRanges(client, spec.query, signal, {
     ...reads,
     logger: ctx.logger,
@@ -199,9 +212,7 @@ async function* grantStream(
     throwIfAborted(signal);
     done += page.length;
     ctx.progress.report({ phase: spec.phase, done, ...(total !== undefined ? { total } : {}) });
-    yield page.flatMap((record) =>
-      spec.toGrants(record).map((grant): SyncItem => ({ kind: 'grant', grant })),
-    );
+    yield { records: page, toItems };
   }
 }
 
