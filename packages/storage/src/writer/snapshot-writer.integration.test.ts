@@ -330,6 +330,36 @@ describeEachEngine('SnapshotWriter', (database, engine) => {
     expect(await stagingTables(db)).toEqual([]);
   });
 
+  it('fails with the database error, closing the stream and dropping its staging tables, when the current versions cannot be read', async () => {
+    const { db } = database();
+    const connectionId = await createConnection(db);
+    await writeSnapshot(db, connectionId, baseOrg());
+    let closed = false;
+    async function* stream(): AsyncIterable<SyncItem> {
+      try {
+        for (let index = 0; index < 10; index += 1) {
+          await new Promise((resolve) => setTimeout(resolve, 5));
+          yield account(`005L${index}`);
+        }
+      } finally {
+        closed = true;
+      }
+    }
+    const run = await new SyncRunStore(db.knex).start({ connectionId, kind: 'sync' });
+    await db.knex.raw(`ALTER TABLE ${Tables.grants} RENAME TO grants_away`);
+    try {
+      await expect(
+        new SnapshotWriter(db).write({ connectionId, runId: run.id, items: stream() }),
+      ).rejects.toThrow(/grants/);
+    } finally {
+      await db.knex.raw(`ALTER TABLE grants_away RENAME TO ${Tables.grants}`);
+    }
+    expect(closed).toBe(true);
+    expect((await new SyncRunStore(db.knex).get(run.id))?.status).toBe('failed');
+    expect(await stagingTables(db)).toEqual([]);
+    expect(await countRows(db, Tables.snapshots, { connection_id: connectionId })).toBe(1);
+  });
+
   it('sweeps staging tables of runs that ended or that have been running for over a day, and keeps live ones', async () => {
     const { db } = database();
     const connectionId = await createConnection(db);

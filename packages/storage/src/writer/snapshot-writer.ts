@@ -42,6 +42,8 @@ const DEFAULT_BATCH_ROWS = 5_000;
 const HASH_BATCH_ITEMS = 2_000;
 /** Batches handed to the hashing thread before the oldest is staged; bounds memory to a few thousand items. */
 const HASH_BATCHES_AHEAD = 3;
+/** Batches encoded ahead while the current versions load (up to about 0.5 MB each). */
+const LOADING_BATCHES_AHEAD = 16;
 /** Default of `inlineHashItems`: for smaller streams, starting a thread would cost more than it saves. */
 const INLINE_HASH_ITEMS = 20_000;
 /** Default of `bulkLoadMinRows`: below it, inserting into the indexes row by row is cheap enough. */
@@ -219,24 +221,32 @@ export class SnapshotWriter {
   ): Promise<Map<StagedKind, StagedSummary>> {
     const knex = this.database.knex;
     const copies = new CopyPipeline(knex, this.copyBatch, this.copyDepth);
-    // The stream starts while the current versions load: a connector's first item comes after its
-    // slowest round trips (a token, its catalog's queries), which then overlap the database's work.
-    const items = new StartedStream(input.items);
+    // The stream is read while the current versions load: a connector's first items come after its
+    // slowest round trips (a token, its catalog's queries), which then overlap the database's work, and
+    // batches are encoded meanwhile; they are hashed once the versions are there.
     const current = new Map<StagedKind, CurrentVersions>();
-    try {
-      // Every kind at once, and on PostgreSQL a large kind in slices that server processes read at once.
-      const ranges = this.database.engine === 'pg' ? CURRENT_VERSION_RANGES : 1;
-      const loaded = await Promise.all(
-        stagedKinds.map((kind) => CurrentVersions.load(knex, kind, input.connectionId, undefined, ranges)),
-      );
-      stagedKinds.forEach((kind, index) => {
-        const versions = loaded[index];
-        if (versions) current.set(kind, versions);
-      });
-    } catch (error) {
-      await items.close();
-      throw error;
-    }
+    // Every kind at once, and on PostgreSQL a large kind in slices that server processes read at once.
+    const ranges = this.database.engine === 'pg' ? CURRENT_VERSION_RANGES : 1;
+    let tables: (SeenTable | null)[] | undefined;
+    let loadFailure: { readonly error: unknown } | undefined;
+    const tablesLoaded = Promise.all(
+      stagedKinds.map((kind) => CurrentVersions.load(knex, kind, input.connectionId, undefined, ranges)),
+    ).then(
+      (loaded) => {
+        stagedKinds.forEach((kind, index) => {
+          const versions = loaded[index];
+          if (versions) current.set(kind, versions);
+        });
+        tables = stagedKinds.map((kind) => current.get(kind)?.table() ?? null);
+        return tables;
+      },
+      (error: unknown) => {
+        loadFailure = { error };
+        throw error;
+      },
+    );
+    // Awaited by the first batch hashed, or after the stream.
+    tablesLoaded.catch(() => undefined);
     const rows = new Map<StagedKind, StagingRows>(stagedKinds.map((kind) => [kind, new StagingRows()]));
     const stagedRows = new Map<StagedKind, number>(stagedKinds.map((kind) => [kind, 0]));
     const stagedKeys = new Map<StagedKind, StagedKeys>(stagedKinds.map((kind) => [kind, new StagedKeys()]));
@@ -245,9 +255,14 @@ export class SnapshotWriter {
       await copies.push(stagingTable(kind, input.runId), stagingColumns(kind), staged.take());
     };
     let seq = 0;
-    // Items hashed in arrival order: an item whose content hash is current is only marked seen.
-    // The hasher marks an item whose content hash is a current version seen (and skips its key hash).
-    const tables = stagedKinds.map((kind) => current.get(kind)?.table() ?? null);
+    // Items hashed in arrival order. The hasher marks an item whose content hash is a current version
+    // seen (and skips its key hash): it is only counted, not staged.
+    const hash = (batch: EncodedBatch): Promise<HashedBatch> => {
+      if (tables) return hashing.hash(batch, tables);
+      const hashes = tablesLoaded.then((loaded) => hashing.hash(batch, loaded));
+      hashes.catch(() => undefined);
+      return hashes;
+    };
     const stage = async (batch: EncodedBatch, { hashes, seen }: HashedBatch): Promise<void> => {
       for (let index = 0; index < batch.count; index += 1) {
         seq += 1;
@@ -273,19 +288,22 @@ export class SnapshotWriter {
     };
     try {
       let batch = new EncodedBatch(HASH_BATCH_ITEMS);
-      for await (const item of items) {
+      for await (const item of input.items) {
         throwIfAborted(signal);
+        if (loadFailure) throw loadFailure.error;
         batch.add(item);
         counts[countKey[item.kind]] += 1;
         if (batch.count >= HASH_BATCH_ITEMS) {
-          waiting.push({ batch, hashes: hashing.hash(batch, tables) });
+          waiting.push({ batch, hashes: hash(batch) });
           batch = spare.pop() ?? new EncodedBatch(HASH_BATCH_ITEMS);
-          // A few batches ahead: the hashing thread works while this one reads and stages.
-          while (waiting.length > HASH_BATCHES_AHEAD) await stageOldest();
+          // A few batches ahead: the hashing thread works while this one reads and stages. More while
+          // the current versions load, so that the stream is not held up by the database.
+          while (waiting.length > (tables ? HASH_BATCHES_AHEAD : LOADING_BATCHES_AHEAD)) await stageOldest();
         }
       }
-      if (batch.count > 0) waiting.push({ batch, hashes: hashing.hash(batch, tables) });
+      if (batch.count > 0) waiting.push({ batch, hashes: hash(batch) });
       while (waiting.length > 0) await stageOldest();
+      await tablesLoaded;
       for (const [kind, staged] of rows) if (staged.count > 0) await flush(kind, staged);
       for (const [kind, versions] of current) {
         let vanished: string[] = [];
@@ -607,42 +625,5 @@ class BatchHashing {
 
   async close(): Promise<void> {
     await this.worker?.close();
-  }
-}
-
-/**
- * A stream whose first item is asked for at once (the stream starts working),
- * then read as any other. `close` ends it when it is never read.
- */
-class StartedStream<T> implements AsyncIterable<T> {
-  private readonly iterator: AsyncIterator<T>;
-  private first: Promise<IteratorResult<T>> | undefined;
-
-  constructor(source: AsyncIterable<T>) {
-    this.iterator = source[Symbol.asyncIterator]();
-    this.first = this.iterator.next();
-    // Reported when read (or dropped by `close`), never as unhandled meanwhile.
-    this.first.catch(() => undefined);
-  }
-
-  [Symbol.asyncIterator](): AsyncIterator<T> {
-    return {
-      next: () => this.next(),
-      return: async (): Promise<IteratorResult<T>> => {
-        await this.close();
-        return { done: true, value: undefined };
-      },
-    };
-  }
-
-  async close(): Promise<void> {
-    if (this.first) await this.next().catch(() => undefined);
-    await this.iterator.return?.();
-  }
-
-  private next(): Promise<IteratorResult<T>> {
-    const first = this.first;
-    this.first = undefined;
-    return first ?? this.iterator.next();
   }
 }
