@@ -1,9 +1,11 @@
 /**
  * A counting semaphore shared by every read of a sync. A slot is taken for
- * each page from the moment its request is sent until the reader asks for the
- * next page, so `size` bounds both the requests in flight and the pages
- * fetched but not yet taken, however many cursors are open: memory holds at
- * most `size` pages waiting, and the API sees at most `size` requests at once.
+ * each page from the moment its request is sent until the reader of that
+ * cursor asks for the next page, so `size` bounds the requests in flight plus
+ * the pages fetched that no reader has taken yet, however many cursors are
+ * open: the API sees at most `size` requests at once. A page a reader has
+ * taken no longer holds a slot; what bounds those is the readers' own
+ * lookahead (`mergeStreams` holds one page per cursor).
  */
 export class RequestSlots {
   private free: number;
