@@ -63,26 +63,6 @@ class ByteBuffer {
   }
 
   /**
-   * Text as UTF-8. ASCII (identifiers, most names, the JSON of most attributes) is copied code unit
-   * by code unit: for short strings several times cheaper than a call into the encoder.
-   */
-  writeRaw(text: string): void {
-    const length = text.length;
-    this.reserve(length * MAX_UTF8_PER_UNIT);
-    const bytes = this.bytes;
-    let at = this.used;
-    for (let index = 0; index < length; index += 1) {
-      const unit = text.charCodeAt(index);
-      if (unit >= 0x80) {
-        this.writeText(text);
-        return;
-      }
-      bytes[at++] = unit;
-    }
-    this.used = at;
-  }
-
-  /**
    * The common shape of attributes, written as `canonicalJson` would write it and then COPY would
    * escape it, without building the text first: an object whose keys come sorted, whose values are
    * strings, finite numbers, booleans or null, and whose keys and strings are printable ASCII other
@@ -146,8 +126,22 @@ class ByteBuffer {
     return true;
   }
 
+  /** Text as UTF-8 (a key), unescaped. */
+  writeRaw(text: string): void {
+    this.writeAscii(text, undefined);
+  }
+
   /** Text as a COPY text field (`copyField`): backslash, tab, newline and carriage return escaped. */
   writeCopyText(text: string): void {
+    this.writeAscii(text, COPY_ESCAPES);
+  }
+
+  /**
+   * Text as UTF-8, escaped by `escapes` when given. ASCII (identifiers, most names, the JSON of most
+   * attributes) is copied code unit by code unit: for short strings several times cheaper than a call
+   * into the encoder, which takes anything else.
+   */
+  private writeAscii(text: string, escapes: Uint8Array | undefined): void {
     const length = text.length;
     // An escaped unit takes 2 bytes, a non-ASCII one at most 3.
     this.reserve(length * MAX_UTF8_PER_UNIT);
@@ -156,10 +150,10 @@ class ByteBuffer {
     for (let index = 0; index < length; index += 1) {
       const unit = text.charCodeAt(index);
       if (unit >= 0x80) {
-        this.writeText(copyField(text));
+        this.writeText(escapes ? copyField(text) : text);
         return;
       }
-      const escaped = COPY_ESCAPES[unit] ?? 0;
+      const escaped = escapes ? (escapes[unit] ?? 0) : 0;
       if (escaped !== 0) {
         bytes[at++] = BACKSLASH;
         bytes[at++] = escaped;

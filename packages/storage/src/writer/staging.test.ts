@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { account, grant, ref } from '../../test/fixtures.js';
+import { account, entitlement, grant, ref } from '../../test/fixtures.js';
 import { EncodedBatch, StagingRows, stagingLine } from './encoded-batch.js';
 import { CurrentVersions } from './current-versions.js';
 import { hashPairsInline, WorkerHasher } from './item-hasher.js';
@@ -97,19 +97,7 @@ describe('attributes as staged', () => {
       for (let entry = 0; entry < count; entry += 1) {
         attributes[keys[next(keys.length)] ?? 'a'] = values[next(values.length)];
       }
-      const item: SyncItem = {
-        kind: 'entitlement',
-        entitlement: {
-          type: 'profile',
-          externalId: '00e1',
-          name: 'Admin',
-          description: null,
-          grantable: true,
-          revocable: true,
-          exclusive: false,
-          attributes: attributes as Record<string, JsonValue>,
-        },
-      };
+      const item = entitlement('profile', '00e1', 'Admin', attributes as Record<string, JsonValue>);
       const staged = copyLine(item, 1).slice(0, -1).split('\t').at(-1);
       expect(staged).toBe(copyField(canonicalJson(attributes as JsonValue)));
     }
