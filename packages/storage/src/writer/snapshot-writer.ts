@@ -98,8 +98,8 @@ const countKey: Record<SyncItemKind, keyof ItemCounts> = {
  * so a sync that spends minutes on the network keeps the database free for
  * readers (the embedded engine has one connection):
  *
- * 1. read the hashes of the connection's current versions (`CurrentVersions`)
- *    and note the latest snapshot they belong to;
+ * 1. note the latest snapshot and read the hashes of the connection's current
+ *    versions (`CurrentVersions`), while the stream is already read and encoded;
  * 2. stream the items: an item whose hash is current is only marked seen; new
  *    and changed items are COPYed, in batches that overlap the reading of the
  *    stream, into UNLOGGED staging tables of this run;
