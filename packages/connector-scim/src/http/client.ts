@@ -164,6 +164,10 @@ export function scimHttpOptions(service: string) {
   return {
     service,
     contentType: SCIM_MEDIA_TYPE,
+    // Every SCIM answer with a body is JSON (RFC 7644 §3.1, §3.4.2): anything else, such as a proxy's
+    // sign-in page, must fail the call. Read as a list it would have no Resources, and a sync would
+    // report every user gone.
+    requireJson: true,
     hooks: {
       mapError: (
         failure: { status: number; data: unknown },

@@ -1,4 +1,6 @@
-import { AuthError, type Account, type Grant } from '@accessledger/core';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { AuthError, TransientError, type Account, type Grant } from '@accessledger/core';
 import { collectSync } from '@accessledger/core/testing';
 import type { ScimServerHandle, ScimServerOptions } from '@accessledger/scim-test-server';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -226,5 +228,55 @@ describe('SCIM sync: throttling and credentials', () => {
     expect((await syncOf(handle)).accounts).toHaveLength(3);
     const wrong = await connectorFor(configFor(handle)).validate(contextFor({ password: 'nope' }));
     expect(wrong.ok).toBe(false);
+  });
+});
+
+describe('SCIM sync: answers that are not the provider’s', () => {
+  it('fails, rather than reporting no users, when a proxy answers the Users list with an HTML page', async () => {
+    const { server: handle } = await provider();
+    const upstream = new URL(handle.baseUrl);
+    // A gateway in front of the provider: passes everything through but the Users list, which it
+    // answers 200 with its login page (RFC 7644 §3.4.2: a list answer is a ListResponse in JSON).
+    const gateway = createServer((request, response) => {
+      const url = new URL(request.url ?? '/', upstream.origin);
+      if (request.method === 'GET' && url.pathname.endsWith('/Users')) {
+        response.writeHead(200, { 'content-type': 'text/html' });
+        response.end('<html><body>Sign in to the corporate gateway</body></html>');
+        return;
+      }
+      const chunks: Buffer[] = [];
+      request.on('data', (chunk: Buffer) => chunks.push(chunk));
+      request.on('end', () => {
+        const body = Buffer.concat(chunks);
+        void fetch(url, {
+          method: request.method ?? 'GET',
+          headers: Object.fromEntries(
+            Object.entries(request.headers).filter(
+              (entry): entry is [string, string] => typeof entry[1] === 'string' && entry[0] !== 'host',
+            ),
+          ),
+          ...(body.length > 0 ? { body } : {}),
+        }).then(async (answer) => {
+          response.writeHead(answer.status, Object.fromEntries(answer.headers));
+          response.end(Buffer.from(await answer.arrayBuffer()));
+        });
+      });
+    });
+    await new Promise<void>((resolve) => gateway.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = gateway.address() as AddressInfo;
+      const baseUrl = `http://127.0.0.1:${port}${upstream.pathname}`;
+      const connector = connectorFor(configFor(handle, { baseUrl }));
+      const failure = await collectSync(connector, contextFor(credentialsFor(handle))).catch(
+        (error: unknown) => error,
+      );
+      expect(failure).toBeInstanceOf(TransientError);
+      expect((failure as TransientError).details.upstreamCode).toBe('MALFORMED_RESPONSE');
+      expect((failure as Error).message).toMatch(
+        /text\/html instead of JSON .*Sign in to the corporate gateway/,
+      );
+    } finally {
+      await new Promise<void>((resolve) => gateway.close(() => resolve()));
+    }
   });
 });
