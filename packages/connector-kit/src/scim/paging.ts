@@ -26,6 +26,31 @@ export interface PagingOptions<R> {
 }
 
 /**
+ * The resources of a list answer. An answer with neither `totalResults` (which
+ * RFC 7644 §3.4.2 requires) nor a `Resources` array is not a ListResponse: read
+ * as an empty list it would report every resource gone, so it fails instead.
+ */
+function resourcesOf<R>(page: ScimListResponse<R>): readonly R[] {
+  const answer: unknown = page;
+  const list = typeof answer === 'object' && answer !== null && !Array.isArray(answer) ? page : undefined;
+  const resources: unknown = list?.Resources;
+  if (list && Array.isArray(resources)) return resources as readonly R[];
+  if (list && resources === undefined && list.totalResults !== undefined) return [];
+  throw new TransientError(
+    `The provider answered a list request with something that is not a ListResponse (${shapeOf(answer)}; ` +
+      `RFC 7644 §3.4.2 requires totalResults and a Resources array). Nothing was stored from it.`,
+    { upstreamCode: 'MALFORMED_RESPONSE' },
+  );
+}
+
+function shapeOf(answer: unknown): string {
+  if (Array.isArray(answer)) return 'an array';
+  if (typeof answer !== 'object' || answer === null) return `a ${answer === null ? 'null' : typeof answer}`;
+  const keys = Object.keys(answer);
+  return keys.length === 0 ? 'an empty object' : `an object with ${keys.slice(0, 5).join(', ')}`;
+}
+
+/**
  * Index paging (RFC 7644 §3.4.2.4): startIndex is 1-based, count a maximum.
  * Paging is not a snapshot: resources added or removed during the read move
  * the others, so the loop advances by what each page actually held, follows
@@ -50,7 +75,7 @@ export async function* pageByIndex<R>(
     for (;;) {
       throwIfAborted(options.signal);
       const page = await fetchPage(startIndex, options.pageSize);
-      const resources = page.Resources ?? [];
+      const resources = resourcesOf(page);
       // Some providers send numbers as strings; one that ignores startIndex would hand out page 1 forever.
       if (page.startIndex !== undefined && Number(page.startIndex) !== startIndex && resources.length > 0) {
         throw new UnsupportedError(
@@ -100,7 +125,7 @@ export async function* pageByCursor<R>(
     throwIfAborted(options.signal);
     const page = await fetchPage(cursor, options.pageSize);
     if (page.totalResults !== undefined) options.onTotal?.(page.totalResults);
-    const fresh = (page.Resources ?? []).filter((resource) => {
+    const fresh = resourcesOf(page).filter((resource) => {
       const id = options.idOf(resource);
       if (seen.has(id)) return false;
       seen.add(id);

@@ -176,6 +176,29 @@ describe('pageByIndex (RFC 7644 §3.4.2.4)', () => {
   });
 });
 
+describe('list answers that are not a ListResponse (RFC 7644 §3.4.2)', () => {
+  const options = { pageSize: 2, signal, idOf: (resource: { id: string }) => resource.id };
+  it.each([
+    ['an empty object', {}],
+    ['Resources that are not an array', { totalResults: 3, Resources: 'users' }],
+    ['text', '<html>sign in</html>'],
+  ])('fail the read instead of reporting no resources: %s', async (_, answer) => {
+    const asList = answer as unknown as ScimListResponse<{ id: string }>;
+    for (const pages of [
+      pageByIndex(async () => asList, options),
+      pageByCursor(async () => asList, options),
+    ]) {
+      const failure = await collect(pages).catch((error: unknown) => error);
+      expect(failure).toBeInstanceOf(TransientError);
+      expect((failure as TransientError).details.upstreamCode).toBe('MALFORMED_RESPONSE');
+    }
+  });
+
+  it('take an empty list without Resources when totalResults is 0', async () => {
+    expect(await collect(pageByIndex(async () => ({ totalResults: 0 }), options))).toEqual([]);
+  });
+});
+
 describe('pageByCursor (RFC 9865)', () => {
   it('starts with an empty cursor and follows nextCursor until it is absent', async () => {
     const cursors: string[] = [];
