@@ -154,7 +154,9 @@ export class CurrentVersions {
     const capacity = this.capacity;
     for (let slot = (words[from] ?? 0) % capacity; ; slot = slot + 1 === capacity ? 0 : slot + 1) {
       if (this.states[slot] === EMPTY) {
-        this.hashes.set(words.subarray(from, from + WORDS_PER_SLOT), slot * WORDS_PER_SLOT);
+        const base = slot * WORDS_PER_SLOT;
+        for (let word = 0; word < WORDS_PER_SLOT; word += 1)
+          this.hashes[base + word] = words[from + word] ?? 0;
         this.states[slot] = PRESENT;
         this.size += 1;
         return;

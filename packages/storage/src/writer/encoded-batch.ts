@@ -273,30 +273,30 @@ class ItemSink implements StagedItemSink {
 
   key(text: string): void {
     this.buffer.writeRaw(text);
-  }
-
-  endKey(): void {
     this.keyEnd = this.buffer.used;
     this.buffer.writeByte(KEY_SEPARATOR);
   }
 
   json(value: JsonObject): void {
-    const buffer = this.buffer;
-    if (this.columns > 0) buffer.writeByte(TAB);
-    this.columns += 1;
+    const buffer = this.nextColumn();
     if (!buffer.writeFlatJson(value)) buffer.writeCopyText(canonicalJson(value));
   }
 
   column(value: CopyValue): void {
-    const buffer = this.buffer;
-    if (this.columns > 0) buffer.writeByte(TAB);
-    this.columns += 1;
+    const buffer = this.nextColumn();
     if (value === null) {
       buffer.reserve(NULL_FIELD.length);
       buffer.used += NULL_FIELD.copy(buffer.bytes, buffer.used);
     } else {
       buffer.writeCopyText(typeof value === 'string' ? value : copyValueText(value));
     }
+  }
+
+  /** The buffer, past the tab that separates the next column from the one before. */
+  private nextColumn(): ByteBuffer {
+    if (this.columns > 0) this.buffer.writeByte(TAB);
+    this.columns += 1;
+    return this.buffer;
   }
 }
 

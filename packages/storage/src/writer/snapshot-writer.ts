@@ -264,6 +264,7 @@ export class SnapshotWriter {
       return hashes;
     };
     const stage = async (batch: EncodedBatch, { hashes, seen }: HashedBatch): Promise<void> => {
+      const hashWords = new DataView(hashes.buffer, hashes.byteOffset, hashes.byteLength);
       for (let index = 0; index < batch.count; index += 1) {
         seq += 1;
         if (seen[index] === 1) continue;
@@ -271,7 +272,7 @@ export class SnapshotWriter {
         const staged = rows.get(kind);
         if (!staged) continue;
         staged.add(batch, index, seq, hashes, index * HASH_PAIR_BYTES);
-        stagedKeys.get(kind)?.add(hashes, index * HASH_PAIR_BYTES);
+        stagedKeys.get(kind)?.add(hashWords, index * HASH_PAIR_BYTES);
         if (staged.count >= this.batchRows) await flush(kind, staged);
       }
     };

@@ -3,8 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { StagedKeys } from './staged-keys.js';
 
 /** Key hashes side by side, 32 bytes apart (key hash, then content hash), as the hasher hands them over. */
-function pairs(count: number): Uint8Array {
-  return randomBytes(count * 32);
+function pairs(count: number): DataView {
+  const bytes = randomBytes(count * 32);
+  return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
 describe('StagedKeys', () => {
@@ -26,12 +27,12 @@ describe('StagedKeys', () => {
 
   it('tells keys apart by their first 64 bits only, and keeps an all-zero key', () => {
     const keys = new StagedKeys();
-    const zero = new Uint8Array(32);
+    const zero = new DataView(new ArrayBuffer(32));
     keys.add(zero, 0);
     expect(keys.repeats).toBe(false);
     // Differs from the zero key only after its first 8 bytes: taken for a repeat (the safe side).
-    const late = new Uint8Array(32);
-    late[12] = 7;
+    const late = new DataView(new ArrayBuffer(32));
+    late.setUint8(12, 7);
     keys.add(late, 0);
     expect(keys.repeats).toBe(true);
   });

@@ -2,14 +2,13 @@ import type {
   Account,
   ActivityRecord,
   Entitlement,
-  EntitlementRef,
   Grant,
   JsonObject,
   JsonValue,
   SyncItem,
   SyncItemKind,
 } from '@accessledger/core';
-import { InvalidInputError } from '@accessledger/core';
+import { InvalidInputError, entitlementKey, grantKey } from '@accessledger/core';
 import { Tables } from '../tables.js';
 import type { VersionedTable } from '../tables.js';
 
@@ -158,24 +157,18 @@ export function stagedValue(alias: string, [name, type]: readonly [string, strin
 export type CopyValue = string | boolean | Date | null;
 
 /**
- * Receives one item as it is staged: its key in pieces (text, unescaped),
- * then its data columns in COPY order. `EncodedBatch` writes both as bytes,
- * so that an item becomes no intermediate strings or arrays.
+ * Receives one item as it is staged: its key (unescaped), then its data
+ * columns in COPY order. `EncodedBatch` writes both as bytes, so that an item
+ * becomes no intermediate column strings or arrays.
  */
 export interface StagedItemSink {
-  /** Appends text to the item's key. */
+  /** The item's key, which identifies the thing within its kind; data columns follow. */
   key(text: string): void;
-  /** The key is complete; data columns follow. */
-  endKey(): void;
   /** The next data column. */
   column(value: CopyValue): void;
   /** The next data column: a JSON object as `canonicalJson` writes it. */
   json(value: JsonObject): void;
 }
-
-/** Between the parts of a grant's or entitlement's key (as in core's `grantKey` and `entitlementKey`). */
-const KEY_PART = '\u0001';
-const REF_PART = '\u0000';
 
 /** Writes an item's key and data columns to `sink`, checking its identifying fields; returns its kind. */
 export function writeStaged(item: SyncItem, sink: StagedItemSink): StagedKind {
@@ -217,7 +210,6 @@ function writeAccount(account: Account, sink: StagedItemSink): void {
     );
   }
   sink.key(account.externalId);
-  sink.endKey();
   sink.column(account.externalId);
   sink.column(account.username);
   sink.column(account.email ?? null);
@@ -231,8 +223,7 @@ function writeAccount(account: Account, sink: StagedItemSink): void {
 function writeEntitlement(entitlement: Entitlement, sink: StagedItemSink): void {
   requireText(entitlement.type, 'entitlement.type', entitlement);
   requireText(entitlement.externalId, 'entitlement.externalId', entitlement);
-  writeRefKey(entitlement, sink);
-  sink.endKey();
+  sink.key(entitlementKey(entitlement));
   sink.column(entitlement.type);
   sink.column(entitlement.externalId);
   sink.column(entitlement.name ?? '');
@@ -253,13 +244,7 @@ function writeGrant(grant: Grant, sink: StagedItemSink): void {
   }
   const grantedAt = optionalDate(grant.grantedAt, 'grant.grantedAt', grant.accountExternalId);
   const expiresAt = optionalDate(grant.expiresAt, 'grant.expiresAt', grant.accountExternalId);
-  // grantKey: account, entitlement key, the via entitlement's key or nothing.
-  sink.key(grant.accountExternalId);
-  sink.key(KEY_PART);
-  writeRefKey(grant.entitlement, sink);
-  sink.key(KEY_PART);
-  if (grant.via) writeRefKey(grant.via, sink);
-  sink.endKey();
+  sink.key(grantKey(grant));
   sink.column(grant.accountExternalId);
   sink.column(grant.entitlement.type);
   sink.column(grant.entitlement.externalId);
@@ -270,13 +255,6 @@ function writeGrant(grant: Grant, sink: StagedItemSink): void {
   sink.json(grant.attributes ?? {});
 }
 
-/** entitlementKey: type, a 0 character, external id. */
-function writeRefKey(ref: EntitlementRef, sink: StagedItemSink): void {
-  sink.key(ref.type);
-  sink.key(REF_PART);
-  sink.key(ref.externalId);
-}
-
 function writeActivity(activity: ActivityRecord, sink: StagedItemSink): void {
   requireText(activity.accountExternalId, 'activity.accountExternalId', activity);
   requireText(activity.source, 'activity.source', activity);
@@ -285,10 +263,7 @@ function writeActivity(activity: ActivityRecord, sink: StagedItemSink): void {
     'activity.lastActivityAt',
     activity.accountExternalId,
   );
-  sink.key(activity.accountExternalId);
-  sink.key(REF_PART);
-  sink.key(activity.source);
-  sink.endKey();
+  sink.key(`${activity.accountExternalId}\u0000${activity.source}`);
   sink.column(activity.accountExternalId);
   sink.column(activity.source);
   sink.column(lastActivityAt);
