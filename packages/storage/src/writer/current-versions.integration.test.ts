@@ -10,7 +10,7 @@ const seen = (versions: CurrentVersions, contentHash: Uint8Array): boolean =>
 import { itemHashes } from './encoded-batch.js';
 import { stagedKind } from './staging.js';
 
-describeEachEngine('CurrentVersions', (database) => {
+describeEachEngine('CurrentVersions', (database, engine) => {
   it('reads every current version across pages and tells unchanged, changed and unseen apart', async () => {
     const { db } = database();
     const connectionId = await createConnection(db);
@@ -18,9 +18,16 @@ describeEachEngine('CurrentVersions', (database) => {
     await writeSnapshot(db, connectionId, accounts);
 
     await db.knex.transaction(async (trx) => {
-      const whole = await CurrentVersions.load(trx, stagedKind('account'), connectionId, 3);
+      const whole = await CurrentVersions.load(trx, stagedKind('account'), connectionId, {
+        pageRows: 3,
+        engine,
+      });
       // In slices of the key space read at once: the same versions.
-      const sliced = await CurrentVersions.load(trx, stagedKind('account'), connectionId, 2, 5);
+      const sliced = await CurrentVersions.load(trx, stagedKind('account'), connectionId, {
+        pageRows: 2,
+        ranges: 5,
+        engine,
+      });
       expect([...sliced.unseenKeyHashes()].sort()).toEqual([...whole.unseenKeyHashes()].sort());
       expect(sliced.count).toBe(10);
       const versions = whole;
@@ -39,6 +46,15 @@ describeEachEngine('CurrentVersions', (database) => {
         .select<{ key: string }[]>(trx.raw(`replace(key_hash::text, '-', '') AS key`));
       expect(unseen).toEqual(keyHashes.map((row) => row.key).sort());
     });
+    // Outside a transaction (how a sync reads them): each slice on a pooled connection.
+    const pooled = await CurrentVersions.load(db.knex, stagedKind('account'), connectionId, {
+      pageRows: 4,
+      ranges: 3,
+      engine,
+    });
+    expect([...pooled.unseenKeyHashes()].length).toBe(10);
+    const none = await CurrentVersions.load(db.knex, stagedKind('grant'), connectionId, { engine });
+    expect(none.count).toBe(0);
   });
 });
 

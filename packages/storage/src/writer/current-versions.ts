@@ -1,4 +1,6 @@
 import type { Knex } from 'knex';
+import type { Engine } from '../database.js';
+import { copyOutBytes } from './copy.js';
 import type { StagedKind } from './staging.js';
 
 const WORDS_PER_HASH = 4;
@@ -36,14 +38,14 @@ export class CurrentVersions {
   /**
    * Reads the current versions page by page along the current-key index (in a transaction or not), in
    * `ranges` slices of the key space read at once: on PostgreSQL each slice keeps a server process
-   * busy (1,000,651 versions: 1.1 s in one slice on 2 cores).
+   * busy (1,000,651 versions: 1.1 s in one slice on 2 cores). On PostgreSQL (`engine: 'pg'`) pages are
+   * read as binary COPY output, in a transaction or not.
    */
   static async load(
     knex: Knex,
     kind: StagedKind,
     connectionId: number,
-    pageRows: number = PAGE_ROWS,
-    ranges = 1,
+    { pageRows = PAGE_ROWS, ranges = 1, engine }: LoadOptions = {},
   ): Promise<CurrentVersions> {
     const counted = await knex.raw<{ rows: { count: string | number }[] }>(
       `SELECT count(*) AS count FROM ${kind.table} WHERE connection_id = ? AND valid_to_snapshot_id IS NULL`,
@@ -51,19 +53,30 @@ export class CurrentVersions {
     );
     const versions = CurrentVersions.empty(Number(counted.rows[0]?.count ?? 0));
     const bounds = keySpaceBounds(Math.max(1, Math.trunc(ranges)));
-    await Promise.all(
-      bounds
-        .slice(1)
-        .map((high, index) =>
-          versions.loadRange(knex, kind, connectionId, pageRows, bounds[index] ?? null, high),
-        ),
-    );
+    const slices = bounds
+      .slice(1)
+      .map(
+        (high, index) => () =>
+          versions.loadRange(
+            knex,
+            engine === 'pg' ? readPageByCopy : readPageByQuery,
+            kind,
+            connectionId,
+            pageRows,
+            bounds[index] ?? null,
+            high,
+          ),
+      );
+    // A transaction has one connection: its slices are read one after another.
+    if (knex.isTransaction) for (const slice of slices) await slice();
+    else await Promise.all(slices.map((slice) => slice()));
     return versions;
   }
 
   /** The current versions whose key hash is at least `low` and below `high` (null: unbounded). */
   private async loadRange(
     knex: Knex,
+    readPage: PageReader,
     kind: StagedKind,
     connectionId: number,
     pageRows: number,
@@ -88,14 +101,17 @@ export class CurrentVersions {
       // One row per page, the hashes concatenated as bytes (key then content, 32 bytes per version): far
       // cheaper for both drivers than thousands of rows. Ordered by the uuid column itself, so that each
       // page is a range of the current-key index.
-      const page: { rows: { hashes: Uint8Array | null }[] } = await knex.raw(
-        `SELECT string_agg(uuid_send(p.key_hash) || uuid_send(p.content_hash), ''::bytea ORDER BY p.key_hash) AS hashes
-         FROM (SELECT v.key_hash, v.content_hash FROM ${kind.table} v
-               WHERE ${conditions.join(' AND ')}
-               ORDER BY v.key_hash LIMIT ${Math.trunc(pageRows)}) p`,
-        bindings,
-      );
-      const hashes = page.rows[0]?.hashes ?? new Uint8Array(0);
+      const hashes =
+        (await readPage(
+          knex,
+          knex.raw(
+            `SELECT string_agg(uuid_send(p.key_hash) || uuid_send(p.content_hash), ''::bytea ORDER BY p.key_hash) AS hashes
+           FROM (SELECT v.key_hash, v.content_hash FROM ${kind.table} v
+                 WHERE ${conditions.join(' AND ')}
+                 ORDER BY v.key_hash LIMIT ${Math.trunc(pageRows)}) p`,
+            bindings,
+          ),
+        )) ?? new Uint8Array(0);
       this.addPairs(hashes);
       if (hashes.byteLength < pageRows * 32) return;
       // The last version's key is where the next page starts.
@@ -111,14 +127,17 @@ export class CurrentVersions {
   /** Adds versions given as 32-byte records: key hash, then content hash. */
   addPairs(hashes: Uint8Array): void {
     const view = new DataView(hashes.buffer, hashes.byteOffset, hashes.byteLength);
-    // One slot's words, reused: content hash, then key hash.
-    const slot = new Uint32Array(WORDS_PER_SLOT);
     for (let offset = 0; offset + 32 <= hashes.byteLength; offset += 32) {
-      for (let word = 0; word < WORDS_PER_HASH; word += 1) {
-        slot[word] = view.getUint32(offset + 16 + word * 4);
-        slot[WORDS_PER_HASH + word] = view.getUint32(offset + word * 4);
-      }
-      this.add(slot, 0);
+      this.add(
+        view.getUint32(offset + 16),
+        view.getUint32(offset + 20),
+        view.getUint32(offset + 24),
+        view.getUint32(offset + 28),
+        view.getUint32(offset),
+        view.getUint32(offset + 4),
+        view.getUint32(offset + 8),
+        view.getUint32(offset + 12),
+      );
     }
   }
 
@@ -147,21 +166,46 @@ export class CurrentVersions {
     }
   }
 
-  /** Adds the version whose slot words (content hash, then key hash) start at `from` in `words`. */
-  private add(words: Uint32Array, from: number): void {
+  /**
+   * Adds a version: its content hash's words, then its key hash's (the words of a slot, in order).
+   * Scalars rather than an array: this runs once per current version, a million times per load.
+   */
+  private add(
+    c0: number,
+    c1: number,
+    c2: number,
+    c3: number,
+    k0: number,
+    k1: number,
+    k2: number,
+    k3: number,
+  ): void {
     // More versions than counted (another sync committed in between): grow rather than fill up.
     if (this.size + 1 > this.capacity * FULL) this.grow();
-    const capacity = this.capacity;
-    for (let slot = (words[from] ?? 0) % capacity; ; slot = slot + 1 === capacity ? 0 : slot + 1) {
-      if (this.states[slot] === EMPTY) {
-        const base = slot * WORDS_PER_SLOT;
-        for (let word = 0; word < WORDS_PER_SLOT; word += 1)
-          this.hashes[base + word] = words[from + word] ?? 0;
-        this.states[slot] = PRESENT;
+    const { hashes, states, capacity } = this;
+    for (let slot = c0 % capacity; ; slot = slot + 1 === capacity ? 0 : slot + 1) {
+      const base = slot * WORDS_PER_SLOT;
+      if (states[slot] === EMPTY) {
+        hashes[base] = c0;
+        hashes[base + 1] = c1;
+        hashes[base + 2] = c2;
+        hashes[base + 3] = c3;
+        hashes[base + 4] = k0;
+        hashes[base + 5] = k1;
+        hashes[base + 6] = k2;
+        hashes[base + 7] = k3;
+        states[slot] = PRESENT;
         this.size += 1;
         return;
       }
-      if (this.matches(slot, words, from)) return;
+      // Already there (the same version read twice): nothing to add.
+      if (
+        hashes[base] === c0 &&
+        hashes[base + 1] === c1 &&
+        hashes[base + 2] === c2 &&
+        hashes[base + 3] === c3
+      )
+        return;
     }
   }
 
@@ -172,21 +216,33 @@ export class CurrentVersions {
     this.states = sharedBytes(this.capacity);
     this.size = 0;
     for (let slot = 0; slot < states.length; slot += 1) {
-      if (states[slot] !== EMPTY) this.add(hashes, slot * WORDS_PER_SLOT);
+      if (states[slot] === EMPTY) continue;
+      const base = slot * WORDS_PER_SLOT;
+      const word = (index: number): number => hashes[base + index] ?? 0;
+      this.add(word(0), word(1), word(2), word(3), word(4), word(5), word(6), word(7));
     }
   }
-
-  /** Whether `slot` holds the content hash whose words start at `from` in `words`. */
-  private matches(slot: number, words: Uint32Array, from: number): boolean {
-    const base = slot * WORDS_PER_SLOT;
-    return (
-      this.hashes[base] === words[from] &&
-      this.hashes[base + 1] === words[from + 1] &&
-      this.hashes[base + 2] === words[from + 2] &&
-      this.hashes[base + 3] === words[from + 3]
-    );
-  }
 }
+
+export interface LoadOptions {
+  /** Versions per page (a page is one row of concatenated hashes). */
+  readonly pageRows?: number;
+  /** Slices of the key space read at once. */
+  readonly ranges?: number;
+  /** 'pg' reads each page as binary COPY output; otherwise as a query's bytea value. */
+  readonly engine?: Engine;
+}
+
+/** Reads one page: the bytea value of a query of one row and column (null when it aggregated no rows). */
+type PageReader = (knex: Knex, query: Knex.Raw) => Promise<Uint8Array | null>;
+
+const readPageByQuery: PageReader = async (_knex, query) => {
+  const page: { rows: { hashes: Uint8Array | null }[] } = await query;
+  return page.rows[0]?.hashes ?? null;
+};
+
+/** On PostgreSQL: the page's bytes as they are, with no hex text in between (`copyOutBytes`). */
+const readPageByCopy: PageReader = (knex, query) => copyOutBytes(knex, query.toQuery());
 
 /** A current-versions table's memory: 8 words per slot (content hash, key hash), a state byte per slot. */
 export interface SeenTable {

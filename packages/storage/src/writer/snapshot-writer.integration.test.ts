@@ -311,7 +311,9 @@ describeEachEngine('SnapshotWriter', (database, engine) => {
     await writeSnapshot(db, connectionId, baseOrg());
     const events: string[] = [];
     const onQuery = (query: { sql: string }): void => {
-      if (query.sql.includes('string_agg(uuid_send')) events.push('current versions read');
+      // Their count starts the read (on PostgreSQL the pages are COPY output, which knex does not see).
+      if (query.sql.includes('count(*)') && query.sql.includes('valid_to_snapshot_id IS NULL'))
+        events.push('current versions read');
     };
     db.knex.on('query', onQuery);
     async function* failing(): AsyncIterable<SyncItem> {

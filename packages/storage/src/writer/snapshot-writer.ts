@@ -230,7 +230,9 @@ export class SnapshotWriter {
     let tables: (SeenTable | null)[] | undefined;
     let loadFailure: { readonly error: unknown } | undefined;
     const tablesLoaded = Promise.all(
-      stagedKinds.map((kind) => CurrentVersions.load(knex, kind, input.connectionId, undefined, ranges)),
+      stagedKinds.map((kind) =>
+        CurrentVersions.load(knex, kind, input.connectionId, { ranges, engine: this.database.engine }),
+      ),
     ).then(
       (loaded) => {
         stagedKinds.forEach((kind, index) => {
