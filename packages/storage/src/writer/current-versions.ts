@@ -273,11 +273,13 @@ export function markSeenIn(table: SeenTable, contentHash: Uint8Array, offset: nu
   }
 }
 
-function sharedWords(length: number): Uint32Array {
+/** Words in shared memory (zeroed). */
+export function sharedWords(length: number): Uint32Array {
   return new Uint32Array(new SharedArrayBuffer(length * 4));
 }
 
-function sharedBytes(length: number): Uint8Array {
+/** Bytes in shared memory (zeroed). */
+export function sharedBytes(length: number): Uint8Array {
   return new Uint8Array(new SharedArrayBuffer(length));
 }
 

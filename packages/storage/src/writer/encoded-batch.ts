@@ -1,5 +1,5 @@
 import type { JsonObject, JsonValue, SyncItem } from '@accessledger/core';
-import type { SeenTable } from './current-versions.js';
+import { sharedBytes, sharedWords, type SeenTable } from './current-versions.js';
 import { HASH_PAIR_BYTES, hashPairsInline, type HashBatch } from './item-hasher.js';
 import {
   canonicalJson,
@@ -46,15 +46,23 @@ class ByteBuffer {
   bytes: Buffer;
   used = 0;
 
-  constructor(capacity: number) {
-    this.bytes = Buffer.allocUnsafeSlow(capacity);
+  /** `shared`: in shared memory, which the hashing thread reads in place. */
+  constructor(
+    capacity: number,
+    private readonly shared = false,
+  ) {
+    this.bytes = this.allocate(capacity);
   }
 
   reserve(extra: number): void {
     if (this.used + extra <= this.bytes.length) return;
-    const grown = Buffer.allocUnsafeSlow(Math.max(this.bytes.length * 2, this.used + extra));
+    const grown = this.allocate(Math.max(this.bytes.length * 2, this.used + extra));
     this.bytes.copy(grown, 0, 0, this.used);
     this.bytes = grown;
+  }
+
+  private allocate(size: number): Buffer {
+    return this.shared ? Buffer.from(new SharedArrayBuffer(size)) : Buffer.allocUnsafeSlow(size);
   }
 
   writeText(text: string): void {
@@ -188,13 +196,21 @@ class ByteBuffer {
 export class EncodedBatch {
   private readonly buffer: ByteBuffer;
   /** Per item: where its key ends, then where it ends (the next item starts there). */
-  private ends: Uint32Array<ArrayBuffer>;
+  private ends: Uint32Array;
+  /** Per item: its kind's index in `stagedKinds`. */
+  private kindIndexes: Uint8Array;
   private readonly kindOf: StagedKind[] = [];
   private readonly sink: ItemSink;
 
+  /**
+   * The bytes, ends and kind indexes are shared memory: the hashing thread reads them in place, with
+   * no copy and no transfer per batch. They are written only before the batch is hashed and after it
+   * is staged (`clear`), never while the thread reads them.
+   */
   constructor(expectedItems = 16) {
-    this.buffer = new ByteBuffer(Math.max(256, expectedItems * 256));
-    this.ends = new Uint32Array(Math.max(2, expectedItems * 2));
+    this.buffer = new ByteBuffer(Math.max(256, expectedItems * 256), true);
+    this.ends = sharedWords(Math.max(2, expectedItems * 2));
+    this.kindIndexes = sharedBytes(Math.max(1, expectedItems));
     this.sink = new ItemSink(this.buffer);
   }
 
@@ -205,9 +221,14 @@ export class EncodedBatch {
   add(item: SyncItem): void {
     const index = this.kindOf.length;
     if (this.ends.length < (index + 1) * 2) {
-      const grown = new Uint32Array(this.ends.length * 2);
+      const grown = sharedWords(this.ends.length * 2);
       grown.set(this.ends);
       this.ends = grown;
+    }
+    if (this.kindIndexes.length < index + 1) {
+      const grown = sharedBytes(this.kindIndexes.length * 2);
+      grown.set(this.kindIndexes);
+      this.kindIndexes = grown;
     }
     const start = this.buffer.used;
     this.sink.columns = 0;
@@ -221,6 +242,7 @@ export class EncodedBatch {
     }
     this.ends[index * 2] = this.sink.keyEnd;
     this.ends[index * 2 + 1] = this.buffer.used;
+    this.kindIndexes[index] = stagedKinds.indexOf(kind);
     this.kindOf.push(kind);
   }
 
@@ -231,17 +253,17 @@ export class EncodedBatch {
   }
 
   /**
-   * The batch for the hasher: copies, so that this batch can be read (and reused) meanwhile. `tables`:
-   * the current versions of each kind, in `stagedKinds` order (none: every item is new).
+   * The batch for the hasher, in place (shared memory): read it only until the hashes are back, and
+   * add nothing to it meanwhile. `tables`: the current versions of each kind, in `stagedKinds` order
+   * (none: every item is new).
    */
   hashBatch(tables: readonly (SeenTable | null)[] = []): HashBatch {
-    const used = this.ends[this.count * 2 - 1] ?? 0;
-    const kinds = new Uint8Array(this.count);
-    for (let index = 0; index < this.count; index += 1) kinds[index] = stagedKinds.indexOf(this.kind(index));
     return {
-      bytes: new Uint8Array(this.buffer.bytes.subarray(0, used)),
-      ends: this.ends.slice(0, this.count * 2),
-      kinds,
+      source: this,
+      count: this.count,
+      bytes: this.buffer.bytes,
+      ends: this.ends,
+      kinds: this.kindIndexes,
       tables,
     };
   }

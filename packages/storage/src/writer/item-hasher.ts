@@ -8,13 +8,18 @@ export const HASH_PAIR_BYTES = 32;
 /**
  * A batch of items to hash, as UTF-8 bytes side by side (`EncodedBatch`): item
  * i is `bytes[ends[2i - 1] .. ends[2i + 1])` (from 0 for the first), its key
- * ending at `ends[2i]`, followed by a 0x01 byte and its content.
+ * ending at `ends[2i]`, followed by a 0x01 byte and its content. The arrays
+ * may be longer than `count` items; for the hashing thread they are shared
+ * memory, read in place.
  */
 export interface HashBatch {
-  readonly bytes: Uint8Array<ArrayBuffer>;
-  readonly ends: Uint32Array<ArrayBuffer>;
+  /** What holds these arrays: the thread is sent them again only when they are not what it has of it. */
+  readonly source: object;
+  readonly count: number;
+  readonly bytes: Uint8Array;
+  readonly ends: Uint32Array;
   /** Item i's kind, as an index into `tables`. */
-  readonly kinds: Uint8Array<ArrayBuffer>;
+  readonly kinds: Uint8Array;
   /**
    * The current versions of each kind (shared memory when hashed on the hashing thread): an item whose
    * content hash is there is marked seen in it, and its key hash is not computed. None: every item is new.
@@ -43,12 +48,12 @@ type Digest = (algorithm: string, data: Uint8Array, encoding: 'buffer') => Uint8
 function hashPairs(
   digest: Digest,
   markSeen: typeof markSeenIn,
+  count: number,
   bytes: Uint8Array,
   ends: Uint32Array,
   kinds: Uint8Array,
   tables: readonly (SeenTable | null)[],
 ): HashedBatch {
-  const count = ends.length / 2;
   const hashes = new Uint8Array(count * 32);
   const seen = new Uint8Array(count);
   let start = 0;
@@ -67,7 +72,7 @@ function hashPairs(
 
 /** Hashes a batch in this thread. */
 export function hashPairsInline(batch: HashBatch): HashedBatch {
-  return hashPairs(cryptoHash, markSeenIn, batch.bytes, batch.ends, batch.kinds, batch.tables);
+  return hashPairs(cryptoHash, markSeenIn, batch.count, batch.bytes, batch.ends, batch.kinds, batch.tables);
 }
 
 /**
@@ -81,13 +86,24 @@ const { hash } = require('node:crypto');
 const markSeenIn = ${markSeenIn.toString()};
 const hashPairs = ${hashPairs.toString()};
 let tables = [];
+// Per source: its shared arrays, as last sent.
+const sources = new Map();
 parentPort.on('message', (message) => {
-  const { id, bytes, ends, kinds } = message;
+  const { id, source, count } = message;
   if (message.tables) tables = message.tables;
-  const { hashes, seen } = hashPairs(hash, markSeenIn, bytes, ends, kinds, tables);
+  const arrays = sources.get(source) ?? {};
+  for (const name of ['bytes', 'ends', 'kinds']) if (message[name]) arrays[name] = message[name];
+  sources.set(source, arrays);
+  const { hashes, seen } = hashPairs(hash, markSeenIn, count, arrays.bytes, arrays.ends, arrays.kinds, tables);
   parentPort.postMessage({ id, hashes, seen }, [hashes.buffer, seen.buffer]);
 });
 `;
+
+interface SharedArrays {
+  bytes?: Uint8Array;
+  ends?: Uint32Array;
+  kinds?: Uint8Array;
+}
 
 interface Pending {
   readonly resolve: (hashed: HashedBatch) => void;
@@ -109,6 +125,8 @@ export class WorkerHasher {
   private failure: Error | undefined;
   /** The tables the thread holds: sent with the first batch that uses them, not with every batch. */
   private sentTables: readonly (SeenTable | null)[] | undefined;
+  /** Per batch source, its number and the shared arrays the thread holds of it. */
+  private readonly sentArrays = new Map<object, { readonly number: number; arrays: SharedArrays }>();
 
   constructor() {
     this.worker = new Worker(WORKER_SOURCE, { eval: true });
@@ -133,10 +151,30 @@ export class WorkerHasher {
       // once: passing shared memory in every message cost ~0.7 ms per batch.
       const tables = batch.tables === this.sentTables ? undefined : batch.tables;
       this.sentTables = batch.tables;
-      this.worker.postMessage(
-        { id, bytes: batch.bytes, ends: batch.ends, kinds: batch.kinds, ...(tables ? { tables } : {}) },
-        [batch.bytes.buffer, batch.ends.buffer, batch.kinds.buffer],
-      );
+      // The batch's arrays are shared memory too, reused batch after batch: sent again only when the
+      // batch has grown one (then the thread drops the old one).
+      // A copy of ordinary memory would go stale when the batch is reused: the arrays must be shared.
+      for (const array of [batch.bytes, batch.ends, batch.kinds]) {
+        if (!(array.buffer instanceof SharedArrayBuffer))
+          throw new TypeError('The hashing thread reads a batch in place: its arrays must be shared memory.');
+      }
+      let sent = this.sentArrays.get(batch.source);
+      if (!sent) {
+        sent = { number: this.sentArrays.size, arrays: {} };
+        this.sentArrays.set(batch.source, sent);
+      }
+      const changed: Partial<Record<keyof SharedArrays, Uint8Array | Uint32Array>> = {};
+      for (const name of ['bytes', 'ends', 'kinds'] as const) {
+        if (sent.arrays[name] !== batch[name]) changed[name] = batch[name];
+      }
+      sent.arrays = { bytes: batch.bytes, ends: batch.ends, kinds: batch.kinds };
+      this.worker.postMessage({
+        id,
+        source: sent.number,
+        count: batch.count,
+        ...changed,
+        ...(tables ? { tables } : {}),
+      });
     });
   }
 

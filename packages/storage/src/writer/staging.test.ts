@@ -250,6 +250,35 @@ describe('stored hashes', () => {
     expect(Buffer.from(again.take()).toString('utf8')).toBe(golden[1]);
   });
 
+  it('come out right from the hashing thread for batches reused, grown past their first arrays, and side by side', async () => {
+    // The thread keeps each batch's shared arrays between batches: reused, cleared and grown batches
+    // must be hashed from what they hold now.
+    const hasher = new WorkerHasher();
+    const first = new EncodedBatch(1);
+    const second = new EncodedBatch(1);
+    const expectSame = async (batch: EncodedBatch): Promise<void> => {
+      const inline = Buffer.from(hashPairsInline(batch.hashBatch()).hashes);
+      const threaded = Buffer.from((await hasher.hash(batch.hashBatch())).hashes);
+      expect(threaded.equals(inline)).toBe(true);
+    };
+    try {
+      first.add(items[0] as SyncItem);
+      second.add(items[1] as SyncItem);
+      await expectSame(first);
+      await expectSame(second);
+      first.clear();
+      for (const item of Array.from({ length: 300 }, () => items).flat()) first.add(item);
+      await expectSame(first);
+      first.clear();
+      first.add(items[2] as SyncItem);
+      first.add(items[3] as SyncItem);
+      await expectSame(first);
+      await expectSame(second);
+    } finally {
+      await hasher.close();
+    }
+  });
+
   it('fail every batch still waiting when the hashing thread is closed', async () => {
     const hasher = new WorkerHasher();
     await hasher.close();
