@@ -143,6 +143,13 @@ export class WorkerHasher {
 
   hash(batch: HashBatch): Promise<HashedBatch> {
     if (this.failure) return Promise.reject(this.failure);
+    // A copy of ordinary memory would go stale when the batch is reused: the arrays must be shared.
+    for (const array of [batch.bytes, batch.ends, batch.kinds]) {
+      if (!(array.buffer instanceof SharedArrayBuffer))
+        return Promise.reject(
+          new TypeError('The hashing thread reads a batch in place: its arrays must be shared memory.'),
+        );
+    }
     const id = this.nextId;
     this.nextId += 1;
     return new Promise((resolve, reject) => {
@@ -153,11 +160,6 @@ export class WorkerHasher {
       this.sentTables = batch.tables;
       // The batch's arrays are shared memory too, reused batch after batch: sent again only when the
       // batch has grown one (then the thread drops the old one).
-      // A copy of ordinary memory would go stale when the batch is reused: the arrays must be shared.
-      for (const array of [batch.bytes, batch.ends, batch.kinds]) {
-        if (!(array.buffer instanceof SharedArrayBuffer))
-          throw new TypeError('The hashing thread reads a batch in place: its arrays must be shared memory.');
-      }
       let sent = this.sentArrays.get(batch.source);
       if (!sent) {
         sent = { number: this.sentArrays.size, arrays: {} };
