@@ -50,4 +50,19 @@ describe('RequestSlots', () => {
     await abandoned.return(undefined);
     expect(await slots.run(async () => 'free again')).toBe('free again');
   });
+
+  it('gives a freed slot to a request asked for first before those already waiting', async () => {
+    const slots = new RequestSlots(1);
+    const order: string[] = [];
+    let release = (): void => undefined;
+    const holding = slots.run(() => new Promise<void>((resolve) => (release = resolve)));
+    const queued = ['a', 'b'].map((name) => slots.run(async () => void order.push(name)));
+    const urgent = slots.run(async () => void order.push('first'), { first: true });
+    // Once the holder runs (it has the only slot) and the others wait.
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(order).toEqual([]);
+    release();
+    await Promise.all([holding, ...queued, urgent]);
+    expect(order).toEqual(['first', 'a', 'b']);
+  });
 });

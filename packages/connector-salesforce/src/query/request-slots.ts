@@ -15,9 +15,9 @@ export class RequestSlots {
     this.free = Math.max(1, Math.trunc(size));
   }
 
-  /** Runs one request in a slot. */
-  async run<T>(work: () => Promise<T>): Promise<T> {
-    const release = await this.acquire();
+  /** Runs one request in a slot; `first`: ahead of every request already waiting for one. */
+  async run<T>(work: () => Promise<T>, { first = false }: { readonly first?: boolean } = {}): Promise<T> {
+    const release = await this.acquire(first);
     try {
       return await work();
     } finally {
@@ -44,9 +44,12 @@ export class RequestSlots {
     }
   }
 
-  private async acquire(): Promise<() => void> {
+  private async acquire(first = false): Promise<() => void> {
     if (this.free > 0) this.free -= 1;
-    else await new Promise<void>((resolve) => this.waiting.push(resolve));
+    else
+      await new Promise<void>((resolve) =>
+        first ? this.waiting.unshift(resolve) : this.waiting.push(resolve),
+      );
     let released = false;
     return () => {
       if (released) return;

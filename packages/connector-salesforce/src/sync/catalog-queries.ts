@@ -5,7 +5,7 @@ import { buildAccessCatalog, type AccessCatalog } from './catalog.js';
 import type { QueriedRecord } from './fields.js';
 import { DERIVED_GROUP_TYPES, MEMBER_LISTED_GROUP_TYPES } from './group-membership.js';
 import type { UserMapping } from './mapping.js';
-import { runLimited } from './merge.js';
+import { RequestSlots } from '../query/request-slots.js';
 import {
   collectEnabledPermissions,
   MAX_ENCODED_QUERY_LENGTH,
@@ -157,6 +157,30 @@ export async function loadCatalog(
     mutingPermissionSetDescribe: () => client.describe('MutingPermissionSet', signal),
     assignmentDescribe: () => client.describe('PermissionSetAssignment', signal),
     userDescribe: () => client.describeUser(signal),
+    // The slowest queries (a scan of every user's login record, a semi-join over group members, the
+    // biggest small objects) first: the catalog is done when its slowest request is.
+    frozenLogins: all(select({ fields: ['UserId'], from: 'UserLogin', where: where.eq('IsFrozen', true) })),
+    // Only the group-to-group edges: small even when memberships number in the millions.
+    groupNesting: all(
+      select({
+        fields: ['GroupId', 'UserOrGroupId'],
+        from: 'GroupMember',
+        where: where.and(
+          where.in('Group.Type', [...MEMBER_LISTED_GROUP_TYPES]),
+          // A semi-join on the polymorphic member field keeps user rows out of this query.
+          where.inSelect('UserOrGroupId', { fields: ['Id'], from: 'Group' }),
+        ),
+      }),
+    ),
+    // Public groups, queues, and the groups Salesforce derives from roles and the org; other
+    // types (Manager, Territory…) are not read, so their members are not expanded.
+    groups: all(
+      select({
+        fields: ['Id', 'Name', 'DeveloperName', 'Type', 'RelatedId', 'DoesIncludeBosses'],
+        from: 'Group',
+        where: where.in('Type', [...MEMBER_LISTED_GROUP_TYPES, ...DERIVED_GROUP_TYPES]),
+      }),
+    ),
     userLicenses: all(
       select({
         fields: [
@@ -239,41 +263,54 @@ export async function loadCatalog(
         from: 'PackageLicense',
       }),
     ),
-    // Public groups, queues, and the groups Salesforce derives from roles and the org; other
-    // types (Manager, Territory…) are not read, so their members are not expanded.
-    groups: all(
-      select({
-        fields: ['Id', 'Name', 'DeveloperName', 'Type', 'RelatedId', 'DoesIncludeBosses'],
-        from: 'Group',
-        where: where.in('Type', [...MEMBER_LISTED_GROUP_TYPES, ...DERIVED_GROUP_TYPES]),
-      }),
-    ),
-    // Only the group-to-group edges: small even when memberships number in the millions.
-    groupNesting: all(
-      select({
-        fields: ['GroupId', 'UserOrGroupId'],
-        from: 'GroupMember',
-        where: where.and(
-          where.in('Group.Type', [...MEMBER_LISTED_GROUP_TYPES]),
-          // A semi-join on the polymorphic member field keeps user rows out of this query.
-          where.inSelect('UserOrGroupId', { fields: ['Id'], from: 'Group' }),
-        ),
-      }),
-    ),
-    frozenLogins: all(select({ fields: ['UserId'], from: 'UserLogin', where: where.eq('IsFrozen', true) })),
   };
   const names = Object.keys(tasks) as (keyof typeof tasks)[];
   let done = 0;
-  progress.report({ phase: 'entitlements', done, total: names.length + 1 });
-  const results = await runLimited(
-    names.map((name) => async () => {
-      const result = await tasks[name]();
-      done += 1;
-      progress.report({ phase: 'entitlements', done, total: names.length + 1 });
-      return result;
-    }),
-    concurrency,
+  const total = names.length + 1;
+  progress.report({ phase: 'entitlements', done, total });
+  const slots = new RequestSlots(concurrency);
+  const started = new Map(
+    names.map((name) => [
+      name,
+      slots.run(async () => {
+        const result = await tasks[name]();
+        done += 1;
+        progress.report({ phase: 'entitlements', done, total });
+        return result;
+      }),
+    ]),
   );
+  const described = (name: 'permissionSetDescribe' | 'mutingPermissionSetDescribe') =>
+    started.get(name) as Promise<DescribeSObjectResult>;
+  // Permission sets and muting permission sets have the same Permissions* fields; Ids never collide.
+  const permissions = new Map<string, string[]>();
+  // The permission queries need only the two describes: they start as soon as those are in, ahead
+  // of the catalog queries still waiting (they are the catalog's slowest), rather than after them all.
+  const permissionsRead = Promise.all([
+    described('permissionSetDescribe'),
+    described('mutingPermissionSetDescribe'),
+  ]).then(([permissionSet, mutingPermissionSet]) =>
+    Promise.all(
+      [
+        ...permissionQueries(permissionFieldsOf(permissionSet), { object: 'PermissionSet' }),
+        ...permissionQueries(permissionFieldsOf(mutingPermissionSet), { object: 'MutingPermissionSet' }),
+      ].map((soql) =>
+        slots.run(
+          async () => {
+            for await (const page of client.query(soql, signal, {
+              action: 'reading permission set permissions',
+            })) {
+              throwIfAborted(signal);
+              for (const record of page) collectEnabledPermissions(record, permissions);
+            }
+          },
+          { first: true },
+        ),
+      ),
+    ),
+  );
+  // Every request is awaited here, so that a failure of one is never left unhandled by the others.
+  const [results] = await Promise.all([Promise.all(started.values()), permissionsRead]);
   const byName = new Map(names.map((name, index) => [name, results[index]]));
   const rows = (
     name: Exclude<
@@ -282,27 +319,7 @@ export async function loadCatalog(
     >,
   ) => byName.get(name) as QueriedRecord[];
 
-  // Permission sets and muting permission sets have the same Permissions* fields; Ids never collide.
-  const permissions = new Map<string, string[]>();
-  const statements = [
-    ...permissionQueries(permissionFieldsOf(byName.get('permissionSetDescribe') as DescribeSObjectResult), {
-      object: 'PermissionSet',
-    }),
-    ...permissionQueries(
-      permissionFieldsOf(byName.get('mutingPermissionSetDescribe') as DescribeSObjectResult),
-      { object: 'MutingPermissionSet' },
-    ),
-  ];
-  await runLimited(
-    statements.map((soql) => async () => {
-      for await (const page of client.query(soql, signal, { action: 'reading permission set permissions' })) {
-        throwIfAborted(signal);
-        for (const record of page) collectEnabledPermissions(record, permissions);
-      }
-    }),
-    concurrency,
-  );
-  progress.report({ phase: 'entitlements', done: names.length + 1, total: names.length + 1 });
+  progress.report({ phase: 'entitlements', done: total, total });
 
   const catalog = buildAccessCatalog({
     userLicenses: rows('userLicenses'),

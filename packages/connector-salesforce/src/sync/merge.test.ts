@@ -1,6 +1,6 @@
 import { AbortedError } from '@accessledger/core';
 import { describe, expect, it } from 'vitest';
-import { mergeStreams, runLimited } from './merge.js';
+import { mergeStreams } from './merge.js';
 
 async function* numbers(from: number, count: number, started: number[]): AsyncGenerator<number> {
   started.push(from);
@@ -60,24 +60,5 @@ describe('mergeStreams', () => {
     await iterator.next();
     controller.abort();
     await expect(iterator.next()).rejects.toBeInstanceOf(AbortedError);
-  });
-});
-
-describe('runLimited', () => {
-  it('keeps order and never runs more than the limit', async () => {
-    let running = 0;
-    let peak = 0;
-    const results = await runLimited(
-      Array.from({ length: 7 }, (_, index) => async () => {
-        running += 1;
-        peak = Math.max(peak, running);
-        await new Promise((resolve) => setTimeout(resolve, 2));
-        running -= 1;
-        return index * 2;
-      }),
-      3,
-    );
-    expect(results).toEqual([0, 2, 4, 6, 8, 10, 12]);
-    expect(peak).toBe(3);
   });
 });
