@@ -394,6 +394,18 @@ describe('users', () => {
     );
   });
 
+  it('copies the selected scalar fields into attributes, keys in sorted order (the writer then needs no sort)', () => {
+    const { attributes } = mapUser({ ...user, Department: null }, mapping);
+    expect(attributes).toEqual({
+      Cost_Center__c: 'CC-1',
+      Department: null,
+      kind: 'human',
+      userTypeLabel: 'Chatter Free',
+    });
+    const keys = Object.keys(attributes);
+    expect(keys).toEqual([...keys].sort());
+  });
+
   it('refuses a user without IsActive rather than reading it as inactive (checkboxes are never null in SOQL)', () => {
     const { IsActive: _omitted, ...withoutIsActive } = user;
     expect(() => mapUser(withoutIsActive, mapping)).toThrow(/without a true\/false IsActive/);

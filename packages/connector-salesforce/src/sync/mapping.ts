@@ -87,13 +87,36 @@ export function userTypeLabel(userType: string | null): string | null {
   return USER_TYPE_LABELS[userType] ?? userType;
 }
 
+/** Per list of attribute fields: every attribute key, sorted, and which of them are fields. */
+const attributeKeyOrders = new WeakMap<
+  readonly string[],
+  { readonly keys: readonly string[]; readonly fields: ReadonlySet<string> }
+>();
+
+function attributeKeyOrder(fields: readonly string[]): {
+  readonly keys: readonly string[];
+  readonly fields: ReadonlySet<string>;
+} {
+  let order = attributeKeyOrders.get(fields);
+  if (!order) {
+    order = { keys: [...new Set(['kind', 'userTypeLabel', ...fields])].sort(), fields: new Set(fields) };
+    attributeKeyOrders.set(fields, order);
+  }
+  return order;
+}
+
 export function mapUser(user: QueriedRecord, mapping: UserMapping, kind: AccountKind = 'human'): Account {
   const id = requiredText(user, 'Id');
   const userType = text(user, 'UserType');
-  const attributes: JsonObject = { userTypeLabel: userTypeLabel(userType), kind };
-  for (const field of mapping.attributeFields) {
-    const value = jsonScalar(user, field);
-    if (value !== undefined) attributes[field] = value;
+  const label = userTypeLabel(userType);
+  // Keys added in sorted order: the writer then serialises attributes without sorting them. A field
+  // with a value wins over the label and kind of the same name (there are none in Salesforce).
+  const order = attributeKeyOrder(mapping.attributeFields);
+  const attributes: JsonObject = {};
+  for (const key of order.keys) {
+    let value = order.fields.has(key) ? jsonScalar(user, key) : undefined;
+    if (value === undefined) value = key === 'kind' ? kind : key === 'userTypeLabel' ? label : undefined;
+    if (value !== undefined) attributes[key] = value;
   }
   const name =
     text(user, 'Name') ?? [text(user, 'FirstName'), text(user, 'LastName')].filter(Boolean).join(' ');
