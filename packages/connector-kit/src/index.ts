@@ -6,6 +6,7 @@
  * and SCIM 2.0 helpers (PatchOp, error bodies, index and cursor paging).
  */
 export { HttpClient } from './http/client.js';
+export { DeferredJson } from './http/answers.js';
 export type {
   Authorization,
   HttpClientHooks,

@@ -12,24 +12,73 @@ const JSON_MEDIA_TYPE = /^application\/(?:[\w.-]+\+)?json\b/i;
  */
 export function assertJsonAnswer(response: AxiosResponse, service: string, action: string): void {
   if (response.status === 204) return;
-  const contentType = String(response.headers['content-type'] ?? '');
   const empty = response.data === '' || response.data === undefined || response.data === null;
   if (empty && response.status !== 200) return;
-  if (!JSON_MEDIA_TYPE.test(contentType)) {
-    throw new TransientError(
-      `${service} answered ${action} with ${contentType || 'no content type'} instead of JSON` +
-        `${bodySnippet(response.data)}: a proxy or firewall between accessledger and ${service} may have answered instead. Nothing was stored from it.`,
-      { upstreamCode: 'MALFORMED_RESPONSE', httpStatus: response.status },
-    );
-  }
+  assertJsonContentType(response, service, action, () => response.data);
   // axios leaves a body that does not parse as the text it received.
-  if (typeof response.data === 'string') {
-    throw new TransientError(
-      `${service} answered ${action} with JSON that does not parse (${response.data.length} characters, cut off or malformed)` +
-        `${bodySnippet(response.data)}. Nothing was stored from it.`,
-      { upstreamCode: 'MALFORMED_RESPONSE', httpStatus: response.status },
-    );
+  if (typeof response.data === 'string') throw unparsedJson(response.data, response.status, service, action);
+}
+
+/**
+ * A successful answer kept as bytes and parsed when first read: a body that
+ * waits (a page read ahead of its reader) waits as bytes, which the garbage
+ * collector neither copies nor scans, rather than as thousands of objects
+ * that outlive a young-generation collection or two. The same rules as
+ * `assertJsonAnswer`: the content type is checked on arrival, the parse when
+ * the body is read (and a body that does not parse fails then, the same way).
+ */
+export class DeferredJson<T> {
+  private bytes: Buffer | undefined;
+  private parsed: { readonly value: T } | undefined;
+
+  constructor(
+    response: AxiosResponse<Buffer>,
+    private readonly service: string,
+    private readonly action: string,
+  ) {
+    this.status = response.status;
+    assertJsonContentType(response, service, action, () => response.data.toString('utf8'));
+    this.bytes = response.data;
   }
+
+  readonly status: number;
+
+  /** The body's value; parsed once, then the bytes are let go. */
+  value(): T {
+    if (!this.parsed) {
+      const text = (this.bytes ?? Buffer.alloc(0)).toString('utf8');
+      try {
+        this.parsed = { value: JSON.parse(text) as T };
+      } catch {
+        throw unparsedJson(text, this.status, this.service, this.action);
+      }
+      this.bytes = undefined;
+    }
+    return this.parsed.value;
+  }
+}
+
+function assertJsonContentType(
+  response: AxiosResponse,
+  service: string,
+  action: string,
+  body: () => unknown,
+): void {
+  const contentType = String(response.headers['content-type'] ?? '');
+  if (JSON_MEDIA_TYPE.test(contentType)) return;
+  throw new TransientError(
+    `${service} answered ${action} with ${contentType || 'no content type'} instead of JSON` +
+      `${bodySnippet(body())}: a proxy or firewall between accessledger and ${service} may have answered instead. Nothing was stored from it.`,
+    { upstreamCode: 'MALFORMED_RESPONSE', httpStatus: response.status },
+  );
+}
+
+function unparsedJson(text: string, httpStatus: number, service: string, action: string): TransientError {
+  return new TransientError(
+    `${service} answered ${action} with JSON that does not parse (${text.length} characters, cut off or malformed)` +
+      `${bodySnippet(text)}. Nothing was stored from it.`,
+    { upstreamCode: 'MALFORMED_RESPONSE', httpStatus },
+  );
 }
 
 /** The start of a text body with its markup removed, for the message: what a person would have seen. */

@@ -274,6 +274,62 @@ describe('requireJson: a successful answer that is not JSON fails as malformed',
   });
 });
 
+describe('requestDeferred: a successful answer kept as bytes until read', () => {
+  it('hands over the body unparsed, and parses it once when read', async () => {
+    handler = (_request, _body, response) => json(response, 200, { records: [{ Name: 'Ädа' }], done: true });
+    const body = await staticClient().requestDeferred<{ records: { Name: string }[] }>(
+      { method: 'GET', path: 'query', action: 'reading a page' },
+      signal,
+    );
+    expect(body.status).toBe(200);
+    const value = body.value();
+    expect(value.records[0]?.Name).toBe('Ädа');
+    expect(body.value()).toBe(value);
+  });
+
+  it('refuses a wrong content type on arrival, and JSON that does not parse when read, as malformed', async () => {
+    const client = staticClient();
+    handler = (_request, _body, response) => answer(response, 200, 'text/html', BAD_GATEWAY_PAGE);
+    const refused = await client
+      .requestDeferred({ method: 'GET', path: 'query', action: 'reading a page' }, signal)
+      .catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(TransientError);
+    expect((refused as TransientError).message).toMatch(/with text\/html instead of JSON \("502 Bad Gateway/);
+    handler = (_request, _body, response) => answer(response, 200, 'application/json', '{"records": [{"Id"');
+    const cutOff = await client.requestDeferred(
+      { method: 'GET', path: 'query', action: 'reading a page' },
+      signal,
+    );
+    expect(() => cutOff.value()).toThrow(/reading a page with JSON that does not parse \(18 characters/);
+    try {
+      cutOff.value();
+    } catch (error) {
+      expect((error as TransientError).details.upstreamCode).toBe('MALFORMED_RESPONSE');
+    }
+  });
+
+  it('retries and maps a failed answer from its parsed body, as request does', async () => {
+    let calls = 0;
+    handler = (_request, _body, response) =>
+      ++calls === 1
+        ? json(response, 503, { detail: 'busy' })
+        : json(response, 409, { status: '409', scimType: 'uniqueness', detail: 'taken' });
+    const bodies: unknown[] = [];
+    const client = staticClient({
+      mapError: (failure: { status: number; data: unknown }) => {
+        bodies.push(failure.data);
+        return mapScimError(failure.status, failure.data, { service: 'SCIM', action: 'reading' });
+      },
+    });
+    const failure = await client
+      .requestDeferred({ method: 'GET', path: 'query', action: 'reading' }, signal)
+      .catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(ConflictError);
+    expect(bodies).toEqual([{ status: '409', scimType: 'uniqueness', detail: 'taken' }]);
+    expect(client.requests).toBe(2);
+  });
+});
+
 describe("paths: 'root-relative': a link is followed only as a path on the base URL's origin", () => {
   it('follows a path from the root, with its query', async () => {
     handler = (_request, _body, response) => json(response, 200, { done: true });

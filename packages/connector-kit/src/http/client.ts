@@ -6,10 +6,10 @@ import {
   type AccessLedgerError,
   type Logger,
 } from '@accessledger/core';
-import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
+import axios, { type AxiosInstance, type AxiosRequestConfig, type AxiosResponse } from 'axios';
 import axiosRetry from 'axios-retry';
 import type { SessionProvider } from '../auth/session.js';
-import { assertJsonAnswer } from './answers.js';
+import { assertJsonAnswer, DeferredJson } from './answers.js';
 import { mapHttpStatus } from './errors.js';
 import { mapNetworkFailure, type NetworkFixes } from './network.js';
 import {
@@ -162,12 +162,43 @@ export class HttpClient<S> {
   }
 
   async request<T>(request: HttpRequest, signal: AbortSignal): Promise<AxiosResponse<T>> {
+    const response = await this.renewing(request, signal, (session) =>
+      this.send<T>(session, request, signal),
+    );
+    if (this.options.requireJson) assertJsonAnswer(response, this.options.service, request.action);
+    return response;
+  }
+
+  /**
+   * A request whose successful answer must be JSON, kept as bytes until read (`DeferredJson`): for
+   * answers that wait before they are read, such as pages read ahead. A failed answer is parsed and
+   * mapped at once, as by `request`.
+   */
+  async requestDeferred<T>(request: HttpRequest, signal: AbortSignal): Promise<DeferredJson<T>> {
+    const response = await this.renewing(request, signal, (session) =>
+      this.send<Buffer>(session, request, signal, {
+        responseType: 'arraybuffer',
+        // A failed answer is read as axios reads any (JSON when it parses, else its text), for the
+        // retry rules and the error mapping; a successful one stays bytes.
+        transformResponse: (data: unknown, _headers: unknown, status?: number) =>
+          status !== undefined && status >= 200 && status < 300 ? data : readFailureBody(data),
+      }),
+    );
+    return new DeferredJson<T>(response, this.options.service, request.action);
+  }
+
+  /** Sends a request; once more on a renewed session when the first answer says the session expired. */
+  private async renewing<R>(
+    request: HttpRequest,
+    signal: AbortSignal,
+    send: (session: S) => Promise<R>,
+  ): Promise<R> {
     throwIfAborted(signal);
     this.options.hooks?.beforeRequest?.(request);
     const session = await this.options.sessions.current(signal);
     let refused: unknown;
     try {
-      return await this.send<T>(session, request, signal);
+      return await send(session);
     } catch (error) {
       if (!this.canRenew(error)) throw this.translate(error, request, signal);
       refused = error;
@@ -176,7 +207,7 @@ export class HttpClient<S> {
     if (!renew) throw this.translate(refused, request, signal);
     const renewed = await renew.call(this.options.sessions, session, signal);
     try {
-      return await this.send<T>(renewed, request, signal);
+      return await send(renewed);
     } catch (error) {
       throw this.translate(error, request, signal);
     }
@@ -209,10 +240,16 @@ export class HttpClient<S> {
     return this.options.hooks?.isSessionExpired?.(failure) ?? failure.status === 401;
   }
 
-  private async send<T>(session: S, request: HttpRequest, signal: AbortSignal): Promise<AxiosResponse<T>> {
+  private async send<T>(
+    session: S,
+    request: HttpRequest,
+    signal: AbortSignal,
+    reading: Pick<AxiosRequestConfig, 'responseType' | 'transformResponse'> = {},
+  ): Promise<AxiosResponse<T>> {
     const authorization = this.options.authorize(session);
     const url = this.resolve(authorization, request);
     const response = await this.http.request<T>({
+      ...reading,
       method: request.method,
       url: url.toString(),
       data: request.body,
@@ -228,7 +265,6 @@ export class HttpClient<S> {
       },
     });
     this.options.hooks?.onResponse?.(response.headers as Record<string, unknown>);
-    if (this.options.requireJson) assertJsonAnswer(response, this.options.service, request.action);
     return response;
   }
 
@@ -274,4 +310,15 @@ function failureOf(response: AxiosResponse): HttpFailure {
     data: response.data as unknown,
     headers: response.headers as Record<string, unknown>,
   };
+}
+
+/** A failed answer's body as axios reads one by default: its JSON value when it parses, else its text. */
+function readFailureBody(data: unknown): unknown {
+  const text = Buffer.isBuffer(data) ? data.toString('utf8') : data;
+  if (typeof text !== 'string' || text === '') return text;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return text;
+  }
 }

@@ -1,4 +1,4 @@
-import { HttpClient, type HttpFailure } from '@accessledger/connector-kit';
+import { HttpClient, type DeferredJson, type HttpFailure } from '@accessledger/connector-kit';
 import {
   RateLimitedError,
   throwIfAborted,
@@ -120,41 +120,55 @@ export class SalesforceClient {
   async *query<T extends SObjectRecord = SObjectRecord>(
     soql: string,
     signal: AbortSignal,
-    options: {
-      readonly includeDeleted?: boolean;
-      readonly action?: string;
-      /** Called once with the first page's `totalSize`, for progress reporting. */
-      readonly onTotalSize?: (totalSize: number) => void;
-    } = {},
+    options: QueryOptions = {},
   ): AsyncGenerator<T[], void, undefined> {
+    for await (const page of this.queryPages<T>(soql, signal, options)) yield page.records();
+  }
+
+  /**
+   * A query's pages, each parsed when its records are first asked for: a page read ahead of its
+   * reader waits as the bytes Salesforce sent, not as thousands of objects (a large sync's pages
+   * then die young). The first page is parsed at once, for `onTotalSize`; a page that does not parse
+   * or lacks `done`/`records` fails when read. The next page is asked for with the `nextRecordsUrl`
+   * of the page before, so a page's records are read before the page after it is requested.
+   */
+  async *queryPages<T extends SObjectRecord = SObjectRecord>(
+    soql: string,
+    signal: AbortSignal,
+    options: QueryOptions = {},
+  ): AsyncGenerator<QueryPage<T>, void, undefined> {
     const action =
       options.action ?? `running a query on ${/\bFROM\s+(\w+)/i.exec(soql)?.[1] ?? 'Salesforce'}`;
     const headers = this.options.queryBatchSize
       ? { 'Sforce-Query-Options': `batchSize=${this.options.queryBatchSize}` }
       : undefined;
     const resource = options.includeDeleted ? 'queryAll' : 'query';
-    let page = await this.http.request<QueryResult>(
-      {
-        method: 'GET',
-        path: `/services/data/v${API_VERSION}/${resource}`,
-        query: { q: soql },
-        action,
-        ...(headers ? { headers } : {}),
-      },
-      signal,
-    );
-    assertQueryPage(page.data, action);
-    options.onTotalSize?.(page.data.totalSize);
-    for (;;) {
-      yield page.data.records as T[];
-      const next = page.data.nextRecordsUrl;
-      if (page.data.done || !next) return;
-      throwIfAborted(signal);
-      page = await this.http.request<QueryResult>(
-        { method: 'GET', path: next, action, ...(headers ? { headers } : {}) },
+    let page = new LazyQueryPage<T>(
+      await this.http.requestDeferred<QueryResult>(
+        {
+          method: 'GET',
+          path: `/services/data/v${API_VERSION}/${resource}`,
+          query: { q: soql },
+          action,
+          ...(headers ? { headers } : {}),
+        },
         signal,
+      ),
+      action,
+    );
+    options.onTotalSize?.(page.result().totalSize);
+    for (;;) {
+      yield page;
+      const { done, nextRecordsUrl } = page.result();
+      if (done || !nextRecordsUrl) return;
+      throwIfAborted(signal);
+      page = new LazyQueryPage<T>(
+        await this.http.requestDeferred<QueryResult>(
+          { method: 'GET', path: nextRecordsUrl, action, ...(headers ? { headers } : {}) },
+          signal,
+        ),
+        action,
       );
-      assertQueryPage(page.data, action);
     }
   }
 
@@ -321,6 +335,40 @@ export class SalesforceClient {
   private recordUsage(header: unknown): void {
     const usage = parseLimitInfo(typeof header === 'string' ? header : undefined);
     if (usage) this.usage = usage;
+  }
+}
+
+export interface QueryOptions {
+  readonly includeDeleted?: boolean;
+  readonly action?: string;
+  /** Called once with the first page's `totalSize`, for progress reporting. */
+  readonly onTotalSize?: (totalSize: number) => void;
+}
+
+/** One page of a query; its records are parsed when first asked for (the same array every time). */
+export interface QueryPage<T> {
+  records(): T[];
+}
+
+class LazyQueryPage<T> implements QueryPage<T> {
+  private checked: QueryResult | undefined;
+
+  constructor(
+    private readonly body: DeferredJson<QueryResult>,
+    private readonly action: string,
+  ) {}
+
+  result(): QueryResult {
+    if (!this.checked) {
+      const page = this.body.value();
+      assertQueryPage(page, this.action);
+      this.checked = page;
+    }
+    return this.checked;
+  }
+
+  records(): T[] {
+    return this.result().records as T[];
   }
 }
 

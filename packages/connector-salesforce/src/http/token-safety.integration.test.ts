@@ -1,4 +1,4 @@
-import { AuthError, InMemoryCredentialStore } from '@accessledger/core';
+import { AuthError, InMemoryCredentialStore, TransientError } from '@accessledger/core';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
@@ -172,5 +172,47 @@ describe('token safety against a hostile or misconfigured server (real sockets)'
     };
     expect(await queryAll(client())).toBe(2);
     attackerSawNothing();
+  });
+});
+
+// The same scripted instance serves the lazily parsed query pages' own rules.
+describe('query pages read ahead (queryPages): parsed when read, over a real socket', () => {
+  it('hands a later page over unparsed and fails it as MALFORMED_RESPONSE when read; the page after it is never asked for', async () => {
+    script = (request, response) => {
+      if (request.url === '/services/oauth2/token') return json(response, 200, token(login.origin));
+      if (request.url?.startsWith('/services/data/v63.0/query/01g-1')) {
+        // Cut off mid-way: what a proxy's timeout or a dropped stream leaves.
+        response.writeHead(200, { 'content-type': 'application/json' });
+        return response.end(
+          '{"totalSize":3,"done":false,"nextRecordsUrl":"/services/data/v63.0/query/01g-2","records":[{"Id":"0',
+        );
+      }
+      json(response, 200, {
+        totalSize: 3,
+        done: false,
+        nextRecordsUrl: '/services/data/v63.0/query/01g-1',
+        records: [{ Id: '005000000000001AAA' }],
+      });
+    };
+    const pages = client().queryPages('SELECT Id FROM User', never)[Symbol.asyncIterator]();
+    const first = await pages.next();
+    expect(first.done ? [] : first.value.records().map((record) => record.Id)).toEqual([
+      '005000000000001AAA',
+    ]);
+    const second = await pages.next();
+    expect(second.done).toBe(false);
+    const failure = (() => {
+      try {
+        if (!second.done) second.value.records();
+      } catch (error) {
+        return error;
+      }
+      return undefined;
+    })();
+    expect(failure).toBeInstanceOf(TransientError);
+    expect((failure as TransientError).details.upstreamCode).toBe('MALFORMED_RESPONSE');
+    expect((failure as TransientError).message).toMatch(/with JSON that does not parse/);
+    await expect(pages.next()).rejects.toBeInstanceOf(TransientError);
+    expect(login.seen.some((seen) => seen.url.includes('01g-2'))).toBe(false);
   });
 });

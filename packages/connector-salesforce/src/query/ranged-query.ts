@@ -1,5 +1,5 @@
 import { throwIfAborted, type Logger } from '@accessledger/core';
-import type { SalesforceClient, SObjectRecord } from '../http/client.js';
+import type { QueryPage, SalesforceClient, SObjectRecord } from '../http/client.js';
 import { id, select, where, type Condition, type SelectQuery } from '../soql.js';
 import { mergeStreams } from '../sync/merge.js';
 import { splitIdSpan } from './id-ranges.js';
@@ -32,26 +32,28 @@ const MIN_PAGES_PER_RANGE = 4;
  * PK chunking uses) read concurrently under the shared request slots. Each
  * range costs at most one partly filled page more than one cursor would.
  *
- * The pieces must add up to the first page's `totalSize`. When they do not
- * (records created or deleted meanwhile, or an org whose Id order differs from
- * the one assumed), the object is read again through one cursor: a record is
- * then reported twice rather than missed, and the writer keeps one version.
+ * The pieces (the first page, and each range's own `totalSize`) must add up to
+ * the first page's `totalSize`. When they do not (records created or deleted
+ * meanwhile, or an org whose Id order differs from the one assumed), the
+ * object is read again through one cursor: a record is then reported twice
+ * rather than missed, and the writer keeps one version. Pages are handed on
+ * unparsed (`queryPages`); their reader parses them.
  */
 export async function* queryInIdRanges(
   client: SalesforceClient,
   query: SplittableQuery,
   signal: AbortSignal,
   options: RangedQueryOptions,
-): AsyncGenerator<SObjectRecord[], void, undefined> {
+): AsyncGenerator<QueryPage<SObjectRecord>, void, undefined> {
   const { slots, action } = options;
   const ranges = Math.max(1, Math.min(options.ranges, slots.size));
   if (ranges === 1) {
-    yield* slots.pages(client.query(select(query), signal, { action, ...totalSizeOption(options) }));
+    yield* slots.pages(client.queryPages(select(query), signal, { action, ...totalSizeOption(options) }));
     return;
   }
   let totalSize = 0;
   const ordered = slots.pages(
-    client.query(select({ ...query, orderBy: [{ field: 'Id' }] }), signal, {
+    client.queryPages(select({ ...query, orderBy: [{ field: 'Id' }] }), signal, {
       action,
       onTotalSize: (size) => {
         totalSize = size;
@@ -62,10 +64,11 @@ export async function* queryInIdRanges(
   const first = await ordered.next();
   if (first.done) return;
   const firstPage = first.value;
+  const firstRecords = firstPage.records();
   yield firstPage;
-  const remaining = totalSize - firstPage.length;
-  const pageSize = Math.max(1, firstPage.length);
-  const last = firstPage[firstPage.length - 1]?.['Id'];
+  const remaining = totalSize - firstRecords.length;
+  const pageSize = Math.max(1, firstRecords.length);
+  const last = firstRecords[firstRecords.length - 1]?.['Id'];
   const parts = Math.min(ranges, Math.floor(remaining / pageSize / MIN_PAGES_PER_RANGE));
   if (parts < 2 || typeof last !== 'string') {
     yield* ordered;
@@ -90,35 +93,35 @@ export async function* queryInIdRanges(
   const high = highest?.['Id'];
   if (typeof high !== 'string') {
     // The object emptied since the first page: read what is left through one cursor rather than guess.
-    yield* slots.pages(client.query(select(query), signal, { action }));
+    yield* slots.pages(client.queryPages(select(query), signal, { action }));
     return;
   }
   const bounds = [last, ...splitIdSpan(last, high, parts), high];
+  // What the ranges hold, from each range's first page (`totalSize`): known once each has been read,
+  // without parsing the pages after it (they are parsed when their reader reads them).
+  let inRanges = 0;
   const sources = bounds.slice(1).map((upper, index) => () => {
     const lower = bounds[index] as string;
     const inRange = where.and(where.compare('Id', '>', id(lower)), where.compare('Id', '<=', id(upper)));
     return slots.pages(
-      client.query(
+      client.queryPages(
         select({ ...query, where: query.where ? where.and(query.where, inRange) : inRange }),
         signal,
-        {
-          action,
-        },
+        { action, onTotalSize: (size) => (inRanges += size) },
       ),
     );
   });
-  let received = firstPage.length;
   for await (const page of mergeStreams(sources, sources.length, signal)) {
     throwIfAborted(signal);
-    received += page.length;
     yield page;
   }
+  const received = firstRecords.length + inRanges;
   if (received === totalSize) return;
   options.logger.warn(
     { object: query.from, expected: totalSize, received },
     'Id ranges did not add up to the query total: reading the object again through one cursor',
   );
-  yield* slots.pages(client.query(select(query), signal, { action }));
+  yield* slots.pages(client.queryPages(select(query), signal, { action }));
 }
 
 function totalSizeOption(options: RangedQueryOptions): { onTotalSize?: (size: number) => void } {

@@ -128,9 +128,10 @@ export async function* syncOrg(
         }),
     ];
     // Records become items one at a time as they are handed on: a page's items never all exist at
-    // once, and each dies young (the raw pages are what waits in memory).
+    // once, and each dies young. Pages wait as the bytes Salesforce sent and are parsed here
+    // (`queryPages`), so their records die young too.
     for await (const page of mergeStreams(streams, streams.length, run.signal)) {
-      for (const record of page.records) {
+      for (const record of page.records()) {
         for (const item of page.toItems(record)) {
           throwIfAborted(ctx.signal);
           yield item;
@@ -150,9 +151,9 @@ export async function* syncOrg(
   }
 }
 
-/** A page of queried records and how each becomes sync items. */
+/** A page of queried records (parsed when first read) and how each becomes sync items. */
 interface RecordPage {
-  readonly records: readonly QueriedRecord[];
+  readonly records: () => readonly QueriedRecord[];
   readonly toItems: (record: QueriedRecord) => SyncItem[];
 }
 
@@ -162,7 +163,7 @@ interface ReadSettings {
   readonly ranges: number;
 }
 
-async function* usersStream(
+function usersStream(
   client: SalesforceClient,
   query: SplittableQuery,
   mapping: UserMapping,
@@ -172,23 +173,14 @@ async function* usersStream(
   ctx: RunContext,
   reads: ReadSettings,
 ): AsyncGenerator<RecordPage, void, undefined> {
-  let total: number | undefined;
-  let done = 0;
-  const toItems = (user: QueriedRecord): SyncItem[] => userItems(user, mapping, catalog, roleMembers);
-  for await (const page of queryInIdRanges(client, query, signal, {
-    ...reads,
-    logger: ctx.logger,
+  return recordPages(client, query, signal, ctx, reads, {
+    phase: 'users',
     action: 'reading users',
-    onTotalSize: (size) => (total = size),
-  })) {
-    throwIfAborted(signal);
-    done += page.length;
-    ctx.progress.report({ phase: 'users', done, ...(total !== undefined ? { total } : {}) });
-    yield { records: page, toItems };
-  }
+    toItems: (user) => userItems(user, mapping, catalog, roleMembers),
+  });
 }
 
-async function* grantStream(
+function grantStream(
   client: SalesforceClient,
   signal: AbortSignal,
   ctx: RunContext,
@@ -199,20 +191,46 @@ async function* grantStream(
     readonly toGrants: (record: QueriedRecord) => Grant[];
   },
 ): AsyncGenerator<RecordPage, void, undefined> {
+  return recordPages(client, spec.query, signal, ctx, reads, {
+    phase: spec.phase,
+    action: `reading ${spec.phase.replace(/_/g, ' ')}`,
+    toItems: (record) => spec.toGrants(record).map((grant): SyncItem => ({ kind: 'grant', grant })),
+  });
+}
+
+/** A big object's pages, each counted towards its phase's progress when its records are read. */
+async function* recordPages(
+  client: SalesforceClient,
+  query: SplittableQuery,
+  signal: AbortSignal,
+  ctx: RunContext,
+  reads: ReadSettings,
+  spec: {
+    readonly phase: string;
+    readonly action: string;
+    readonly toItems: (record: QueriedRecord) => SyncItem[];
+  },
+): AsyncGenerator<RecordPage, void, undefined> {
   let total: number | undefined;
   let done = 0;
-  const toItems = (record: QueriedRecord): SyncItem[] =>
-    spec.toGrants(record).map((grant): SyncItem => ({ kind: 'grant', grant }));
-  for await (const page of queryInIdRanges(client, spec.query, signal, {
+  for await (const page of queryInIdRanges(client, query, signal, {
     ...reads,
     logger: ctx.logger,
-    action: `reading ${spec.phase.replace(/_/g, ' ')}`,
+    action: spec.action,
     onTotalSize: (size) => (total = size),
   })) {
     throwIfAborted(signal);
-    done += page.length;
-    ctx.progress.report({ phase: spec.phase, done, ...(total !== undefined ? { total } : {}) });
-    yield { records: page, toItems };
+    let counted = false;
+    const records = (): readonly QueriedRecord[] => {
+      const read = page.records();
+      if (!counted) {
+        counted = true;
+        done += read.length;
+        ctx.progress.report({ phase: spec.phase, done, ...(total !== undefined ? { total } : {}) });
+      }
+      return read;
+    };
+    yield { records, toItems: spec.toItems };
   }
 }
 
