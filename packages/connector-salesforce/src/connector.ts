@@ -77,13 +77,12 @@ export class SalesforceConnector
     const progress = {
       report: (report: Progress) => ctx.progress.report({ ...report, usage: client.callUsage }),
     };
-    for await (const item of syncOrg(
+    // Delegated, not re-yielded: a million items each pass one generator fewer.
+    yield* syncOrg(
       client,
       { concurrency: this.config.concurrency, queryRanges: this.config.queryRanges },
       { ...ctx, progress },
-    )) {
-      yield item;
-    }
+    );
   }
 
   async provision(ctx: RunContext, op: ProvisionOp): Promise<OpResult> {
