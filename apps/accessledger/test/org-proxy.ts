@@ -19,8 +19,8 @@ export interface ProxiedExchange {
 export interface OrgProxy {
   readonly server: Server;
   readonly origin: string;
-  /** Spoils the answer to the Nth query request from now. */
-  spoilNthQuery(nth: number, spoil: (original: string) => SpoiledAnswer): void;
+  /** Spoils the answer to the Nth query request from now (of those on `object` only, when given). */
+  spoilNthQuery(nth: number, spoil: (original: string) => SpoiledAnswer, object?: string): void;
   /** Called once the org's answer to a request has been passed on. */
   onExchange(listener: (exchange: ProxiedExchange) => void): void;
   close(): Promise<void>;
@@ -35,6 +35,7 @@ export interface OrgProxy {
 export async function startOrgProxy(target: string): Promise<OrgProxy> {
   let queriesLeft = 0;
   let spoiler: ((original: string) => SpoiledAnswer) | null = null;
+  let spoiledObject: string | undefined;
   const listeners: ((exchange: ProxiedExchange) => void)[] = [];
   let origin = '';
   const server = createServer((incoming, outgoing) => {
@@ -50,7 +51,12 @@ export async function startOrgProxy(target: string): Promise<OrgProxy> {
           answer.on('data', (chunk: Buffer) => body.push(chunk));
           answer.on('end', () => {
             const text = Buffer.concat(body).toString('utf8').split(target).join(origin);
-            const isQuery = /\/services\/data\/v[\d.]+\/query/.test(incoming.url ?? '');
+            const isQuery =
+              /\/services\/data\/v[\d.]+\/query/.test(incoming.url ?? '') &&
+              (spoiledObject === undefined ||
+                new RegExp(`\\bFROM ${spoiledObject}\\b`).test(
+                  new URL(incoming.url ?? '/', target).searchParams.get('q') ?? '',
+                ));
             if (spoiler && isQuery && --queriesLeft === 0) {
               const spoiled = spoiler(text);
               spoiler = null;
@@ -82,9 +88,10 @@ export async function startOrgProxy(target: string): Promise<OrgProxy> {
   return {
     server,
     origin,
-    spoilNthQuery(nth, spoil) {
+    spoilNthQuery(nth, spoil, object) {
       queriesLeft = nth;
       spoiler = spoil;
+      spoiledObject = object;
     },
     onExchange(listener) {
       listeners.push(listener);

@@ -26,6 +26,8 @@ const cases: readonly {
   readonly name: string;
   readonly spoil: (original: string) => SpoiledAnswer;
   readonly message: RegExp;
+  /** The query spoiled: the second of the sync (a catalog query), or the first on this object. */
+  readonly object?: string;
 }[] = [
   {
     name: 'JSON cut off half-way',
@@ -59,6 +61,14 @@ const cases: readonly {
       return json(JSON.stringify(page));
     },
     message: /without a text Id/,
+    object: 'Profile',
+  },
+  {
+    // A big object's pages come through `queryPages` (the ones after the first wait as bytes until read).
+    name: 'a permission set assignments page cut off half-way',
+    spoil: (original) => json(original.slice(0, Math.floor(original.length / 2))),
+    message: /reading permission set assignments with JSON that does not parse/,
+    object: 'PermissionSetAssignment',
   },
 ];
 
@@ -94,10 +104,11 @@ describe.skipIf(skipPostgres)(
       await scratch?.drop();
     });
 
-    for (const { name, spoil, message } of cases) {
+    for (const { name, spoil, message, object } of cases) {
       it(`fails the sync with a clear error on ${name}, and keeps the previous snapshot`, async () => {
         const before = await runtime.snapshots.latestSnapshot(connection.id);
-        proxy.spoilNthQuery(2, spoil);
+        if (object) proxy.spoilNthQuery(1, spoil, object);
+        else proxy.spoilNthQuery(2, spoil);
         const failure = await syncConnection(runtime, connection, { signal }).catch(
           (error: unknown) => error,
         );
