@@ -258,15 +258,30 @@ export interface SeenTable {
  * hashing thread runs it from its source text (`item-hasher.ts`).
  */
 export function markSeenIn(table: SeenTable, contentHash: Uint8Array, offset: number): boolean {
-  const words = new DataView(contentHash.buffer, contentHash.byteOffset + offset, 16);
-  const first = words.getUint32(0);
+  // The hash's four big-endian words, read without a view (this runs once per item of a sync).
+  const at = offset;
+  const c = contentHash;
+  const w0 =
+    (((c[at] ?? 0) << 24) | ((c[at + 1] ?? 0) << 16) | ((c[at + 2] ?? 0) << 8) | (c[at + 3] ?? 0)) >>> 0;
+  const w1 =
+    (((c[at + 4] ?? 0) << 24) | ((c[at + 5] ?? 0) << 16) | ((c[at + 6] ?? 0) << 8) | (c[at + 7] ?? 0)) >>> 0;
+  const w2 =
+    (((c[at + 8] ?? 0) << 24) | ((c[at + 9] ?? 0) << 16) | ((c[at + 10] ?? 0) << 8) | (c[at + 11] ?? 0)) >>>
+    0;
+  const w3 =
+    (((c[at + 12] ?? 0) << 24) | ((c[at + 13] ?? 0) << 16) | ((c[at + 14] ?? 0) << 8) | (c[at + 15] ?? 0)) >>>
+    0;
   const { hashes, states, capacity } = table;
-  for (let slot = first % capacity; ; slot = slot + 1 === capacity ? 0 : slot + 1) {
+  for (let slot = w0 % capacity; ; slot = slot + 1 === capacity ? 0 : slot + 1) {
     // 0: empty, 1: present, 2: seen; 8 words per slot, the content hash first.
     if (states[slot] === 0) return false;
-    let word = 0;
-    while (word < 4 && hashes[slot * 8 + word] === words.getUint32(word * 4)) word += 1;
-    if (word === 4) {
+    const base = slot * 8;
+    if (
+      hashes[base] === w0 &&
+      hashes[base + 1] === w1 &&
+      hashes[base + 2] === w2 &&
+      hashes[base + 3] === w3
+    ) {
       states[slot] = 2;
       return true;
     }

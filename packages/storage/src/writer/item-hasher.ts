@@ -61,10 +61,14 @@ function hashPairs(
     const keyEnd = ends[index * 2] ?? start;
     const end = ends[index * 2 + 1] ?? keyEnd;
     const content = digest('sha256', bytes.subarray(start, end), 'buffer');
-    hashes.set(content.subarray(0, 16), index * 32 + 16);
+    const at = index * 32;
+    for (let byte = 0; byte < 16; byte += 1) hashes[at + 16 + byte] = content[byte] ?? 0;
     const table = tables[kinds[index] ?? 0];
     if (table && markSeen(table, content, 0)) seen[index] = 1;
-    else hashes.set(digest('sha256', bytes.subarray(start, keyEnd), 'buffer').subarray(0, 16), index * 32);
+    else {
+      const key = digest('sha256', bytes.subarray(start, keyEnd), 'buffer');
+      for (let byte = 0; byte < 16; byte += 1) hashes[at + byte] = key[byte] ?? 0;
+    }
     start = end;
   }
   return { hashes, seen };
