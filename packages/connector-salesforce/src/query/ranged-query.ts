@@ -97,8 +97,9 @@ export async function* queryInIdRanges(
     return;
   }
   const bounds = [last, ...splitIdSpan(last, high, parts), high];
-  // What the ranges hold, from each range's first page (`totalSize`): known once each has been read,
-  // without parsing the pages after it (they are parsed when their reader reads them).
+  // What the ranges hold, from each range's first page: `totalSize` is "the total number of records
+  // returned by the Query request", and a page may hold fewer than the batch size (REST API Developer
+  // Guide, "Query"). Known once each range's first page is in, without parsing the pages after it.
   let inRanges = 0;
   const sources = bounds.slice(1).map((upper, index) => () => {
     const lower = bounds[index] as string;
