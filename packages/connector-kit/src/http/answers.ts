@@ -28,6 +28,7 @@ export function assertJsonAnswer(response: AxiosResponse, service: string, actio
  * the body is read (and a body that does not parse fails then, the same way).
  */
 export class DeferredJson<T> {
+  readonly status: number;
   private bytes: Buffer | undefined;
   private parsed: { readonly value: T } | undefined;
 
@@ -40,8 +41,6 @@ export class DeferredJson<T> {
     assertJsonContentType(response, service, action, () => response.data.toString('utf8'));
     this.bytes = response.data;
   }
-
-  readonly status: number;
 
   /** The body's value; parsed once, then the bytes are let go. */
   value(): T {
