@@ -9,7 +9,6 @@ import type { SalesforceClient } from '../http/client.js';
 import { queryInIdRanges, type SplittableQuery } from '../query/ranged-query.js';
 import { RequestSlots } from '../query/request-slots.js';
 import { select, where } from '../soql.js';
-import type { AccessCatalog } from './catalog.js';
 import { loadCatalog } from './catalog-queries.js';
 import type { QueriedRecord } from './fields.js';
 import { MEMBER_LISTED_GROUP_TYPES, RoleMembers } from './group-membership.js';
@@ -21,7 +20,6 @@ import {
   packageLicenseGrants,
   permissionSetLicenseGrants,
   userItems,
-  type UserMapping,
 } from './mapping.js';
 import { mergeStreams } from './merge.js';
 
@@ -75,57 +73,52 @@ export async function* syncOrg(
       slots: new RequestSlots(settings.concurrency),
       ranges: settings.queryRanges ?? 1,
     };
+    const pages = (spec: PageSpec) => () => recordPages(client, run.signal, ctx, reads, spec);
+    const grants =
+      (toGrants: (record: QueriedRecord) => Grant[]) =>
+      (record: QueriedRecord): SyncItem[] =>
+        toGrants(record).map((grant): SyncItem => ({ kind: 'grant', grant }));
     const streams = [
-      () =>
-        usersStream(
-          client,
-          loaded.userQuery,
-          loaded.userMapping,
-          loaded.catalog,
-          roleMembers,
-          run.signal,
-          ctx,
-          reads,
-        ),
-      () =>
-        grantStream(client, run.signal, ctx, reads, {
-          phase: 'permission_set_assignments',
-          query: {
-            fields: [...loaded.assignmentFields],
-            from: 'PermissionSetAssignment',
-            // Profile-owned assignments mirror User.ProfileId, which the users stream already covers.
-            where: where.eq('PermissionSet.IsOwnedByProfile', false),
-          },
-          toGrants: (record) => assignmentGrants(record, loaded.catalog, now),
-        }),
-      () =>
-        grantStream(client, run.signal, ctx, reads, {
-          phase: 'permission_set_license_seats',
-          query: {
-            fields: ['Id', 'AssigneeId', 'PermissionSetLicenseId', 'CreatedDate'],
-            from: 'PermissionSetLicenseAssign',
-          },
-          toGrants: (record) => permissionSetLicenseGrants(record, loaded.catalog),
-        }),
-      () =>
-        grantStream(client, run.signal, ctx, reads, {
-          phase: 'package_license_seats',
-          query: {
-            fields: ['Id', 'PackageLicenseId', 'UserId', 'CreatedDate'],
-            from: 'UserPackageLicense',
-          },
-          toGrants: (record) => packageLicenseGrants(record, loaded.catalog),
-        }),
-      () =>
-        grantStream(client, run.signal, ctx, reads, {
-          phase: 'public_group_members',
-          query: {
-            fields: ['Id', 'GroupId', 'UserOrGroupId'],
-            from: 'GroupMember',
-            where: where.in('Group.Type', [...MEMBER_LISTED_GROUP_TYPES]),
-          },
-          toGrants: (record) => groupMemberGrants(record, loaded.catalog),
-        }),
+      pages({
+        phase: 'users',
+        query: loaded.userQuery,
+        toItems: (user) => userItems(user, loaded.userMapping, loaded.catalog, roleMembers),
+      }),
+      pages({
+        phase: 'permission_set_assignments',
+        query: {
+          fields: [...loaded.assignmentFields],
+          from: 'PermissionSetAssignment',
+          // Profile-owned assignments mirror User.ProfileId, which the users stream already covers.
+          where: where.eq('PermissionSet.IsOwnedByProfile', false),
+        },
+        toItems: grants((record) => assignmentGrants(record, loaded.catalog, now)),
+      }),
+      pages({
+        phase: 'permission_set_license_seats',
+        query: {
+          fields: ['Id', 'AssigneeId', 'PermissionSetLicenseId', 'CreatedDate'],
+          from: 'PermissionSetLicenseAssign',
+        },
+        toItems: grants((record) => permissionSetLicenseGrants(record, loaded.catalog)),
+      }),
+      pages({
+        phase: 'package_license_seats',
+        query: {
+          fields: ['Id', 'PackageLicenseId', 'UserId', 'CreatedDate'],
+          from: 'UserPackageLicense',
+        },
+        toItems: grants((record) => packageLicenseGrants(record, loaded.catalog)),
+      }),
+      pages({
+        phase: 'public_group_members',
+        query: {
+          fields: ['Id', 'GroupId', 'UserOrGroupId'],
+          from: 'GroupMember',
+          where: where.in('Group.Type', [...MEMBER_LISTED_GROUP_TYPES]),
+        },
+        toItems: grants((record) => groupMemberGrants(record, loaded.catalog)),
+      }),
     ];
     // Records become items one at a time as they are handed on: a page's items never all exist at
     // once, and each dies young. Pages wait as the bytes Salesforce sent and are parsed here
@@ -163,60 +156,27 @@ interface ReadSettings {
   readonly ranges: number;
 }
 
-function usersStream(
-  client: SalesforceClient,
-  query: SplittableQuery,
-  mapping: UserMapping,
-  catalog: AccessCatalog,
-  roleMembers: RoleMembers,
-  signal: AbortSignal,
-  ctx: RunContext,
-  reads: ReadSettings,
-): AsyncGenerator<RecordPage, void, undefined> {
-  return recordPages(client, query, signal, ctx, reads, {
-    phase: 'users',
-    action: 'reading users',
-    toItems: (user) => userItems(user, mapping, catalog, roleMembers),
-  });
-}
-
-function grantStream(
-  client: SalesforceClient,
-  signal: AbortSignal,
-  ctx: RunContext,
-  reads: ReadSettings,
-  spec: {
-    readonly phase: string;
-    readonly query: SplittableQuery;
-    readonly toGrants: (record: QueriedRecord) => Grant[];
-  },
-): AsyncGenerator<RecordPage, void, undefined> {
-  return recordPages(client, spec.query, signal, ctx, reads, {
-    phase: spec.phase,
-    action: `reading ${spec.phase.replace(/_/g, ' ')}`,
-    toItems: (record) => spec.toGrants(record).map((grant): SyncItem => ({ kind: 'grant', grant })),
-  });
+/** One big object's read: its progress phase (also the action errors name), query and mapping. */
+interface PageSpec {
+  readonly phase: string;
+  readonly query: SplittableQuery;
+  readonly toItems: (record: QueriedRecord) => SyncItem[];
 }
 
 /** A big object's pages, each counted towards its phase's progress when its records are read. */
 async function* recordPages(
   client: SalesforceClient,
-  query: SplittableQuery,
   signal: AbortSignal,
   ctx: RunContext,
   reads: ReadSettings,
-  spec: {
-    readonly phase: string;
-    readonly action: string;
-    readonly toItems: (record: QueriedRecord) => SyncItem[];
-  },
+  spec: PageSpec,
 ): AsyncGenerator<RecordPage, void, undefined> {
   let total: number | undefined;
   let done = 0;
-  for await (const page of queryInIdRanges(client, query, signal, {
+  for await (const page of queryInIdRanges(client, spec.query, signal, {
     ...reads,
     logger: ctx.logger,
-    action: spec.action,
+    action: `reading ${spec.phase.replace(/_/g, ' ')}`,
     onTotalSize: (size) => (total = size),
   })) {
     throwIfAborted(signal);
