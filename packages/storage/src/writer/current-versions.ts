@@ -59,7 +59,7 @@ export class CurrentVersions {
         (high, index) => () =>
           versions.loadRange(
             knex,
-            engine === 'pg' ? readPageByCopy : readPageByQuery,
+            engine === 'pg' ? (query) => copyOutBytes(knex, query.toQuery()) : readPageByQuery,
             kind,
             connectionId,
             pageRows,
@@ -103,7 +103,6 @@ export class CurrentVersions {
       // page is a range of the current-key index.
       const hashes =
         (await readPage(
-          knex,
           knex.raw(
             `SELECT string_agg(uuid_send(p.key_hash) || uuid_send(p.content_hash), ''::bytea ORDER BY p.key_hash) AS hashes
            FROM (SELECT v.key_hash, v.content_hash FROM ${kind.table} v
@@ -233,16 +232,16 @@ export interface LoadOptions {
   readonly engine?: Engine;
 }
 
-/** Reads one page: the bytea value of a query of one row and column (null when it aggregated no rows). */
-type PageReader = (knex: Knex, query: Knex.Raw) => Promise<Uint8Array | null>;
+/**
+ * Reads one page: the bytea value of a query of one row and column (null when it aggregated no rows).
+ * On PostgreSQL the page is read as it is, with no hex text in between (`copyOutBytes`).
+ */
+type PageReader = (query: Knex.Raw) => Promise<Uint8Array | null>;
 
-const readPageByQuery: PageReader = async (_knex, query) => {
+const readPageByQuery: PageReader = async (query) => {
   const page: { rows: { hashes: Uint8Array | null }[] } = await query;
   return page.rows[0]?.hashes ?? null;
 };
-
-/** On PostgreSQL: the page's bytes as they are, with no hex text in between (`copyOutBytes`). */
-const readPageByCopy: PageReader = (knex, query) => copyOutBytes(knex, query.toQuery());
 
 /** A current-versions table's memory: 8 words per slot (content hash, key hash), a state byte per slot. */
 export interface SeenTable {

@@ -199,7 +199,7 @@ export class EncodedBatch {
   private ends: Uint32Array;
   /** Per item: its kind's index in `stagedKinds`. */
   private kindIndexes: Uint8Array;
-  private readonly kindOf: StagedKind[] = [];
+  private items = 0;
   private readonly sink: ItemSink;
 
   /**
@@ -215,11 +215,11 @@ export class EncodedBatch {
   }
 
   get count(): number {
-    return this.kindOf.length;
+    return this.items;
   }
 
   add(item: SyncItem): void {
-    const index = this.kindOf.length;
+    const index = this.items;
     if (this.ends.length < (index + 1) * 2) {
       const grown = sharedWords(this.ends.length * 2);
       grown.set(this.ends);
@@ -243,11 +243,11 @@ export class EncodedBatch {
     this.ends[index * 2] = this.sink.keyEnd;
     this.ends[index * 2 + 1] = this.buffer.used;
     this.kindIndexes[index] = stagedKinds.indexOf(kind);
-    this.kindOf.push(kind);
+    this.items += 1;
   }
 
   kind(index: number): StagedKind {
-    const kind = this.kindOf[index];
+    const kind = index >= 0 && index < this.items ? stagedKinds[this.kindIndexes[index] ?? 0] : undefined;
     if (!kind) throw new RangeError(`No item ${index} in a batch of ${this.count}.`);
     return kind;
   }
@@ -280,7 +280,7 @@ export class EncodedBatch {
   /** Empties the batch, keeping its buffers for the next one. */
   clear(): void {
     this.buffer.used = 0;
-    this.kindOf.length = 0;
+    this.items = 0;
   }
 }
 
