@@ -6,7 +6,7 @@ import type { SnapshotRow } from '../rows.js';
 import { SyncRunStore } from '../runs.js';
 import { Tables } from '../tables.js';
 import { itemHashes } from './encoded-batch.js';
-import { stagedKind, stagedValue, stagingDdl, stagingTable } from './staging.js';
+import { stagedKind, stagingDdl, stagingTable } from './staging.js';
 
 export interface WriteActivityInput {
   readonly connectionId: number;
@@ -98,7 +98,7 @@ export class ActivityWriter {
       const opened = await trx.raw<{ rowCount: number | null }>(
         `INSERT INTO ${kind.table} (connection_id, key_hash, content_hash, valid_from_snapshot_id, ${columns.join(', ')})
          SELECT DISTINCT ON (s.key_hash) ?::bigint, s.key_hash, s.content_hash, ?::bigint,
-                ${kind.columns.map((column) => stagedValue('s', column)).join(', ')}
+                ${columns.map((column) => `s.${column}`).join(', ')}
          FROM ${staging} s
          WHERE NOT EXISTS (
            SELECT 1 FROM ${kind.table} v

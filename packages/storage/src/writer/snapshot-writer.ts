@@ -24,7 +24,6 @@ import { HASH_PAIR_BYTES, hashPairsInline, WorkerHasher, type HashedBatch } from
 import {
   STAGING_NAME_PATTERN,
   stagedKinds,
-  stagedValue,
   stagingColumns,
   stagingDdl,
   stagingRunId,
@@ -472,7 +471,7 @@ async function mergeKind(
   const openedResult = await trx.raw<{ rowCount: number | null }>(
     `INSERT INTO ${kind.table} (connection_id, key_hash, content_hash, valid_from_snapshot_id, ${columns.join(', ')})
      SELECT ${repeats ? 'DISTINCT ON (s.key_hash) ' : ''}?::bigint, s.key_hash, s.content_hash, ?::bigint,
-            ${kind.columns.map((column) => stagedValue('s', column)).join(', ')}
+            ${columns.map((column) => `s.${column}`).join(', ')}
      FROM ${stagingTable(kind, runId)} s
      WHERE NOT EXISTS (
        SELECT 1 FROM ${kind.table} v

@@ -103,13 +103,6 @@ export function stagingColumns(kind: StagedKind): string[] {
 }
 
 /**
- * jsonb and timestamptz values are staged as text and cast only for the rows
- * that become new versions: parsing them on every staged row was most of
- * COPY's cost, and an unchanged row never needs them.
- */
-const STAGED_AS_TEXT = new Set(['jsonb', 'timestamptz']);
-
-/**
  * The staging tables of one run: ordinary UNLOGGED tables named after the run,
  * so that the load runs outside any transaction (each COPY batch commits on
  * its own and a sync holds no connection between batches) and only the merge
@@ -137,20 +130,21 @@ const STAGING_NAME = /^accessledger_staging_[a-z]+_r(\d+)(?:_vanished)?$/;
 /** The LIKE pattern every staging table name matches. */
 export const STAGING_NAME_PATTERN = 'accessledger\\_staging\\_%';
 
+/**
+ * Staging columns have their versioned table's types, so that COPY parses
+ * jsonb and timestamps while the stream is still being read (on PostgreSQL, in
+ * a server process beside this one) and the merge only moves values. Only new
+ * and changed items are staged (the hasher skips current ones), so nothing is
+ * parsed that the merge would not insert. Staging them as text and casting in
+ * the merge made a first snapshot's merge of a million grants 0.6 s longer.
+ */
 export function stagingDdl(kind: StagedKind, runId: number): string {
-  const columns = kind.columns
-    .map(([name, type]) => `${name} ${STAGED_AS_TEXT.has(type) ? 'text' : type}`)
-    .join(', ');
+  const columns = kind.columns.map(([name, type]) => `${name} ${type}`).join(', ');
   return `CREATE UNLOGGED TABLE ${stagingTable(kind, runId)} (seq bigint NOT NULL, key_hash uuid NOT NULL, content_hash uuid NOT NULL, ${columns}) WITH (autovacuum_enabled = false)`;
 }
 
 export function vanishedDdl(kind: StagedKind, runId: number): string {
   return `CREATE UNLOGGED TABLE ${vanishedTable(kind, runId)} (key_hash uuid NOT NULL) WITH (autovacuum_enabled = false)`;
-}
-
-/** The staged value of a column as its versioned table's type, in SQL (for `alias.column`). */
-export function stagedValue(alias: string, [name, type]: readonly [string, string]): string {
-  return STAGED_AS_TEXT.has(type) ? `${alias}.${name}::${type}` : `${alias}.${name}`;
 }
 
 /** One data column's value before COPY encoding. */
