@@ -16,7 +16,7 @@
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
@@ -54,6 +54,7 @@ const appRoot = options['app-root'] ? path.resolve(options['app-root']) : root;
 const sourceNode = ['--conditions=@accessledger/source', '--import', 'tsx'];
 
 interface EmulatorProcess {
+  readonly pid: number | undefined;
   readonly baseUrl: string;
   readonly clientId: string;
   readonly clientSecret: string;
@@ -105,6 +106,7 @@ async function startEmulatorProcess(): Promise<EmulatorProcess> {
     if (line.startsWith('  org:')) console.log(`emulator${line.slice(1)}`);
   }
   return {
+    pid: child.pid,
     baseUrl: fields.get('url') ?? '',
     clientId: fields.get('client id') ?? '',
     clientSecret: fields.get('client secret') ?? '',
@@ -202,6 +204,51 @@ async function churn(emulator: EmulatorProcess, users: number): Promise<void> {
   }
 }
 
+/** Clock ticks per second of /proc's CPU times (USER_HZ: 100 on every Linux the project runs on). */
+const CLOCK_TICKS = 100;
+
+/** A process's /proc/PID/stat times in seconds: its own, and its reaped children's; undefined off Linux or once it is gone. */
+function procCpu(pid: number): { own: number; children: number; parent: number; name: string } | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    // The name is in parentheses and may hold spaces; the fields after it are space-separated.
+    const close = stat.lastIndexOf(')');
+    const name = stat.slice(stat.indexOf('(') + 1, close);
+    const fields = stat.slice(close + 2).split(' ');
+    // After the name: state(0) ppid(1) … utime(11) stime(12) cutime(13) cstime(14).
+    const ticks = (index: number): number => Number(fields[index] ?? 0);
+    return {
+      own: (ticks(11) + ticks(12)) / CLOCK_TICKS,
+      children: (ticks(13) + ticks(14)) / CLOCK_TICKS,
+      parent: ticks(1),
+      name,
+    };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * CPU seconds the PostgreSQL server has used: its postmaster's own and reaped
+ * children's, plus the processes still running under it (backends, parallel
+ * workers, background writers). Undefined when no server process is visible.
+ */
+function postgresCpu(): number | undefined {
+  const processes = readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry))
+    .map((entry) => ({ pid: Number(entry), cpu: procCpu(Number(entry)) }))
+    .filter((entry) => entry.cpu?.name === 'postgres');
+  const pids = new Set(processes.map((entry) => entry.pid));
+  const postmaster = processes.find((entry) => !pids.has(entry.cpu?.parent ?? 0));
+  if (!postmaster?.cpu) return undefined;
+  const children = processes.filter((entry) => entry.cpu?.parent === postmaster.pid);
+  return (
+    postmaster.cpu.own +
+    postmaster.cpu.children +
+    children.reduce((sum, entry) => sum + (entry.cpu?.own ?? 0), 0)
+  );
+}
+
 const mb = (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(0)} MB`;
 
 async function main(): Promise<void> {
@@ -261,8 +308,20 @@ async function main(): Promise<void> {
       if (phase === 're-sync after 1% churn') await churn(emulator, users);
       const load = loadavg()[0] ?? 0;
       const before = await emulator.stats();
+      const emulatorBefore = emulator.pid === undefined ? undefined : procCpu(emulator.pid)?.own;
+      const postgresBefore = engine === 'pg' ? postgresCpu() : undefined;
       const run = await accessledger(['sync', 'bench'], env, workDir);
+      const postgresAfter = engine === 'pg' ? postgresCpu() : undefined;
+      const emulatorAfter = emulator.pid === undefined ? undefined : procCpu(emulator.pid)?.own;
       const after = await emulator.stats();
+      const elsewhere = [
+        emulatorBefore !== undefined && emulatorAfter !== undefined
+          ? `emulator ${(emulatorAfter - emulatorBefore).toFixed(1)} s`
+          : '',
+        postgresBefore !== undefined && postgresAfter !== undefined
+          ? `PostgreSQL ${(postgresAfter - postgresBefore).toFixed(1)} s`
+          : '',
+      ].filter(Boolean);
       const database = await openDatabase(databaseConfig);
       const snapshot = await database.knex(Tables.snapshots).orderBy('id', 'desc').first<{
         account_count: number;
@@ -287,7 +346,7 @@ async function main(): Promise<void> {
       console.log(
         `${phase} (load ${load.toFixed(1)}): ${seconds.toFixed(1)} s wall; ${calls} API calls, ${pages} query pages; ` +
           `${rows} rows (${Number(snapshot.versions_opened)} versions opened, ${Number(snapshot.versions_closed)} closed) = ` +
-          `${Math.round(rows / seconds)} rows/s; sync process CPU ${run.cpuSeconds.toFixed(1)} s, peak RSS ${mb(run.peakRssBytes)}; lower bound ${(boundMs / 1000).toFixed(1)} s ` +
+          `${Math.round(rows / seconds)} rows/s; sync process CPU ${run.cpuSeconds.toFixed(1)} s${elsewhere.length > 0 ? ` (${elsewhere.join(', ')})` : ''}, peak RSS ${mb(run.peakRssBytes)}; lower bound ${(boundMs / 1000).toFixed(1)} s ` +
           `(pages × latency ÷ concurrency)${boundMs > 0 ? `, ${(run.wallMs / boundMs).toFixed(1)}× it` : ''}`,
       );
     }
