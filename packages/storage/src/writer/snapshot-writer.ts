@@ -19,6 +19,7 @@ import { CopyPipeline, copyBatchFor } from './copy.js';
 import type { CopyBatch } from './copy.js';
 import { CurrentVersions, type SeenTable } from './current-versions.js';
 import { EncodedBatch, StagingRows } from './encoded-batch.js';
+import { EventLoopTurns } from './event-loop-turns.js';
 import { StagedKeys } from './staged-keys.js';
 import { HASH_PAIR_BYTES, hashPairsInline, WorkerHasher, type HashedBatch } from './item-hasher.js';
 import {
@@ -49,6 +50,8 @@ const INLINE_HASH_ITEMS = 20_000;
 const BULK_LOAD_MIN_ROWS = 50_000;
 /** Key-space slices the current versions of a kind are read in at once, on PostgreSQL. */
 const CURRENT_VERSION_RANGES = 4;
+/** The longest the stream is read in microtasks before sockets and the hashing thread get a turn (`EventLoopTurns`). */
+const EVENT_LOOP_TURN_MS = 5;
 /** Staging tables of a run still `running` this long after it started are dropped by the next write. */
 const STALE_STAGING_HOURS = 24;
 
@@ -290,7 +293,10 @@ export class SnapshotWriter {
     };
     try {
       let batch = new EncodedBatch(HASH_BATCH_ITEMS);
+      const turns = new EventLoopTurns(EVENT_LOOP_TURN_MS);
       for await (const item of input.items) {
+        const turn = turns.take();
+        if (turn) await turn;
         throwIfAborted(signal);
         if (loadFailure) throw loadFailure.error;
         batch.add(item);
