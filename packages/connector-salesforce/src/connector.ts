@@ -9,7 +9,6 @@ import {
   type EntitlementRef,
   type EntitlementType,
   type OpResult,
-  type Progress,
   type ProvisionOp,
   type Provisioner,
   type RunContext,
@@ -27,7 +26,7 @@ import { deprovision } from './deprovision/deprovision.js';
 import { findEntitlements } from './provision/find-entitlements.js';
 import { provision } from './provision/provision.js';
 import { ScimSupport } from './provision/scim-support.js';
-import { lastLogins, syncOrg } from './sync/sync.js';
+import { lastLogins, reportingCallUsage, syncOrg } from './sync/sync.js';
 import { userIdFromIdentityUrl, validateConnection } from './sync/validate.js';
 import { salesforceManifest } from './manifest.js';
 import { SalesforceClientFactoryToken, SalesforceConfigToken } from './tokens.js';
@@ -71,17 +70,13 @@ export class SalesforceConnector
     return validateConnection(this.clients.connect(ctx), ctx, this.config.minRemainingApiCalls);
   }
 
-  async *sync(ctx: RunContext): AsyncGenerator<SyncItem, void, undefined> {
-    const { client } = this.clients.connect(ctx);
-    // Every progress report carries the run's API calls so far, for the run record.
-    const progress = {
-      report: (report: Progress) => ctx.progress.report({ ...report, usage: client.callUsage }),
-    };
-    // Delegated, not re-yielded: a million items each pass one generator fewer.
-    yield* syncOrg(
-      client,
+  sync(ctx: RunContext): AsyncGenerator<SyncItem, void, undefined> {
+    // syncOrg's own generator, not one that delegates to it: a million items each pass one generator
+    // fewer. It connects at its first step, as this method's body would have.
+    return syncOrg(
+      () => this.clients.connect(ctx).client,
       { concurrency: this.config.concurrency, queryRanges: this.config.queryRanges },
-      { ...ctx, progress },
+      ctx,
     );
   }
 
@@ -133,10 +128,6 @@ export class SalesforceConnector
 
   async *activity(ctx: RunContext, since?: Date): AsyncGenerator<ActivityRecord, void, undefined> {
     const { client } = this.clients.connect(ctx);
-    // Like a sync, every progress report carries the run's API calls so far.
-    const progress = {
-      report: (report: Progress) => ctx.progress.report({ ...report, usage: client.callUsage }),
-    };
-    yield* lastLogins(client, { ...ctx, progress }, since);
+    yield* lastLogins(client, reportingCallUsage(ctx, client), since);
   }
 }

@@ -30,6 +30,14 @@ export interface SyncSettings {
   readonly queryRanges?: number;
 }
 
+/** The run's context, its progress reports carrying the run's API calls so far (for the run record). */
+export function reportingCallUsage(ctx: RunContext, client: SalesforceClient): RunContext {
+  return {
+    ...ctx,
+    progress: { report: (report) => ctx.progress.report({ ...report, usage: client.callUsage }) },
+  };
+}
+
 /** A run-scoped signal: fires with the run's signal, and when the sync ends so that reads in flight stop. */
 function runSignal(signal: AbortSignal): { readonly signal: AbortSignal; readonly end: () => void } {
   const ended = new AbortController();
@@ -48,11 +56,13 @@ function runSignal(signal: AbortSignal): { readonly signal: AbortSignal; readonl
  * pages, never a whole big object.
  */
 export async function* syncOrg(
-  client: SalesforceClient,
+  connect: () => SalesforceClient,
   settings: SyncSettings,
-  ctx: RunContext,
+  runContext: RunContext,
 ): AsyncGenerator<SyncItem, void, undefined> {
-  throwIfAborted(ctx.signal);
+  throwIfAborted(runContext.signal);
+  const client = connect();
+  const ctx = reportingCallUsage(runContext, client);
   const run = runSignal(ctx.signal);
   try {
     const loaded = await loadCatalog(client, settings.concurrency, run.signal, ctx.progress);
