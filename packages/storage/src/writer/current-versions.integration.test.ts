@@ -53,6 +53,15 @@ describeEachEngine('CurrentVersions', (database, engine) => {
       engine,
     });
     expect([...pooled.unseenKeyHashes()].length).toBe(10);
+    // Sized from a hint (the latest snapshot's count) rather than counted: a hint too low still reads all.
+    const hinted = await CurrentVersions.load(db.knex, stagedKind('account'), connectionId, {
+      pageRows: 4,
+      ranges: 2,
+      engine,
+      expected: 1,
+    });
+    expect(hinted.count).toBe(10);
+    expect([...hinted.unseenKeyHashes()].sort()).toEqual([...pooled.unseenKeyHashes()].sort());
     const none = await CurrentVersions.load(db.knex, stagedKind('grant'), connectionId, { engine });
     expect(none.count).toBe(0);
   });

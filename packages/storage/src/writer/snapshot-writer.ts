@@ -231,24 +231,32 @@ export class SnapshotWriter {
     const ranges = this.database.engine === 'pg' ? CURRENT_VERSION_RANGES : 1;
     let tables: (SeenTable | null)[] | undefined;
     let loadFailure: { readonly error: unknown } | undefined;
-    const tablesLoaded = Promise.all(
-      stagedKinds.map((kind) =>
-        CurrentVersions.load(knex, kind, input.connectionId, { ranges, engine: this.database.engine }),
-      ),
-    ).then(
-      (loaded) => {
-        stagedKinds.forEach((kind, index) => {
-          const versions = loaded[index];
-          if (versions) current.set(kind, versions);
-        });
-        tables = stagedKinds.map((kind) => current.get(kind)?.table() ?? null);
-        return tables;
-      },
-      (error: unknown) => {
-        loadFailure = { error };
-        throw error;
-      },
-    );
+    const tablesLoaded = latestCounts(knex, input.connectionId)
+      .then((expected) =>
+        Promise.all(
+          stagedKinds.map((kind) =>
+            CurrentVersions.load(knex, kind, input.connectionId, {
+              ranges,
+              engine: this.database.engine,
+              expected: expected[countKey[kind.kind]],
+            }),
+          ),
+        ),
+      )
+      .then(
+        (loaded) => {
+          stagedKinds.forEach((kind, index) => {
+            const versions = loaded[index];
+            if (versions) current.set(kind, versions);
+          });
+          tables = stagedKinds.map((kind) => current.get(kind)?.table() ?? null);
+          return tables;
+        },
+        (error: unknown) => {
+          loadFailure = { error };
+          throw error;
+        },
+      );
     // Awaited by the first batch hashed, or after the stream.
     tablesLoaded.catch(() => undefined);
     const rows = new Map<StagedKind, StagingRows>(stagedKinds.map((kind) => [kind, new StagingRows()]));
@@ -534,6 +542,23 @@ async function dropIndexes(trx: Knex.Transaction, table: string): Promise<{ defi
   );
   if (found.rows.length > 0) await trx.raw(`DROP INDEX ${found.rows.map((index) => index.name).join(', ')}`);
   return found.rows.map(({ definition }) => ({ definition }));
+}
+
+/**
+ * The item counts of the connection's latest snapshot (none before its first): its current versions are
+ * the things of that snapshot, so these size their tables without counting them.
+ */
+async function latestCounts(knex: Knex, connectionId: number): Promise<ItemCounts> {
+  const row = await knex<SnapshotRow>(Tables.snapshots)
+    .where({ connection_id: connectionId })
+    .orderBy('taken_at', 'desc')
+    .first('account_count', 'entitlement_count', 'grant_count', 'activity_count');
+  return {
+    accounts: Number(row?.account_count ?? 0),
+    entitlements: Number(row?.entitlement_count ?? 0),
+    grants: Number(row?.grant_count ?? 0),
+    activity: Number(row?.activity_count ?? 0),
+  };
 }
 
 /** The id of the connection's latest snapshot, or null before its first. */
