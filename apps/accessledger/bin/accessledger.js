@@ -11,11 +11,10 @@ import { bundledCli } from './bundle.mjs';
 // V8 lets the old generation grow up to 4× what a full collection left alive before the next one; a
 // sync streams a million rows through pages that die old, so that was 2–3× the memory the process
 // needs. 1.5× costs a few more (cheap) full collections and no hard limit: a larger org still gets the
-// heap it needs. Read at every collection, so it takes effect from here; a value given on the command
-// line or in NODE_OPTIONS wins.
-if (
-  ![...process.execArgv, process.env.NODE_OPTIONS ?? ''].some((flag) => flag.includes('heap-growing-percent'))
-)
+// heap it needs. Read at every collection, so it takes effect from here; a value given on node's own
+// command line (`node --heap-growing-percent=100 …/accessledger.js`) wins. NODE_OPTIONS cannot carry
+// it: node refuses to start with this flag there.
+if (!process.execArgv.some((flag) => flag.includes('heap-growing-percent')))
   setFlagsFromString('--heap-growing-percent=50');
 
 const bundle = await bundledCli();
