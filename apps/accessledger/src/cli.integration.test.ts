@@ -123,6 +123,17 @@ describe('accessledger db (embedded database, the real binary)', { timeout: 120_
     for (const control of ['\u001b', '\u0007', '\u202e']) expect(outcome.stderr).not.toContain(control);
   });
 
+  it('refuses a daemon lease under a second or not a number, before opening any database', async () => {
+    for (const [lease, message] of [
+      ['0.5', '--lease takes at least 1 second, not "0.5".'],
+      ['soon', '--lease takes a number of seconds, not "soon".'],
+    ] as const) {
+      const outcome = await cli(['daemon', '--port', '0', '--lease', lease]);
+      expect(outcome.code).toBe(ExitCodes.invalid);
+      expect(outcome.stderr).toContain(message);
+    }
+  });
+
   it('suggests the right command for a typo', async () => {
     const outcome = await cli(['dbb']);
     expect(outcome.code).toBe(ExitCodes.usage);

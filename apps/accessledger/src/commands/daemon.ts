@@ -9,6 +9,7 @@ interface DaemonFlags {
   readonly port: string;
   readonly grace: string;
   readonly refresh: string;
+  readonly lease: string;
   readonly unhealthyAfter: number;
 }
 
@@ -29,6 +30,11 @@ export function registerDaemonCommand(program: Command, io: CliIo): void {
     .option('--grace <seconds>', 'how long runs in flight may take to stop on SIGTERM', '30')
     .option('--refresh <seconds>', 'how often connections are re-read', '60')
     .option(
+      '--lease <seconds>',
+      "how long a job's lease lasts unless renewed (every third of it): a replica that dies keeps its jobs this long",
+      '60',
+    )
+    .option(
       '--unhealthy-after <failures>',
       '/healthz answers 503 once a connection has failed this many sync runs in a row',
       positiveInteger,
@@ -38,6 +44,10 @@ export function registerDaemonCommand(program: Command, io: CliIo): void {
       const port = Number(flags.port);
       if (!Number.isInteger(port) || port < 0 || port > 65_535)
         throw new InvalidInputError(`--port takes 0..65535, not "${flags.port}".`);
+      const leaseMs = seconds(flags.lease, '--lease');
+      // Renewed every third of it: below a second, a slow database round trip could lose a live lease.
+      if (leaseMs < 1000)
+        throw new InvalidInputError(`--lease takes at least 1 second, not "${flags.lease}".`);
       // The HTTP server, metrics and log formatting load only for the daemon.
       const [{ startDaemon }, { daemonLogger }] = await Promise.all([
         import('../daemon/daemon.js'),
@@ -50,6 +60,7 @@ export function registerDaemonCommand(program: Command, io: CliIo): void {
           host: flags.host,
           port,
           refreshMs: seconds(flags.refresh, '--refresh'),
+          leaseMs: Math.round(leaseMs),
           retry: { attempts: 3, backoffMs: 60_000 },
           unhealthyAfterFailures: flags.unhealthyAfter,
         });

@@ -19,6 +19,8 @@ export interface DaemonOptions {
   readonly port: number;
   /** How often connections are re-read so that added, removed or rescheduled ones take effect. */
   readonly refreshMs: number;
+  /** How long a job's lease lasts unless renewed; a replica that dies keeps its jobs this long. Default 60 s. */
+  readonly leaseMs?: number;
   readonly retry: { readonly attempts: number; readonly backoffMs: number };
   /** /healthz turns 503 once a connection's sync runs have failed this many times in a row. Default 3. */
   readonly unhealthyAfterFailures?: number;
@@ -43,7 +45,10 @@ export async function startDaemon(runtime: Runtime, options: DaemonOptions): Pro
   const coordinator: RunCoordinator =
     engine === 'pglite' ? new InProcessRunCoordinator() : new PostgresRunCoordinator(knex);
 
-  const scheduler = new Scheduler({ coordinator });
+  const scheduler = new Scheduler({
+    coordinator,
+    ...(options.leaseMs === undefined ? {} : { leaseMs: options.leaseMs }),
+  });
   const metrics = new DaemonMetrics();
   metrics.observe(scheduler);
   scheduler.on('started', (event) => runtime.logger.info({ job: event.jobName }, 'job started'));
