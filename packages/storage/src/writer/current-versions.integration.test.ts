@@ -67,6 +67,34 @@ describeEachEngine('CurrentVersions', (database, engine) => {
   });
 });
 
+describeEachEngine('CurrentVersions.load and the event loop', (database, engine) => {
+  it('lets the event loop run between pages (the embedded engine answers in microtasks only)', async () => {
+    const { db } = database();
+    const connectionId = await createConnection(db);
+    await writeSnapshot(
+      db,
+      connectionId,
+      Array.from({ length: 40 }, (_, index) => account(`005E${index}`)),
+    );
+    // Sockets waiting to connect, timers and other readers need the loop: it must turn before the
+    // last of 20 pages is read.
+    let turned = false;
+    setImmediate(() => {
+      turned = true;
+    });
+    let turnedBeforeLastPage = false;
+    const versions = await CurrentVersions.load(db.knex, stagedKind('account'), connectionId, {
+      pageRows: 2,
+      engine,
+      expected: 40,
+    }).finally(() => {
+      turnedBeforeLastPage = turned;
+    });
+    expect(versions.count).toBe(40);
+    expect(turnedBeforeLastPage).toBe(true);
+  });
+});
+
 describe('CurrentVersions table', () => {
   const hash16 = (text: string) => createHash('sha256').update(text).digest().subarray(0, 16);
 
