@@ -132,7 +132,7 @@ async function openEmbedded(dataDir: string | null): Promise<Database> {
     throw error;
   }
   const knex = knexModule.knex({
-    client: ClientPgLite,
+    client: turningClient(ClientPgLite),
     dialect: 'postgres',
     // knex-pglite accepts a function returning the instance, so that we own its lifecycle.
     connection: () => ({ pglite }) as object,
@@ -150,6 +150,26 @@ async function openEmbedded(dataDir: string | null): Promise<Database> {
         folder?.release();
       }
     },
+  };
+}
+
+/**
+ * The embedded engine's knex client, returning to the event loop after every query. PGlite answers a
+ * query in microtasks, so a sequence of queries (a million current versions read page by page: 6–8 s)
+ * never let the loop run: no socket was read, and the sync's first request, whose socket was still
+ * connecting, failed on Node's default agent timeout of 5 s.
+ */
+function turningClient(Base: typeof Knex.Client): typeof Knex.Client {
+  // knex's internal hook for running one query on a connection (not in its public types).
+  const { _query: runQuery } = Base.prototype as unknown as {
+    _query(this: Knex.Client, connection: unknown, query: unknown): Promise<unknown>;
+  };
+  return class TurningClient extends Base {
+    async _query(connection: unknown, query: unknown): Promise<unknown> {
+      const answered = await runQuery.call(this, connection, query);
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      return answered;
+    }
   };
 }
 

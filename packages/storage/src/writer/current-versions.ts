@@ -109,10 +109,6 @@ export class CurrentVersions {
         )) ?? new Uint8Array(0);
       this.addPairs(hashes);
       if (hashes.byteLength < pageRows * 32) return;
-      // The embedded engine answers a query in microtasks, so page after page would never return to the
-      // event loop: a million versions held it ~6–8 s, long enough for the sync's first request, whose
-      // socket was still connecting, to time out (Node's default agent gives a socket 5 s).
-      await new Promise<void>((resolve) => setImmediate(resolve));
       // The last version's key is where the next page starts.
       after = Buffer.from(hashes.buffer, hashes.byteOffset + hashes.byteLength - 32, 16).toString('hex');
     }

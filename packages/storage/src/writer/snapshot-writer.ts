@@ -9,6 +9,7 @@ import {
 } from '@accessledger/core';
 import type { Knex } from 'knex';
 import type { Database } from '../database.js';
+import { KnexSnapshotStore } from '../history.js';
 import { toSnapshot } from '../mapping.js';
 import type { ApiUsage, ItemCounts, Snapshot } from '../model.js';
 import type { SnapshotRow, SyncRunRow } from '../rows.js';
@@ -549,16 +550,8 @@ async function dropIndexes(trx: Knex.Transaction, table: string): Promise<{ defi
  * the things of that snapshot, so these size their tables without counting them.
  */
 async function latestCounts(knex: Knex, connectionId: number): Promise<ItemCounts> {
-  const row = await knex<SnapshotRow>(Tables.snapshots)
-    .where({ connection_id: connectionId })
-    .orderBy('taken_at', 'desc')
-    .first('account_count', 'entitlement_count', 'grant_count', 'activity_count');
-  return {
-    accounts: Number(row?.account_count ?? 0),
-    entitlements: Number(row?.entitlement_count ?? 0),
-    grants: Number(row?.grant_count ?? 0),
-    activity: Number(row?.activity_count ?? 0),
-  };
+  const latest = await new KnexSnapshotStore(knex).latestSnapshot(connectionId);
+  return latest?.counts ?? { accounts: 0, entitlements: 0, grants: 0, activity: 0 };
 }
 
 /** The id of the connection's latest snapshot, or null before its first. */
