@@ -1,5 +1,6 @@
 import { TransientError } from '@accessledger/core';
 import type { AxiosResponse } from 'axios';
+import { parseJsonBytes } from './json-bytes.js';
 
 /** `application/json`, or a structured `+json` type such as `application/scim+json` (RFC 6839 §3.1). */
 const JSON_MEDIA_TYPE = /^application\/(?:[\w.-]+\+)?json\b/i;
@@ -45,11 +46,11 @@ export class DeferredJson<T> {
   /** The body's value; parsed once, then the bytes are let go. */
   value(): T {
     if (!this.parsed) {
-      const text = (this.bytes ?? Buffer.alloc(0)).toString('utf8');
+      const bytes = this.bytes ?? Buffer.alloc(0);
       try {
-        this.parsed = { value: JSON.parse(text) as T };
+        this.parsed = { value: parseJsonBytes(bytes) as T };
       } catch {
-        throw unparsedJson(text, this.status, this.service, this.action);
+        throw unparsedJson(bytes.toString('utf8'), this.status, this.service, this.action);
       }
       this.bytes = undefined;
     }
