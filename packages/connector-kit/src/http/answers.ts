@@ -1,6 +1,6 @@
 import { TransientError } from '@accessledger/core';
 import type { AxiosResponse } from 'axios';
-import { parseJsonBytes } from './json-bytes.js';
+import { parseJsonBytes, sliceJsonBytes } from './json-bytes.js';
 
 /** `application/json`, or a structured `+json` type such as `application/scim+json` (RFC 6839 §3.1). */
 const JSON_MEDIA_TYPE = /^application\/(?:[\w.-]+\+)?json\b/i;
@@ -55,6 +55,49 @@ export class DeferredJson<T> {
       this.bytes = undefined;
     }
     return this.parsed.value;
+  }
+
+  /**
+   * The body's value with its member `key` left an empty array when that member is a large array, and
+   * then that member's elements, parsed a slice at a time as they are read (`sliceJsonBytes`): of a
+   * query page's 2,000 records only the slice being read is alive. No `elements`: the member is in the
+   * value as parsed. A body that does not parse fails as in `value`, an element when it is read.
+   */
+  sliced(key: string): { readonly value: T; readonly elements?: () => Generator<unknown, void, undefined> } {
+    if (this.parsed) return { value: this.parsed.value };
+    const bytes = this.bytes ?? Buffer.alloc(0);
+    const unparsed = (): TransientError =>
+      unparsedJson(bytes.toString('utf8'), this.status, this.service, this.action);
+    let value: unknown;
+    let elements: (() => Generator<unknown, void, undefined>) | undefined;
+    try {
+      const sliced = sliceJsonBytes(bytes);
+      value = sliced.value;
+      // Any other large member is read in full.
+      for (const [name, read] of sliced.members) {
+        if (name === key) elements = read;
+        else (value as Record<string, unknown>)[name] = [...read()];
+      }
+    } catch {
+      throw unparsed();
+    }
+    if (!elements) {
+      this.parsed = { value: value as T };
+      this.bytes = undefined;
+      return { value: this.parsed.value };
+    }
+    const all = elements;
+    return {
+      value: value as T,
+      elements: function* read() {
+        try {
+          yield* all();
+        } catch (error) {
+          if (error instanceof SyntaxError) throw unparsed();
+          throw error;
+        }
+      },
+    };
   }
 }
 

@@ -308,6 +308,55 @@ describe('requestDeferred: a successful answer kept as bytes until read', () => 
     }
   });
 
+  it('reads a large array member a slice at a time, the rest of the body at once (sliced)', async () => {
+    const records = Array.from({ length: 3000 }, (_, index) => ({ Id: `0Pa${index}`, Name: `Zoë ${index} ${'x'.repeat(40)}` }));
+    handler = (_request, _body, response) =>
+      json(response, 200, { totalSize: 3000, done: false, nextRecordsUrl: '/next', records });
+    const body = await staticClient().requestDeferred<{ records: unknown[]; done: boolean }>(
+      { method: 'GET', path: 'query', action: 'reading a page' },
+      signal,
+    );
+    const { value, elements } = body.sliced('records');
+    expect(value).toEqual({ totalSize: 3000, done: false, nextRecordsUrl: '/next', records: [] });
+    expect(elements).toBeDefined();
+    expect([...(elements?.() ?? [])]).toEqual(records);
+    // A member that is not large, or a small body: the value as parsed, nothing to read after.
+    expect(body.sliced('done')).toEqual({ value: { ...value, records } });
+    handler = (_request, _body, response) =>
+      json(response, 200, { records: records.slice(0, 2), done: true });
+    const small = await staticClient().requestDeferred<unknown>(
+      { method: 'GET', path: 'query', action: 'reading a page' },
+      signal,
+    );
+    expect(small.sliced('records')).toEqual({ value: { records: records.slice(0, 2), done: true } });
+    expect(small.value()).toEqual({ records: records.slice(0, 2), done: true });
+  });
+
+  it('fails as malformed when a slice it reads is not JSON, having handed out the slices before it', async () => {
+    const good = Array.from({ length: 3000 }, (_, index) => JSON.stringify({ Id: `0Pa${index}`, Name: 'y'.repeat(40) }));
+    handler = (_request, _body, response) =>
+      answer(response, 200, 'application/json', `{"done":true,"records":[${good.join(',')},{"Id":tru}]}`);
+    const body = await staticClient().requestDeferred(
+      { method: 'GET', path: 'query', action: 'reading a page' },
+      signal,
+    );
+    const { elements } = body.sliced('records');
+    const read: unknown[] = [];
+    const failure = (() => {
+      try {
+        for (const element of elements?.() ?? []) read.push(element);
+      } catch (error) {
+        return error;
+      }
+      return undefined;
+    })();
+    expect(failure).toBeInstanceOf(TransientError);
+    expect((failure as TransientError).message).toMatch(/reading a page with JSON that does not parse/);
+    expect((failure as TransientError).details.upstreamCode).toBe('MALFORMED_RESPONSE');
+    expect(read.length).toBeGreaterThan(1000);
+    expect(read.length).toBeLessThan(3000);
+  });
+
   it('retries and maps a failed answer from its parsed body, as request does', async () => {
     let calls = 0;
     handler = (_request, _body, response) =>

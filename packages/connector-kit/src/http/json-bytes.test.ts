@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseJsonBytes, type JsonBytesOptions } from './json-bytes.js';
+import { parseJsonBytes, sliceJsonBytes, type JsonBytesOptions } from './json-bytes.js';
 
 /** Small thresholds, so that small bodies are cut into many slices. */
 const tiny = { slicedAbove: 16, sliceBytes: 40 };
@@ -24,7 +24,8 @@ const page = (count: number): unknown => ({
 
 const big = `"${'x'.repeat(45)}"`;
 
-const parses = (text: string, options: JsonBytesOptions = tiny): unknown => parseJsonBytes(Buffer.from(text, 'utf8'), options);
+const parses = (text: string, options: JsonBytesOptions = tiny): unknown =>
+  parseJsonBytes(Buffer.from(text, 'utf8'), options);
 
 describe('parseJsonBytes', () => {
   it.each<[string, string]>([
@@ -110,5 +111,16 @@ describe('parseJsonBytes on a large page', () => {
     }
     expect(lengths.length).toBeGreaterThan(8);
     expect(Math.max(...lengths)).toBeLessThan(48 * 1024 + 1024);
+  });
+});
+
+describe('sliceJsonBytes', () => {
+  it('parses a slice only when the reading reaches it', () => {
+    const text = `{"records":[${Array(10).fill(big).join(',')},tru],"done":true}`;
+    const { value, members } = sliceJsonBytes(Buffer.from(text, 'utf8'), tiny);
+    expect(value).toEqual({ records: [], done: true });
+    const elements = members.get('records')?.();
+    expect(elements?.next()).toEqual({ done: false, value: 'x'.repeat(45) });
+    expect(() => [...(elements ?? [])]).toThrow(SyntaxError);
   });
 });

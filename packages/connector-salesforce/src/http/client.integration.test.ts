@@ -21,7 +21,7 @@ beforeEach(() => emulator.faults.reset());
 function clientFor(
   settings: AuthSettings,
   secrets: Record<string, string>,
-  extra: { minRemainingApiCalls?: number } = {},
+  extra: { minRemainingApiCalls?: number; queryBatchSize?: number } = {},
 ) {
   const credentials = new InMemoryCredentialStore(secrets);
   const domain = parseOrgDomain(emulator.baseUrl, { allowCustomHosts: true });
@@ -35,7 +35,9 @@ function clientFor(
   });
 }
 
-function clientCredentialsClient(extra: { minRemainingApiCalls?: number } = {}): SalesforceClient {
+function clientCredentialsClient(
+  extra: { minRemainingApiCalls?: number; queryBatchSize?: number } = {},
+): SalesforceClient {
   return clientFor(
     { flow: 'client-credentials', clientId: emulator.connectedApp.clientId },
     { [CredentialNames.clientSecret]: emulator.connectedApp.clientSecret },
@@ -65,6 +67,53 @@ describe('SalesforceClient against the emulated org', () => {
     expect(new Set(ids).size).toBe(total);
     expect(pages).toBeGreaterThan(1);
     expect(client.apiUsage?.used).toBeGreaterThan(0);
+  });
+
+  it('hands out the records of 2,000-record pages a slice at a time, the same records as records() (drain)', async () => {
+    const client = clientCredentialsClient({ queryBatchSize: 2000 });
+    const soql = select({
+      fields: [
+        'Id',
+        'AssigneeId',
+        'PermissionSetId',
+        'PermissionSetGroupId',
+        'ExpirationDate',
+        'SystemModstamp',
+      ],
+      from: 'PermissionSetAssignment',
+    });
+    const whole: unknown[] = [];
+    for await (const page of client.queryPages(soql, never)) whole.push(...page.records());
+    expect(whole.length).toBeGreaterThan(2000);
+    const drained: unknown[] = [];
+    const parsedLengths: number[] = [];
+    // Per page: JSON.parse calls before its first record was handed out, and in all.
+    const pages: { beforeFirst: number; all: number }[] = [];
+    const parse = JSON.parse;
+    JSON.parse = ((text: string, reviver?: Parameters<typeof parse>[1]) => {
+      parsedLengths.push(text.length);
+      return parse(text, reviver) as unknown;
+    }) as typeof JSON.parse;
+    try {
+      for await (const page of client.queryPages(soql, never)) {
+        const start = parsedLengths.length;
+        let beforeFirst: number | undefined;
+        for (const record of page.drain()) {
+          beforeFirst ??= parsedLengths.length - start;
+          drained.push(record);
+        }
+        pages.push({ beforeFirst: beforeFirst ?? 0, all: parsedLengths.length - start });
+        // Its records were handed out once and kept by nobody: they cannot be read again.
+        if (pages.length === 1) expect(() => page.records()).toThrow(/records were drained already/);
+      }
+    } finally {
+      JSON.parse = parse;
+    }
+    expect(drained).toEqual(whole);
+    // A 2,000-record page is several hundred KB; no string given to JSON.parse was near that, and most
+    // of a full page's slices were parsed after its first record was handed out.
+    expect(Math.max(...parsedLengths)).toBeLessThan(64 * 1024);
+    expect(pages[0]?.all ?? 0).toBeGreaterThan((pages[0]?.beforeFirst ?? 0) + 5);
   });
 
   it('renews the session once on 401 INVALID_SESSION_ID and carries on', async () => {

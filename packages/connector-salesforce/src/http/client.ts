@@ -126,11 +126,12 @@ export class SalesforceClient {
   }
 
   /**
-   * A query's pages, each parsed when its records are first asked for: a page read ahead of its
-   * reader waits as the bytes Salesforce sent, not as thousands of objects (a large sync's pages
-   * then die young). The first page is parsed at once, for `onTotalSize`; a page that does not parse
-   * or lacks `done`/`records` fails when read. The next page is asked for with the `nextRecordsUrl`
-   * of the page before, so a page's records are read before the page after it is requested.
+   * A query's pages, each kept as the bytes Salesforce sent until read: a page read ahead of its
+   * reader waits as bytes, not as thousands of objects (a large sync's pages then die young). The
+   * next page is asked for with the `nextRecordsUrl` of the page before, read with the page's
+   * `totalSize` and `done` but without its records (`summary`); the records of a large page are
+   * parsed as they are read. A page that does not parse or lacks `done`/`records` fails when its
+   * summary is read, the first page's at once (for `onTotalSize`).
    */
   async *queryPages<T extends SObjectRecord = SObjectRecord>(
     soql: string,
@@ -156,10 +157,10 @@ export class SalesforceClient {
       ),
       action,
     );
-    options.onTotalSize?.(page.result().totalSize);
+    options.onTotalSize?.(page.summary().totalSize);
     for (;;) {
       yield page;
-      const { done, nextRecordsUrl } = page.result();
+      const { done, nextRecordsUrl } = page.summary();
       if (done || !nextRecordsUrl) return;
       throwIfAborted(signal);
       page = new LazyQueryPage<T>(
@@ -348,27 +349,66 @@ export interface QueryOptions {
 /** One page of a query; its records are parsed when first asked for (the same array every time). */
 export interface QueryPage<T> {
   records(): T[];
+  /**
+   * The records in order, for reading once: parsed a slice at a time as they are read, unless
+   * `records()` parsed them already. Only the slice being read is held, so a page's records do not all
+   * outlive a young-generation collection. A page drained cannot be read again.
+   */
+  drain(): Generator<T, void, undefined>;
 }
 
 class LazyQueryPage<T> implements QueryPage<T> {
-  private checked: QueryResult | undefined;
+  /** The page as parsed and checked; `records` left empty in it while `unread` holds them. */
+  private page: QueryResult | undefined;
+  /** A large page's records, not yet parsed: read once, by `records` or `drain`. */
+  private unread: (() => Generator<unknown, void, undefined>) | undefined;
+  private drained = false;
 
   constructor(
     private readonly body: DeferredJson<QueryResult>,
     private readonly action: string,
   ) {}
 
-  result(): QueryResult {
-    if (!this.checked) {
-      const page = this.body.value();
-      assertQueryPage(page, this.action);
-      this.checked = page;
-    }
-    return this.checked;
+  /**
+   * `totalSize`, `done` and `nextRecordsUrl`, read without the records: the next page is asked for
+   * while this one waits to be read, and its records are parsed only when it is.
+   */
+  summary(): Omit<QueryResult, 'records'> {
+    return this.parsed();
   }
 
   records(): T[] {
-    return this.result().records as T[];
+    const page = this.parsed();
+    const unread = this.takeUnread();
+    if (unread) page.records = [...unread()] as QueryResult['records'];
+    return page.records as T[];
+  }
+
+  *drain(): Generator<T, void, undefined> {
+    const page = this.parsed();
+    const unread = this.takeUnread();
+    if (unread) {
+      // Nothing keeps them: records() after this would have none to give.
+      this.drained = true;
+      yield* unread() as Generator<T, void, undefined>;
+    } else yield* page.records as T[];
+  }
+
+  private takeUnread(): (() => Generator<unknown, void, undefined>) | undefined {
+    if (this.drained) throw new Error(`A query page's records were drained already (${this.action}).`);
+    const unread = this.unread;
+    this.unread = undefined;
+    return unread;
+  }
+
+  private parsed(): QueryResult {
+    if (!this.page) {
+      const { value, elements } = this.body.sliced('records');
+      assertQueryPage(value, this.action);
+      this.page = value;
+      this.unread = elements;
+    }
+    return this.page;
   }
 }
 

@@ -131,10 +131,10 @@ export async function* syncOrg(
       }),
     ];
     // Records become items one at a time as they are handed on: a page's items never all exist at
-    // once, and each dies young. Pages wait as the bytes Salesforce sent and are parsed here
-    // (`queryPages`), so their records die young too.
+    // once, and each dies young. Pages wait as the bytes Salesforce sent and their records are parsed
+    // here a slice at a time (`QueryPage.drain`), so they die young too.
     for await (const page of mergeStreams(streams, streams.length, run.signal)) {
-      for (const record of page.records()) {
+      for (const record of page.drain()) {
         for (const item of page.toItems(record)) {
           throwIfAborted(ctx.signal);
           yield item;
@@ -154,9 +154,9 @@ export async function* syncOrg(
   }
 }
 
-/** A page of queried records (parsed when first read) and how each becomes sync items. */
+/** A page of queried records (parsed as they are read, once) and how each becomes sync items. */
 interface RecordPage {
-  readonly records: () => readonly QueriedRecord[];
+  readonly drain: () => Iterable<QueriedRecord>;
   readonly toItems: (record: QueriedRecord) => SyncItem[];
 }
 
@@ -190,17 +190,14 @@ async function* recordPages(
     onTotalSize: (size) => (total = size),
   })) {
     throwIfAborted(signal);
-    let counted = false;
-    const records = (): readonly QueriedRecord[] => {
-      const read = page.records();
-      if (!counted) {
-        counted = true;
-        done += read.length;
-        ctx.progress.report({ phase: spec.phase, done, ...(total !== undefined ? { total } : {}) });
+    const drain = function* (): Generator<QueriedRecord, void, undefined> {
+      for (const record of page.drain()) {
+        done += 1;
+        yield record;
       }
-      return read;
+      ctx.progress.report({ phase: spec.phase, done, ...(total !== undefined ? { total } : {}) });
     };
-    yield { records, toItems: spec.toItems };
+    yield { drain, toItems: spec.toItems };
   }
 }
 
