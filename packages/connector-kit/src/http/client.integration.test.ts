@@ -309,7 +309,10 @@ describe('requestDeferred: a successful answer kept as bytes until read', () => 
   });
 
   it('reads a large array member a slice at a time, the rest of the body at once (sliced)', async () => {
-    const records = Array.from({ length: 3000 }, (_, index) => ({ Id: `0Pa${index}`, Name: `Zoë ${index} ${'x'.repeat(40)}` }));
+    const records = Array.from({ length: 3000 }, (_, index) => ({
+      Id: `0Pa${index}`,
+      Name: `Zoë ${index} ${'x'.repeat(40)}`,
+    }));
     handler = (_request, _body, response) =>
       json(response, 200, { totalSize: 3000, done: false, nextRecordsUrl: '/next', records });
     const body = await staticClient().requestDeferred<{ records: unknown[]; done: boolean }>(
@@ -333,7 +336,9 @@ describe('requestDeferred: a successful answer kept as bytes until read', () => 
   });
 
   it('fails as malformed when a slice it reads is not JSON, having handed out the slices before it', async () => {
-    const good = Array.from({ length: 3000 }, (_, index) => JSON.stringify({ Id: `0Pa${index}`, Name: 'y'.repeat(40) }));
+    const good = Array.from({ length: 3000 }, (_, index) =>
+      JSON.stringify({ Id: `0Pa${index}`, Name: 'y'.repeat(40) }),
+    );
     handler = (_request, _body, response) =>
       answer(response, 200, 'application/json', `{"done":true,"records":[${good.join(',')},{"Id":tru}]}`);
     const body = await staticClient().requestDeferred(
