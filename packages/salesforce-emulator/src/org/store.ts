@@ -1,4 +1,4 @@
-import type { ObjectDescriptor, SObjectRecord, SoqlDataSource } from '../soql/types.js';
+import type { IdRange, ObjectDescriptor, SObjectRecord, SoqlDataSource } from '../soql/types.js';
 import { ORG_OBJECTS } from '../schema/index.js';
 import type { ObjectDefinition } from '../schema/index.js';
 import { toSalesforceDateTime } from './datetime.js';
@@ -97,6 +97,21 @@ export class OrgStore implements SoqlDataSource {
     for (const row of table.live.values()) if (row.IsArchived !== true) yield row;
   }
 
+  *scanById(objectName: string, range: IdRange, descending: boolean): Iterable<SObjectRecord> {
+    const table = this.tables.get(objectName.toLowerCase());
+    if (table === undefined) return;
+    const rows = table.liveById();
+    // The first row past the low bound, and the first past the high bound.
+    const start = range.low ? firstAfter(rows, range.low.id, range.low.inclusive) : 0;
+    const end = range.high ? firstAfter(rows, range.high.id, !range.high.inclusive) : rows.length;
+    const archivable = table.field('IsArchived') !== undefined;
+    for (let step = 0; step < end - start; step++) {
+      const row = rows[descending ? end - 1 - step : start + step] as StoredRecord;
+      // As `scan`: archived activities only through queryAll.
+      if (!archivable || row.IsArchived !== true) yield row;
+    }
+  }
+
   getById(id: string): SObjectRecord | undefined {
     return this.locate(id)?.record;
   }
@@ -168,4 +183,17 @@ export class OrgStore implements SoqlDataSource {
   count(objectName: string): number {
     return this.table(objectName).live.size;
   }
+}
+
+/** The position of the first row whose Id is above `id` (at or above it with `inclusive`), by bisection. */
+function firstAfter(rows: readonly StoredRecord[], id: string, inclusive: boolean): number {
+  let low = 0;
+  let high = rows.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    const current = (rows[middle] as StoredRecord).Id as string;
+    if (current < id || (!inclusive && current === id)) low = middle + 1;
+    else high = middle;
+  }
+  return low;
 }

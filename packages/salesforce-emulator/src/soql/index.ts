@@ -1,12 +1,13 @@
+import type { Query } from 'soql-parser-js';
 import type { CompileContext, QueryScope, RowPredicate } from './context.js';
 import { SoqlError } from './errors.js';
 import { compileOrder, sortRows } from './order.js';
 import { compileProjection } from './projection.js';
-import { RecordGraph, resolveFromObject, Schema } from './schema.js';
+import { pathSegments, RecordGraph, resolveFromObject, resolvePath, Schema } from './schema.js';
 import { parseStatement } from './statement.js';
 import type { SObjectRecord, SoqlDataSource } from './types.js';
 import { isCountAll, rejectUnsupported } from './unsupported.js';
-import { compileWhere } from './where.js';
+import { compileWhere, idBounds } from './where.js';
 
 export { SoqlError } from './errors.js';
 export type { SoqlErrorCode } from './errors.js';
@@ -89,15 +90,29 @@ export function runSoql(soql: string, source: SoqlDataSource, options: RunSoqlOp
     throw new SoqlError('NUMBER_OUTSIDE_VALID_RANGE', `Maximum SOQL offset allowed is ${MAX_OFFSET}`);
   }
   const limit = query.limit;
-  // Without ORDER BY, scanning can stop once OFFSET + LIMIT rows matched.
-  const enough = order.length === 0 && limit !== undefined ? offset + limit : Number.POSITIVE_INFINITY;
+  // Rows in Id order where the source keeps it (not for queryAll): ORDER BY Id needs no sort, and an
+  // Id range (PK chunking's `Id > a AND Id <= b`) reads only its rows. Without ORDER BY, Salesforce
+  // promises no order; an emulated org's rows were created in Id order, so it is the scan's order too.
+  const byId = idOrder(query.orderBy, scope, context);
+  const range = query.where === undefined ? {} : idBounds(query.where, scope, context);
+  const inIdOrder =
+    source.scanById !== undefined &&
+    !options.includeDeleted &&
+    (byId !== undefined || (order.length === 0 && (range.low !== undefined || range.high !== undefined)));
+  // Without ORDER BY, or in the order rows are read, scanning can stop once OFFSET + LIMIT rows matched.
+  const enough =
+    (order.length === 0 || inIdOrder) && limit !== undefined ? offset + limit : Number.POSITIVE_INFINITY;
   const matched = collect(
-    source.scan(object.name, { includeDeleted: options.includeDeleted }),
+    inIdOrder && source.scanById
+      ? source.scanById(object.name, range, byId === 'DESC')
+      : source.scan(object.name, { includeDeleted: options.includeDeleted }),
     predicate,
     enough,
   );
   const sorted =
-    order.length === 0 ? matched : sortRows(matched, order, limit === undefined ? undefined : offset + limit);
+    order.length === 0 || inIdOrder
+      ? matched
+      : sortRows(matched, order, limit === undefined ? undefined : offset + limit);
   const end = limit === undefined ? sorted.length : offset + limit;
   const rows = offset === 0 && end >= sorted.length ? sorted : sorted.slice(offset, end);
   return {
@@ -107,6 +122,28 @@ export function runSoql(soql: string, source: SoqlDataSource, options: RunSoqlOp
     rows: isCount ? [] : rows,
     project,
   };
+}
+
+/** 'ASC' or 'DESC' when ORDER BY is the queried object's own Id alone (it is never null: NULLS FIRST/LAST change nothing). */
+function idOrder(
+  orderBy: Query['orderBy'],
+  scope: QueryScope,
+  context: CompileContext,
+): 'ASC' | 'DESC' | undefined {
+  const clauses = orderBy === undefined ? [] : Array.isArray(orderBy) ? orderBy : [orderBy];
+  const [clause] = clauses;
+  if (clauses.length !== 1 || clause === undefined || !('field' in clause)) return undefined;
+  const path = resolvePath(
+    context.schema,
+    context.statement,
+    scope.object,
+    pathSegments(clause.field, scope.alias),
+    {
+      raw: clause.field,
+    },
+  );
+  if (path.hops.length > 0 || path.field.type !== 'id') return undefined;
+  return clause.order === 'DESC' ? 'DESC' : 'ASC';
 }
 
 function collect(

@@ -69,6 +69,18 @@ export interface SoqlDataSource {
   scan(objectName: string, options: { includeDeleted: boolean }): Iterable<SObjectRecord>;
   /** Lookup by a 15- or 18-character Id, any object. */
   getById(id: string): SObjectRecord | undefined;
+  /**
+   * The live records `scan` gives (not queryAll's), in the order `ORDER BY Id` puts them (descending
+   * with `descending`), only those whose Id is within `range`. Optional: without it every query scans
+   * and sorts.
+   */
+  scanById?(objectName: string, range: IdRange, descending: boolean): Iterable<SObjectRecord>;
+}
+
+/** Bounds on a record's Id, in its comparable (18-character) form. */
+export interface IdRange {
+  readonly low?: { readonly id: string; readonly inclusive: boolean };
+  readonly high?: { readonly id: string; readonly inclusive: boolean };
 }
 
 /** A Salesforce-shaped failure the HTTP layer turns into `[{message, errorCode}]` with `statusCode`. */

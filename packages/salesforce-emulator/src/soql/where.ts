@@ -7,7 +7,7 @@ import { coerceLiteral, comparableReader, fieldKind } from './operands.js';
 import type { Comparable, Operand } from './operands.js';
 import { pathSegments, resolveFromObject, resolvePath } from './schema.js';
 import type { ResolvedPath } from './schema.js';
-import type { SObjectRecord } from './types.js';
+import type { IdRange, SObjectRecord } from './types.js';
 
 /**
  * soql-parser-js hands WHERE over as a right-leaning chain whose grouping is
@@ -104,6 +104,48 @@ export function compileWhere(
 ): RowPredicate {
   const tree = new TreeBuilder(flatten(where)).build();
   return compileTree(tree, scope, context, semiJoinsAllowed);
+}
+
+/**
+ * The bounds a WHERE clause sets on the queried object's own Id, where it is a
+ * conjunction: `Id > '…' AND Id <= '…' AND …` (the Id ranges of PK chunking).
+ * Only narrows what is scanned; the compiled predicate still tests every row.
+ * Run after `compileWhere`, which has reported anything wrong in the clause.
+ */
+export function idBounds(where: WhereClause, scope: QueryScope, context: CompileContext): IdRange {
+  const tree = new TreeBuilder(flatten(where)).build();
+  const terms = tree.kind === 'AND' ? tree.terms : [tree];
+  let range: IdRange = {};
+  for (const term of terms) {
+    if (term.kind !== 'condition' || !('field' in term.condition)) continue;
+    const { condition } = term;
+    const operator: string = condition.operator;
+    if (!['<', '<=', '>', '>='].includes(operator) || !('value' in condition)) continue;
+    const text = condition.value;
+    if (condition.literalType !== 'STRING' || typeof text !== 'string') continue;
+    const path = resolvePath(
+      context.schema,
+      context.statement,
+      scope.object,
+      pathSegments(condition.field, scope.alias),
+      {
+        raw: condition.field,
+      },
+    );
+    if (path.hops.length > 0 || path.field.type !== 'id') continue;
+    const operand = coerceLiteral(
+      { literalType: 'STRING', text, dateVariable: 0 },
+      path.field,
+      path.canonical.join('.'),
+      context,
+      undefined,
+    );
+    if (operand.type !== 'value' || typeof operand.value !== 'string') continue;
+    // Each bound is a condition every row must meet, so any one per side is a correct start or end.
+    const bound = { id: operand.value, inclusive: operator.endsWith('=') };
+    range = operator.startsWith('>') ? { ...range, low: bound } : { ...range, high: bound };
+  }
+  return range;
 }
 
 function compileTree(
