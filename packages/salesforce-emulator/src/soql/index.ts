@@ -3,11 +3,11 @@ import type { CompileContext, QueryScope, RowPredicate } from './context.js';
 import { SoqlError } from './errors.js';
 import { compileOrder, sortRows } from './order.js';
 import { compileProjection } from './projection.js';
-import { pathSegments, RecordGraph, resolveFromObject, resolvePath, Schema } from './schema.js';
+import { RecordGraph, resolveFromObject, Schema } from './schema.js';
 import { parseStatement } from './statement.js';
 import type { SObjectRecord, SoqlDataSource } from './types.js';
 import { isCountAll, rejectUnsupported } from './unsupported.js';
-import { compileWhere, idBounds } from './where.js';
+import { compileWhere, idBounds, ownIdPath } from './where.js';
 
 export { SoqlError } from './errors.js';
 export type { SoqlErrorCode } from './errors.js';
@@ -133,16 +133,7 @@ function idOrder(
   const clauses = orderBy === undefined ? [] : Array.isArray(orderBy) ? orderBy : [orderBy];
   const [clause] = clauses;
   if (clauses.length !== 1 || clause === undefined || !('field' in clause)) return undefined;
-  const path = resolvePath(
-    context.schema,
-    context.statement,
-    scope.object,
-    pathSegments(clause.field, scope.alias),
-    {
-      raw: clause.field,
-    },
-  );
-  if (path.hops.length > 0 || path.field.type !== 'id') return undefined;
+  if (ownIdPath(clause.field, scope, context) === undefined) return undefined;
   return clause.order === 'DESC' ? 'DESC' : 'ASC';
 }
 

@@ -123,16 +123,8 @@ export function idBounds(where: WhereClause, scope: QueryScope, context: Compile
     if (!['<', '<=', '>', '>='].includes(operator) || !('value' in condition)) continue;
     const text = condition.value;
     if (condition.literalType !== 'STRING' || typeof text !== 'string') continue;
-    const path = resolvePath(
-      context.schema,
-      context.statement,
-      scope.object,
-      pathSegments(condition.field, scope.alias),
-      {
-        raw: condition.field,
-      },
-    );
-    if (path.hops.length > 0 || path.field.type !== 'id') continue;
+    const path = ownIdPath(condition.field, scope, context);
+    if (path === undefined) continue;
     const operand = coerceLiteral(
       { literalType: 'STRING', text, dateVariable: 0 },
       path.field,
@@ -146,6 +138,24 @@ export function idBounds(where: WhereClause, scope: QueryScope, context: Compile
     range = operator.startsWith('>') ? { ...range, low: bound } : { ...range, high: bound };
   }
   return range;
+}
+
+/** The resolved path of `field` when it names the queried object's own Id (not a parent's, not a reference). */
+export function ownIdPath(
+  field: string,
+  scope: QueryScope,
+  context: CompileContext,
+): ResolvedPath | undefined {
+  const path = resolvePath(
+    context.schema,
+    context.statement,
+    scope.object,
+    pathSegments(field, scope.alias),
+    {
+      raw: field,
+    },
+  );
+  return path.hops.length === 0 && path.field.type === 'id' ? path : undefined;
 }
 
 function compileTree(
