@@ -91,8 +91,9 @@ export function runSoql(soql: string, source: SoqlDataSource, options: RunSoqlOp
   }
   const limit = query.limit;
   // Rows in Id order where the source keeps it (not for queryAll): ORDER BY Id needs no sort, and an
-  // Id range (PK chunking's `Id > a AND Id <= b`) reads only its rows. Without ORDER BY, Salesforce
-  // promises no order; an emulated org's rows were created in Id order, so it is the scan's order too.
+  // Id range (PK chunking's `Id > a AND Id <= b`) reads only its rows. Without ORDER BY "there's no
+  // guarantee of the order of results" (SOQL and SOSL Reference, "ORDER BY"); an emulated org's rows
+  // were created in Id order, so Id order is the scan's order too.
   const byId = idOrder(query.orderBy, scope, context);
   const range = query.where === undefined ? {} : idBounds(query.where, scope, context);
   const inIdOrder =
