@@ -1,6 +1,6 @@
 import { TransientError } from '@accessledger/core';
 import type { AxiosResponse } from 'axios';
-import { parseJsonBytes, sliceJsonBytes } from './json-bytes.js';
+import { parseJsonBytes, sliceJsonBytes, type SlicedJson } from './json-bytes.js';
 
 /** `application/json`, or a structured `+json` type such as `application/scim+json` (RFC 6839 §3.1). */
 const JSON_MEDIA_TYPE = /^application\/(?:[\w.-]+\+)?json\b/i;
@@ -58,40 +58,36 @@ export class DeferredJson<T> {
   }
 
   /**
-   * The body's value with its member `key` left an empty array when that member is a large array, and
-   * then that member's elements, parsed a slice at a time as they are read (`sliceJsonBytes`): of a
-   * query page's 2,000 records only the slice being read is alive. No `elements`: the member is in the
-   * value as parsed. A body that does not parse fails as in `value`, an element when it is read.
+   * The body's value with its member `key`, when that is a large array, left empty, and then that
+   * member's elements a run at a time, each slice parsed when reached (`sliceJsonBytes`): of a query
+   * page's 2,000 records only the run being read is alive. No `runs`: the member is in the value as
+   * parsed. A body that does not parse fails as in `value`, a slice of `key` when it is read.
    */
-  sliced(key: string): { readonly value: T; readonly elements?: () => Generator<unknown, void, undefined> } {
+  sliced(key: string): {
+    readonly value: T;
+    readonly runs?: () => Generator<readonly unknown[], void, undefined>;
+  } {
     if (this.parsed) return { value: this.parsed.value };
     const bytes = this.bytes ?? Buffer.alloc(0);
     const unparsed = (): TransientError =>
       unparsedJson(bytes.toString('utf8'), this.status, this.service, this.action);
-    let value: unknown;
-    let elements: (() => Generator<unknown, void, undefined>) | undefined;
+    let sliced: SlicedJson;
     try {
-      const sliced = sliceJsonBytes(bytes);
-      value = sliced.value;
-      // Any other large member is read in full.
-      for (const [name, read] of sliced.members) {
-        if (name === key) elements = read;
-        else (value as Record<string, unknown>)[name] = [...read()];
-      }
+      sliced = sliceJsonBytes(bytes, key);
     } catch {
       throw unparsed();
     }
-    if (!elements) {
-      this.parsed = { value: value as T };
+    const { runs } = sliced;
+    if (!runs) {
+      this.parsed = { value: sliced.value as T };
       this.bytes = undefined;
       return { value: this.parsed.value };
     }
-    const all = elements;
     return {
-      value: value as T,
-      elements: function* read() {
+      value: sliced.value as T,
+      runs: function* read() {
         try {
-          yield* all();
+          yield* runs();
         } catch (error) {
           if (error instanceof SyntaxError) throw unparsed();
           throw error;

@@ -319,10 +319,10 @@ describe('requestDeferred: a successful answer kept as bytes until read', () => 
       { method: 'GET', path: 'query', action: 'reading a page' },
       signal,
     );
-    const { value, elements } = body.sliced('records');
+    const { value, runs } = body.sliced('records');
     expect(value).toEqual({ totalSize: 3000, done: false, nextRecordsUrl: '/next', records: [] });
-    expect(elements).toBeDefined();
-    expect([...(elements?.() ?? [])]).toEqual(records);
+    expect(runs).toBeDefined();
+    expect([...(runs?.() ?? [])].flat()).toEqual(records);
     // A member that is not large, or a small body: the value as parsed, nothing to read after.
     expect(body.sliced('done')).toEqual({ value: { ...value, records } });
     handler = (_request, _body, response) =>
@@ -345,11 +345,11 @@ describe('requestDeferred: a successful answer kept as bytes until read', () => 
       { method: 'GET', path: 'query', action: 'reading a page' },
       signal,
     );
-    const { elements } = body.sliced('records');
+    const { runs } = body.sliced('records');
     const read: unknown[] = [];
     const failure = (() => {
       try {
-        for (const element of elements?.() ?? []) read.push(element);
+        for (const run of runs?.() ?? []) read.push(...run);
       } catch (error) {
         return error;
       }

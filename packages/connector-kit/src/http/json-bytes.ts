@@ -19,25 +19,25 @@ export interface JsonBytesOptions {
  * list's `Resources`) parsed a slice of elements at a time (`sliceJsonBytes`).
  */
 export function parseJsonBytes(bytes: Buffer, options: JsonBytesOptions = {}): unknown {
-  const { value, members } = sliceJsonBytes(bytes, options);
-  for (const [key, elements] of members) (value as Record<string, unknown>)[key] = [...elements()];
-  return value;
+  return sliceJsonBytes(bytes, undefined, options).value;
 }
 
-/** A body parsed but for its large top-level arrays, which are read a slice at a time. */
+/** A body parsed, but for the elements of one large top-level array member, read a run at a time. */
 export interface SlicedJson {
-  /** The body's value; each member in `members` is an empty array in it. */
+  /** The body's value; the member `runs` reads is an empty array in it. */
   readonly value: unknown;
   /**
-   * The large array members by key: their elements in order, each slice parsed when the reading reaches
-   * it. A slice that is not JSON throws a SyntaxError there.
+   * That member's elements in order, a run (one parsed slice, about 48 KB of JSON) at a time, each
+   * slice parsed when the reading reaches it; a slice that is not JSON throws a SyntaxError there. Unset
+   * when the member is not a large array: it is in `value` as parsed.
    */
-  readonly members: ReadonlyMap<string, () => Generator<unknown, void, undefined>>;
+  readonly runs?: () => Generator<readonly unknown[], void, undefined>;
 }
 
 /**
  * A UTF-8 body as `JSON.parse` reads it, its large top-level arrays cut into
- * slices of whole elements, each parsed as an array of its own when read.
+ * slices of whole elements, each parsed as an array of its own; those of the
+ * member `lazy` (if any) only when read, through `runs`.
  *
  * A 650 KB query page as one string cost 2.7 ms per page just to decode: V8
  * keeps a string that large in memory of its own, fresh for every page, and on
@@ -48,40 +48,47 @@ export interface SlicedJson {
  *
  * The rest of the body is parsed with those arrays left empty, so every byte
  * still goes through `JSON.parse`: a body that is not valid JSON fails, as it
- * would whole (a bad element only when its slice is read). Anything the
- * slicing does not handle (a top-level value that is not an object, a large
+ * would whole (a bad element of `lazy` only when its slice is read). Anything
+ * the slicing does not handle (a top-level value that is not an object, a large
  * member whose key repeats) is parsed whole.
  */
-export function sliceJsonBytes(bytes: Buffer, options: JsonBytesOptions = {}): SlicedJson {
-  const whole = (): SlicedJson => ({ value: JSON.parse(bytes.toString('utf8')), members: new Map() });
+export function sliceJsonBytes(
+  bytes: Buffer,
+  lazy: string | undefined,
+  options: JsonBytesOptions = {},
+): SlicedJson {
+  const whole = (): SlicedJson => ({ value: JSON.parse(bytes.toString('utf8')) });
   if (bytes.length <= (options.slicedAbove ?? 128 * 1024)) return whole();
   const layout = largeArrays(bytes, options.sliceBytes ?? 48 * 1024);
   if (layout === undefined) return whole();
   const keys = layout.keys.map((key) => JSON.parse(bytes.toString('utf8', key.start, key.end)) as string);
-  const members = new Map<string, () => Generator<unknown, void, undefined>>();
-  for (const array of layout.arrays) {
-    const key = keys[array.keyIndex] ?? '';
-    // A repeated key: JSON.parse keeps its last value, which may not be this array.
-    if (keys.indexOf(key) !== keys.lastIndexOf(key)) return whole();
-    members.set(key, function* elements() {
-      for (const [start, end] of array.slices) {
-        const slice = JSON.parse(`[${bytes.toString('utf8', start, end)}]`) as unknown[];
-        // An empty slice between commas (`[1,,2]`, a trailing comma): not JSON.
-        if (slice.length === 0)
-          throw new SyntaxError(`Unexpected "," in the JSON array "${key}" at byte ${start - 1}`);
-        yield* slice;
-      }
-    });
-  }
+  const members = layout.arrays.map((array) => ({ key: keys[array.keyIndex] ?? '', array }));
+  // A repeated key: JSON.parse keeps its last value, which may not be this array.
+  if (members.some(({ key }) => keys.indexOf(key) !== keys.lastIndexOf(key))) return whole();
   // The body with the large arrays left empty: `"records":[]`.
   const headParts: Buffer[] = [];
   let from = 0;
-  for (const array of layout.arrays) {
+  for (const { array } of members) {
     headParts.push(bytes.subarray(from, array.open + 1));
     from = array.close;
   }
   headParts.push(bytes.subarray(from));
-  return { value: JSON.parse(Buffer.concat(headParts).toString('utf8')), members };
+  const value: unknown = JSON.parse(Buffer.concat(headParts).toString('utf8'));
+  let runs: SlicedJson['runs'];
+  for (const { key, array } of members) {
+    const read = function* (): Generator<readonly unknown[], void, undefined> {
+      for (const [start, end] of array.slices) {
+        const run = JSON.parse(`[${bytes.toString('utf8', start, end)}]`) as unknown[];
+        // An empty slice between commas (`[1,,2]`, a trailing comma): not JSON.
+        if (run.length === 0)
+          throw new SyntaxError(`Unexpected "," in the JSON array "${key}" at byte ${start - 1}`);
+        yield run;
+      }
+    };
+    if (key === lazy) runs = read;
+    else (value as Record<string, unknown>)[key] = [...read()].flat();
+  }
+  return runs ? { value, runs } : { value };
 }
 
 interface LargeArray {

@@ -98,9 +98,11 @@ describe('SalesforceClient against the emulated org', () => {
       for await (const page of client.queryPages(soql, never)) {
         const start = parsedLengths.length;
         let beforeFirst: number | undefined;
-        for (const record of page.drain()) {
-          beforeFirst ??= parsedLengths.length - start;
-          drained.push(record);
+        for (const run of page.drain()) {
+          for (const record of run) {
+            beforeFirst ??= parsedLengths.length - start;
+            drained.push(record);
+          }
         }
         pages.push({ beforeFirst: beforeFirst ?? 0, all: parsedLengths.length - start });
         // Its records were handed out once and kept by nobody: they cannot be read again.

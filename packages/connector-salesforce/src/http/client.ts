@@ -350,18 +350,19 @@ export interface QueryOptions {
 export interface QueryPage<T> {
   records(): T[];
   /**
-   * The records in order, for reading once: parsed a slice at a time as they are read, unless
-   * `records()` parsed them already. Only the slice being read is held, so a page's records do not all
-   * outlive a young-generation collection. A page drained cannot be read again.
+   * The records in order, for reading once, a run at a time: parsed a slice (about 48 KB of JSON) at a
+   * time as they are read, unless `records()` parsed them already (then one run). Only the run being
+   * read is held, so a page's records do not all outlive a young-generation collection. A page drained
+   * cannot be read again.
    */
-  drain(): Generator<T, void, undefined>;
+  drain(): Generator<readonly T[], void, undefined>;
 }
 
 class LazyQueryPage<T> implements QueryPage<T> {
   /** The page as parsed and checked; `records` left empty in it while `unread` holds them. */
   private page: QueryResult | undefined;
   /** A large page's records, not yet parsed: read once, by `records` or `drain`. */
-  private unread: (() => Generator<unknown, void, undefined>) | undefined;
+  private unread: (() => Generator<readonly unknown[], void, undefined>) | undefined;
   private drained = false;
 
   constructor(
@@ -380,21 +381,21 @@ class LazyQueryPage<T> implements QueryPage<T> {
   records(): T[] {
     const page = this.parsed();
     const unread = this.takeUnread();
-    if (unread) page.records = [...unread()] as QueryResult['records'];
+    if (unread) page.records = [...unread()].flat() as QueryResult['records'];
     return page.records as T[];
   }
 
-  *drain(): Generator<T, void, undefined> {
+  *drain(): Generator<readonly T[], void, undefined> {
     const page = this.parsed();
     const unread = this.takeUnread();
     if (unread) {
       // Nothing keeps them: records() after this would have none to give.
       this.drained = true;
-      yield* unread() as Generator<T, void, undefined>;
-    } else yield* page.records as T[];
+      yield* unread() as Generator<readonly T[], void, undefined>;
+    } else yield page.records as T[];
   }
 
-  private takeUnread(): (() => Generator<unknown, void, undefined>) | undefined {
+  private takeUnread(): (() => Generator<readonly unknown[], void, undefined>) | undefined {
     if (this.drained) throw new Error(`A query page's records were drained already (${this.action}).`);
     const unread = this.unread;
     this.unread = undefined;
@@ -403,10 +404,10 @@ class LazyQueryPage<T> implements QueryPage<T> {
 
   private parsed(): QueryResult {
     if (!this.page) {
-      const { value, elements } = this.body.sliced('records');
+      const { value, runs } = this.body.sliced('records');
       assertQueryPage(value, this.action);
       this.page = value;
-      this.unread = elements;
+      this.unread = runs;
     }
     return this.page;
   }

@@ -134,10 +134,12 @@ export async function* syncOrg(
     // once, and each dies young. Pages wait as the bytes Salesforce sent and their records are parsed
     // here a slice at a time (`QueryPage.drain`), so they die young too.
     for await (const page of mergeStreams(streams, streams.length, run.signal)) {
-      for (const record of page.drain()) {
-        for (const item of page.toItems(record)) {
-          throwIfAborted(ctx.signal);
-          yield item;
+      for (const run of page.drain()) {
+        for (const record of run) {
+          for (const item of page.toItems(record)) {
+            throwIfAborted(ctx.signal);
+            yield item;
+          }
         }
       }
     }
@@ -156,7 +158,8 @@ export async function* syncOrg(
 
 /** A page of queried records (parsed as they are read, once) and how each becomes sync items. */
 interface RecordPage {
-  readonly drain: () => Iterable<QueriedRecord>;
+  /** The records, a run at a time (`QueryPage.drain`). */
+  readonly drain: () => Iterable<readonly QueriedRecord[]>;
   readonly toItems: (record: QueriedRecord) => SyncItem[];
 }
 
@@ -190,10 +193,10 @@ async function* recordPages(
     onTotalSize: (size) => (total = size),
   })) {
     throwIfAborted(signal);
-    const drain = function* (): Generator<QueriedRecord, void, undefined> {
-      for (const record of page.drain()) {
-        done += 1;
-        yield record;
+    const drain = function* (): Generator<readonly QueriedRecord[], void, undefined> {
+      for (const run of page.drain()) {
+        done += run.length;
+        yield run;
       }
       ctx.progress.report({ phase: spec.phase, done, ...(total !== undefined ? { total } : {}) });
     };
