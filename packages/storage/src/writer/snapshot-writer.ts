@@ -162,8 +162,7 @@ export class SnapshotWriter {
         await knex.raw(stagingDdl(kind, input.runId));
         await knex.raw(vanishedDdl(kind, input.runId));
       }
-      const base = await latestSnapshotId(knex, input.connectionId);
-      const loaded = await this.load(input, signal, counts);
+      const { staged: loaded, base } = await this.load(input, signal, counts);
       throwIfAborted(signal);
       ({ snapshot, changed } = await knex.transaction(async (trx) => {
         await trx.raw('SELECT pg_advisory_xact_lock(?, ?)', [MERGE_LOCK_NAMESPACE, input.connectionId]);
@@ -216,12 +215,15 @@ export class SnapshotWriter {
     }
   }
 
-  /** Stages the stream; returns what was staged per kind. */
+  /**
+   * Stages the stream; returns what was staged per kind, and the id of the latest snapshot (null before
+   * the first), read before the current versions: the merge checks that it is still the latest.
+   */
   private async load(
     input: WriteSnapshotInput,
     signal: AbortSignal,
     counts: MutableCounts,
-  ): Promise<Map<StagedKind, StagedSummary>> {
+  ): Promise<{ staged: Map<StagedKind, StagedSummary>; base: number | null }> {
     const knex = this.database.knex;
     const copies = new CopyPipeline(knex, this.copyBatch, this.copyDepth);
     // The stream is read while the current versions load: a connector's first items come after its
@@ -232,18 +234,21 @@ export class SnapshotWriter {
     const ranges = this.database.engine === 'pg' ? CURRENT_VERSION_RANGES : 1;
     let tables: (SeenTable | null)[] | undefined;
     let loadFailure: { readonly error: unknown } | undefined;
-    const tablesLoaded = latestCounts(knex, input.connectionId)
-      .then((expected) =>
-        Promise.all(
+    let base: number | null = null;
+    // Its current versions are the things of the latest snapshot, so its counts size their tables.
+    const tablesLoaded = latestSnapshotOf(knex, input.connectionId)
+      .then((latest) => {
+        base = latest?.id ?? null;
+        return Promise.all(
           stagedKinds.map((kind) =>
             CurrentVersions.load(knex, kind, input.connectionId, {
               ranges,
               engine: this.database.engine,
-              expected: expected[countKey[kind.kind]],
+              expected: latest?.counts[countKey[kind.kind]] ?? 0,
             }),
           ),
-        ),
-      )
+        );
+      })
       .then(
         (loaded) => {
           stagedKinds.forEach((kind, index) => {
@@ -346,12 +351,13 @@ export class SnapshotWriter {
         if (!signal.aborted) throw error;
       });
     }
-    return new Map(
+    const staged = new Map(
       stagedKinds.map((kind) => [
         kind,
         { rows: stagedRows.get(kind) ?? 0, repeats: stagedKeys.get(kind)?.repeats ?? true },
       ]),
     );
+    return { staged, base };
   }
 
   private async merge(
@@ -545,20 +551,14 @@ async function dropIndexes(trx: Knex.Transaction, table: string): Promise<{ defi
   return found.rows.map(({ definition }) => ({ definition }));
 }
 
-/**
- * The item counts of the connection's latest snapshot (none before its first): its current versions are
- * the things of that snapshot, so these size their tables without counting them.
- */
-async function latestCounts(knex: Knex, connectionId: number): Promise<ItemCounts> {
-  const latest = await new KnexSnapshotStore(knex).latestSnapshot(connectionId);
-  return latest?.counts ?? { accounts: 0, entitlements: 0, grants: 0, activity: 0 };
+/** The connection's latest snapshot (none before its first). */
+function latestSnapshotOf(knex: Knex, connectionId: number): Promise<Snapshot | undefined> {
+  return new KnexSnapshotStore(knex).latestSnapshot(connectionId);
 }
 
 /** The id of the connection's latest snapshot, or null before its first. */
 async function latestSnapshotId(knex: Knex, connectionId: number): Promise<number | null> {
-  const row = await knex(Tables.snapshots).where({ connection_id: connectionId }).max({ id: 'id' }).first();
-  const id: unknown = row?.id;
-  return id === null || id === undefined ? null : Number(id);
+  return (await latestSnapshotOf(knex, connectionId))?.id ?? null;
 }
 
 async function dropStaging(knex: Knex, runId: number): Promise<void> {
