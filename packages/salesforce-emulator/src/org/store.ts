@@ -89,27 +89,21 @@ export class OrgStore implements SoqlDataSource {
       yield* table.deleted.values();
       return;
     }
-    // Archived activities are left out of query and returned only by queryAll.
-    if (table.field('IsArchived') === undefined) {
-      yield* table.live.values();
-      return;
-    }
-    for (const row of table.live.values()) if (row.IsArchived !== true) yield row;
+    yield* queried(table, table.live.values());
   }
 
-  *scanById(objectName: string, range: IdRange, descending: boolean): Iterable<SObjectRecord> {
+  scanById(objectName: string, range: IdRange, descending: boolean): Iterable<SObjectRecord> {
     const table = this.tables.get(objectName.toLowerCase());
-    if (table === undefined) return;
+    if (table === undefined) return [];
     const rows = table.liveById();
     // The first row past the low bound, and the first past the high bound.
     const start = range.low ? firstAfter(rows, range.low.id, range.low.inclusive) : 0;
     const end = range.high ? firstAfter(rows, range.high.id, !range.high.inclusive) : rows.length;
-    const archivable = table.field('IsArchived') !== undefined;
-    for (let step = 0; step < end - start; step++) {
-      const row = rows[descending ? end - 1 - step : start + step] as StoredRecord;
-      // As `scan`: archived activities only through queryAll.
-      if (!archivable || row.IsArchived !== true) yield row;
-    }
+    const inRange = function* (): Generator<StoredRecord> {
+      for (let step = 0; step < end - start; step++)
+        yield rows[descending ? end - 1 - step : start + step] as StoredRecord;
+    };
+    return queried(table, inRange());
   }
 
   getById(id: string): SObjectRecord | undefined {
@@ -183,6 +177,14 @@ export class OrgStore implements SoqlDataSource {
   count(objectName: string): number {
     return this.table(objectName).live.size;
   }
+}
+
+/** The live rows `query` reads: archived activities are left out and returned only by queryAll. */
+function queried(table: ObjectTable, rows: Iterable<StoredRecord>): Iterable<StoredRecord> {
+  if (table.field('IsArchived') === undefined) return rows;
+  return (function* unarchived() {
+    for (const row of rows) if (row.IsArchived !== true) yield row;
+  })();
 }
 
 /** The position of the first row whose Id is above `id` (at or above it with `inclusive`), by bisection. */

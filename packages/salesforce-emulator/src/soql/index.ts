@@ -7,7 +7,7 @@ import { RecordGraph, resolveFromObject, Schema } from './schema.js';
 import { parseStatement } from './statement.js';
 import type { SObjectRecord, SoqlDataSource } from './types.js';
 import { isCountAll, rejectUnsupported } from './unsupported.js';
-import { compileWhere, idBounds, ownIdPath } from './where.js';
+import { compileFilter, ownIdPath } from './where.js';
 
 export { SoqlError } from './errors.js';
 export type { SoqlErrorCode } from './errors.js';
@@ -81,7 +81,7 @@ export function runSoql(soql: string, source: SoqlDataSource, options: RunSoqlOp
       statement.kindOffset('COUNT'),
     );
   }
-  const predicate = query.where === undefined ? undefined : compileWhere(query.where, scope, context);
+  const filter = query.where === undefined ? undefined : compileFilter(query.where, scope, context);
   const order = compileOrder(query.orderBy, scope, context);
   const project = isCount ? countRecord(object.name) : compileProjection(fields, scope, context);
   const offset = query.offset ?? 0;
@@ -95,19 +95,19 @@ export function runSoql(soql: string, source: SoqlDataSource, options: RunSoqlOp
   // guarantee of the order of results" (SOQL and SOSL Reference, "ORDER BY"); an emulated org's rows
   // were created in Id order, so Id order is the scan's order too.
   const byId = idOrder(query.orderBy, scope, context);
-  const range = query.where === undefined ? {} : idBounds(query.where, scope, context);
-  const inIdOrder =
-    source.scanById !== undefined &&
-    !options.includeDeleted &&
-    (byId !== undefined || (order.length === 0 && (range.low !== undefined || range.high !== undefined)));
+  const range = filter?.idRange ?? {};
+  const readById = byId !== undefined || (order.length === 0 && (range.low ?? range.high) !== undefined);
+  const idOrdered =
+    source.scanById && !options.includeDeleted && readById
+      ? source.scanById(object.name, range, byId === 'DESC')
+      : undefined;
+  const inIdOrder = idOrdered !== undefined;
   // Without ORDER BY, or in the order rows are read, scanning can stop once OFFSET + LIMIT rows matched.
   const enough =
     (order.length === 0 || inIdOrder) && limit !== undefined ? offset + limit : Number.POSITIVE_INFINITY;
   const matched = collect(
-    inIdOrder && source.scanById
-      ? source.scanById(object.name, range, byId === 'DESC')
-      : source.scan(object.name, { includeDeleted: options.includeDeleted }),
-    predicate,
+    idOrdered ?? source.scan(object.name, { includeDeleted: options.includeDeleted }),
+    filter?.predicate,
     enough,
   );
   const sorted =

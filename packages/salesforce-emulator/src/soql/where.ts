@@ -107,13 +107,23 @@ export function compileWhere(
 }
 
 /**
- * The bounds a WHERE clause sets on the queried object's own Id, where it is a
- * conjunction: `Id > '…' AND Id <= '…' AND …` (the Id ranges of PK chunking).
- * Only narrows what is scanned; the compiled predicate still tests every row.
- * Run after `compileWhere`, which has reported anything wrong in the clause.
+ * A query's own WHERE clause, compiled (`compileWhere`), with the bounds it
+ * sets on the queried object's own Id where it is a conjunction: `Id > '…'
+ * AND Id <= '…' AND …` (the Id ranges of PK chunking). The bounds only narrow
+ * what is scanned; the predicate still tests every row.
  */
-export function idBounds(where: WhereClause, scope: QueryScope, context: CompileContext): IdRange {
+export function compileFilter(
+  where: WhereClause,
+  scope: QueryScope,
+  context: CompileContext,
+): { readonly predicate: RowPredicate; readonly idRange: IdRange } {
   const tree = new TreeBuilder(flatten(where)).build();
+  // Compiled first: it reports anything wrong in the clause, so the bounds read a valid one.
+  const predicate = compileTree(tree, scope, context, true);
+  return { predicate, idRange: idBounds(tree, scope, context) };
+}
+
+function idBounds(tree: ConditionTree, scope: QueryScope, context: CompileContext): IdRange {
   const terms = tree.kind === 'AND' ? tree.terms : [tree];
   let range: IdRange = {};
   for (const term of terms) {
