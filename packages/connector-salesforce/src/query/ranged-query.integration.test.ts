@@ -16,6 +16,7 @@ import { OAuthSalesforceClientFactory } from '../client-factory.js';
 import { salesforceConfigSchema } from '../config.js';
 import { SalesforceConnector } from '../connector.js';
 import { CredentialNames } from '../http/grants.js';
+import { SalesforceEntitlementTypes } from '../manifest.js';
 
 /**
  * A pass-through proxy in front of the emulator that counts the API requests
@@ -26,32 +27,43 @@ interface CountingProxy {
   peak: number;
   /** Called with each API request's path and query before it is forwarded. */
   onRequest: (url: string) => void;
+  /** Each API request is forwarded once this settles (it is called after `onRequest`). */
+  gate: (url: string) => Promise<void>;
   close(): Promise<void>;
 }
 
 async function countingProxy(target: () => string): Promise<CountingProxy> {
   let inFlight = 0;
-  const state = { peak: 0, onRequest: (_url: string): void => undefined };
+  const state = {
+    peak: 0,
+    onRequest: (_url: string): void => undefined,
+    gate: (_url: string): Promise<void> => Promise.resolve(),
+  };
   const server: Server = createServer((incoming, outgoing) => {
     const isApi = (incoming.url ?? '').startsWith('/services/data/v');
+    const url = decodeURIComponent((incoming.url ?? '').replace(/\+/g, ' '));
     if (isApi) {
       state.peak = Math.max(state.peak, (inFlight += 1));
-      state.onRequest(decodeURIComponent((incoming.url ?? '').replace(/\+/g, ' ')));
+      state.onRequest(url);
     }
-    const upstream = new URL(incoming.url ?? '/', target());
-    const forwarded = httpRequest(
-      upstream,
-      { method: incoming.method, headers: incoming.headers },
-      (response) => {
-        outgoing.writeHead(response.statusCode ?? 502, response.headers);
-        response.pipe(outgoing);
-        response.on('end', () => {
-          if (isApi) inFlight -= 1;
-        });
-      },
-    );
-    forwarded.on('error', () => outgoing.destroy());
-    incoming.pipe(forwarded);
+    const forward = (): void => {
+      const upstream = new URL(incoming.url ?? '/', target());
+      const forwarded = httpRequest(
+        upstream,
+        { method: incoming.method, headers: incoming.headers },
+        (response) => {
+          outgoing.writeHead(response.statusCode ?? 502, response.headers);
+          response.pipe(outgoing);
+          response.on('end', () => {
+            if (isApi) inFlight -= 1;
+          });
+        },
+      );
+      forwarded.on('error', () => outgoing.destroy());
+      incoming.pipe(forwarded);
+    };
+    if (isApi) void state.gate(url).then(forward);
+    else forward();
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -68,6 +80,12 @@ async function countingProxy(target: () => string): Promise<CountingProxy> {
     },
     set onRequest(hook: (url: string) => void) {
       state.onRequest = hook;
+    },
+    get gate() {
+      return state.gate;
+    },
+    set gate(hold: (url: string) => Promise<void>) {
+      state.gate = hold;
     },
     close: () =>
       new Promise<void>((resolve) => {
@@ -204,5 +222,72 @@ describe('reading large objects in Id ranges', () => {
     const got = new Set(itemsOf(reread.sync).grants);
     for (const line of remaining) if (line.includes('"package_license"')) expect(got.has(line)).toBe(true);
     expect(reread.calls).toBeGreaterThan(ranged.calls);
+  });
+});
+
+/** The first request of a big object's read (the catalog reads other objects, or these by other filters). */
+const BIG_READ =
+  /FROM (User( |$)|PermissionSetAssignment |PermissionSetLicenseAssign|UserPackageLicense|GroupMember WHERE Group\.Type)/;
+
+/**
+ * Holds the first API request whose URL contains `held` until `release` is called, or for at most
+ * `limitMs` (then `released` says so): a sync that needs the held request before it can get to what
+ * releases it would otherwise never end.
+ */
+function holdFirst(
+  held: string,
+  limitMs = 10_000,
+): { release: (by: string) => void; released: Promise<string> } {
+  let release: (by: string) => void = () => undefined;
+  const released = new Promise<string>((resolve) => {
+    release = resolve;
+    setTimeout(() => resolve('the time limit'), limitMs).unref();
+  });
+  let holding = false;
+  proxy.gate = (url) => {
+    if (holding || !url.includes(held)) return Promise.resolve();
+    holding = true;
+    return released.then(() => undefined);
+  };
+  return { release: (by) => release(by), released };
+}
+
+describe('the reads of a sync', () => {
+  let baseline: Awaited<ReturnType<typeof measuredSync>>;
+  beforeAll(async () => {
+    baseline = await measuredSync({ queryRanges: 1, concurrency: 4 });
+  });
+  afterAll(() => {
+    proxy.gate = () => Promise.resolve();
+    proxy.onRequest = () => undefined;
+  });
+
+  it('start the big objects while the catalog is still being read, under the same concurrency', async () => {
+    // The catalog's role query is held until a big object's first page is asked for: a sync that
+    // built the whole catalog before reading the big objects would wait for the time limit.
+    const hold = holdFirst('FROM UserRole');
+    proxy.onRequest = (url) => {
+      if (BIG_READ.test(url)) hold.release('a big read');
+    };
+    const overlapped = await measuredSync({ queryRanges: 1, concurrency: 4 });
+    expect(await hold.released).toBe('a big read');
+    expect(overlapped.peak).toBeLessThanOrEqual(4);
+    expect(overlapped.calls).toBe(baseline.calls);
+    expect(itemsOf(overlapped.sync)).toEqual(itemsOf(baseline.sync));
+  });
+
+  it('emit the memberships derived from roles once the users are read, before the other objects end', async () => {
+    // Permission set assignments are held until a derived membership has been emitted: a sync that
+    // derived them only after reading every object would wait for the time limit.
+    const hold = holdFirst('FROM PermissionSetAssignment WHERE');
+    const grants: string[] = [];
+    for await (const item of connector({ queryRanges: 1, concurrency: 4 }).sync(context())) {
+      if (item.kind !== 'grant') continue;
+      grants.push(`${grantKey(item.grant)} ${JSON.stringify(item.grant)}`);
+      if (item.grant.via?.type === SalesforceEntitlementTypes.derivedGroup)
+        hold.release('a derived membership');
+    }
+    expect(await hold.released).toBe('a derived membership');
+    expect(grants.sort()).toEqual(itemsOf(baseline.sync).grants);
   });
 });

@@ -5,7 +5,7 @@ import { buildAccessCatalog, type AccessCatalog } from './catalog.js';
 import type { QueriedRecord } from './fields.js';
 import { DERIVED_GROUP_TYPES, MEMBER_LISTED_GROUP_TYPES } from './group-membership.js';
 import type { UserMapping } from './mapping.js';
-import { RequestSlots } from '../query/request-slots.js';
+import type { RequestSlots } from '../query/request-slots.js';
 import {
   collectEnabledPermissions,
   MAX_ENCODED_QUERY_LENGTH,
@@ -127,11 +127,8 @@ export function userQuery(attributeFields: readonly string[]): string {
 export interface LoadedCatalog {
   readonly catalog: AccessCatalog;
   readonly userMapping: UserMapping;
-  /** The User query, with the attribute fields this org has (a split read adds Id ranges to it). */
-  readonly userQuery: SelectQuery;
+  /** User custom fields left out of account attributes: the query URL would have been too long with them. */
   readonly omittedUserFields: readonly string[];
-  /** The PermissionSetAssignment fields this org has (IsRevoked only where user access policies are on). */
-  readonly assignmentFields: readonly string[];
 }
 
 /** PermissionSetAssignment fields the sync reads; IsRevoked (API 57.0+) only where the org has it. */
@@ -144,13 +141,44 @@ const ASSIGNMENT_FIELDS = [
   'IsActive',
 ] as const;
 
-/** Queries the small objects (concurrently, under `concurrency`) and builds the catalog. */
-export async function loadCatalog(
+/** What the big reads need before their first request: their queries, with the fields this org has. */
+export interface BigReadQueries {
+  /** The User query, with the attribute fields this org has (a split read adds Id ranges to it). */
+  readonly userQuery: SelectQuery;
+  /** The PermissionSetAssignment fields this org has (IsRevoked only where user access policies are on). */
+  readonly assignmentFields: readonly string[];
+  /** The User custom fields read into account attributes. */
+  readonly attributeFields: readonly string[];
+  /** User custom fields left out of account attributes: the query URL would have been too long with them. */
+  readonly omittedUserFields: readonly string[];
+}
+
+/** The catalog's reads, under way (`startCatalog`). */
+export interface CatalogReads {
+  /**
+   * Settles once every request of the catalog is waiting for (or has) a request slot. A read that
+   * shares the slots must not ask for one before: its pages hold their slots until they are read,
+   * which is after the catalog is built, so a catalog request queued behind them would never run.
+   */
+  readonly queued: Promise<void>;
+  /** The big reads' queries, as soon as the User and PermissionSetAssignment describes are in. */
+  readonly queries: Promise<BigReadQueries>;
+  /** The catalog, once every request is in. */
+  readonly loaded: Promise<LoadedCatalog>;
+}
+
+/**
+ * Starts the catalog's reads: the small objects, concurrently, under `slots`,
+ * which the big reads share. Every promise of the result is observed, so one
+ * that is never awaited is not reported unhandled; `loaded` rejects with the
+ * first failure of any request.
+ */
+export function startCatalog(
   client: SalesforceClient,
-  concurrency: number,
+  slots: RequestSlots,
   signal: AbortSignal,
   progress: ProgressReporter,
-): Promise<LoadedCatalog> {
+): CatalogReads {
   const all = (soql: string) => () => queryAll(client, soql, signal);
   const tasks = {
     permissionSetDescribe: () => client.describe('PermissionSet', signal),
@@ -268,7 +296,6 @@ export async function loadCatalog(
   let done = 0;
   const total = names.length + 1;
   progress.report({ phase: 'entitlements', done, total });
-  const slots = new RequestSlots(concurrency);
   const started = new Map(
     names.map((name) => [
       name,
@@ -286,68 +313,86 @@ export async function loadCatalog(
   const permissions = new Map<string, string[]>();
   // The permission queries need only the two describes: they start as soon as those are in, ahead
   // of the catalog queries still waiting (they are the catalog's slowest), rather than after them all.
-  const permissionsRead = Promise.all([
+  // Each is queued for a slot as soon as it can be; they are awaited with the rest below.
+  const permissionReads = Promise.all([
     described('permissionSetDescribe'),
     described('mutingPermissionSetDescribe'),
   ]).then(([permissionSet, mutingPermissionSet]) =>
-    Promise.all(
-      [
-        ...permissionQueries(permissionFieldsOf(permissionSet), { object: 'PermissionSet' }),
-        ...permissionQueries(permissionFieldsOf(mutingPermissionSet), { object: 'MutingPermissionSet' }),
-      ].map((soql) =>
-        slots.run(
-          async () => {
-            for await (const page of client.query(soql, signal, {
-              action: 'reading permission set permissions',
-            })) {
-              throwIfAborted(signal);
-              for (const record of page) collectEnabledPermissions(record, permissions);
-            }
-          },
-          { first: true },
-        ),
+    [
+      ...permissionQueries(permissionFieldsOf(permissionSet), { object: 'PermissionSet' }),
+      ...permissionQueries(permissionFieldsOf(mutingPermissionSet), { object: 'MutingPermissionSet' }),
+    ].map((soql) =>
+      slots.run(
+        async () => {
+          for await (const page of client.query(soql, signal, {
+            action: 'reading permission set permissions',
+          })) {
+            throwIfAborted(signal);
+            for (const record of page) collectEnabledPermissions(record, permissions);
+          }
+        },
+        { first: true },
       ),
     ),
   );
-  // Every request is awaited here, so that a failure of one is never left unhandled by the others.
-  const [results] = await Promise.all([Promise.all(started.values()), permissionsRead]);
-  const byName = new Map(names.map((name, index) => [name, results[index]]));
-  const rows = (
-    name: Exclude<
-      keyof typeof tasks,
-      'permissionSetDescribe' | 'mutingPermissionSetDescribe' | 'assignmentDescribe' | 'userDescribe'
-    >,
-  ) => byName.get(name) as QueriedRecord[];
-
-  progress.report({ phase: 'entitlements', done: total, total });
-
-  const catalog = buildAccessCatalog({
-    userLicenses: rows('userLicenses'),
-    profiles: rows('profiles'),
-    roles: rows('roles'),
-    permissionSets: rows('permissionSets'),
-    permissions,
-    permissionSetGroups: rows('permissionSetGroups'),
-    permissionSetGroupComponents: rows('permissionSetGroupComponents'),
-    mutingPermissionSets: rows('mutingPermissionSets'),
-    packageLicenses: rows('packageLicenses'),
-    permissionSetLicenses: rows('permissionSetLicenses'),
-    groups: rows('groups'),
-    groupNesting: rows('groupNesting'),
+  // Every other request was queued above; these are once the describes are in.
+  const queued = permissionReads.then(() => undefined);
+  const queries = Promise.all([
+    started.get('assignmentDescribe') as Promise<DescribeSObjectResult>,
+    started.get('userDescribe') as Promise<DescribeSObjectResult>,
+  ]).then(([assignmentDescribe, userDescribe]): BigReadQueries => {
+    const attributes = userAttributeFields(userDescribe);
+    return {
+      userQuery: userSelect(attributes.fields),
+      assignmentFields: assignmentFieldsOf(assignmentDescribe),
+      attributeFields: attributes.fields,
+      omittedUserFields: attributes.omitted,
+    };
   });
-  const frozenUserIds = new Set(
-    rows('frozenLogins')
-      .map((login) => login['UserId'])
-      .filter((id): id is string => typeof id === 'string'),
-  );
-  const attributes = userAttributeFields(byName.get('userDescribe') as DescribeSObjectResult);
-  return {
-    catalog,
-    userMapping: { attributeFields: attributes.fields, frozenUserIds },
-    userQuery: userSelect(attributes.fields),
-    omittedUserFields: attributes.omitted,
-    assignmentFields: assignmentFieldsOf(byName.get('assignmentDescribe') as DescribeSObjectResult),
-  };
+  const loaded = (async (): Promise<LoadedCatalog> => {
+    // Every request is awaited here, so that a failure of one is never left unhandled by the others.
+    const [results, , bigQueries] = await Promise.all([
+      Promise.all(started.values()),
+      permissionReads.then((reads) => Promise.all(reads)),
+      queries,
+    ]);
+    const byName = new Map(names.map((name, index) => [name, results[index]]));
+    const rows = (
+      name: Exclude<
+        keyof typeof tasks,
+        'permissionSetDescribe' | 'mutingPermissionSetDescribe' | 'assignmentDescribe' | 'userDescribe'
+      >,
+    ) => byName.get(name) as QueriedRecord[];
+
+    progress.report({ phase: 'entitlements', done: total, total });
+
+    const built = buildAccessCatalog({
+      userLicenses: rows('userLicenses'),
+      profiles: rows('profiles'),
+      roles: rows('roles'),
+      permissionSets: rows('permissionSets'),
+      permissions,
+      permissionSetGroups: rows('permissionSetGroups'),
+      permissionSetGroupComponents: rows('permissionSetGroupComponents'),
+      mutingPermissionSets: rows('mutingPermissionSets'),
+      packageLicenses: rows('packageLicenses'),
+      permissionSetLicenses: rows('permissionSetLicenses'),
+      groups: rows('groups'),
+      groupNesting: rows('groupNesting'),
+    });
+    const frozenUserIds = new Set(
+      rows('frozenLogins')
+        .map((login) => login['UserId'])
+        .filter((id): id is string => typeof id === 'string'),
+    );
+    return {
+      catalog: built,
+      userMapping: { attributeFields: bigQueries.attributeFields, frozenUserIds },
+      omittedUserFields: bigQueries.omittedUserFields,
+    };
+  })();
+  for (const promise of [queued, queries, loaded]) promise.catch(() => undefined);
+  return { queued, queries, loaded };
 }
 
 function assignmentFieldsOf(describe: DescribeSObjectResult): string[] {

@@ -9,7 +9,7 @@ import type { SalesforceClient } from '../http/client.js';
 import { queryInIdRanges, type SplittableQuery } from '../query/ranged-query.js';
 import { RequestSlots } from '../query/request-slots.js';
 import { select, where } from '../soql.js';
-import { loadCatalog } from './catalog-queries.js';
+import { startCatalog, type CatalogReads, type LoadedCatalog } from './catalog-queries.js';
 import type { QueriedRecord } from './fields.js';
 import { MEMBER_LISTED_GROUP_TYPES, RoleMembers } from './group-membership.js';
 import {
@@ -50,10 +50,12 @@ function runSignal(signal: AbortSignal): { readonly signal: AbortSignal; readonl
 /**
  * Streams an org: entitlements first (a few small queries, run concurrently),
  * then users, permission set assignments, package and permission set license
- * seats and public group and queue members as concurrent paged streams, and
- * last the memberships Salesforce derives from roles (which need every user's
- * role). Memory holds the entitlement catalog, each user's role and a few
- * pages, never a whole big object.
+ * seats and public group and queue members as concurrent paged streams, with
+ * the memberships Salesforce derives from roles (which need every user's role)
+ * as soon as the users are read. The paged streams' first requests do not wait for the catalog to be
+ * built, only for its requests to have slots: every request of the sync
+ * shares the `concurrency` slots. Memory holds the entitlement catalog, each
+ * user's role and a few pages, never a whole big object.
  */
 export async function* syncOrg(
   connect: () => SalesforceClient,
@@ -64,8 +66,72 @@ export async function* syncOrg(
   const client = connect();
   const ctx = reportingCallUsage(runContext, client);
   const run = runSignal(ctx.signal);
+  // One set of request slots for the catalog's reads and the big reads, so that `concurrency` bounds
+  // them all together.
+  const slots = new RequestSlots(settings.concurrency);
+  const catalogReads = startCatalog(client, slots, run.signal, ctx.progress);
+  const roleMembers = new RoleMembers();
+  const now = new Date();
+  const reads: ReadSettings = { slots, ranges: settings.queryRanges ?? 1, catalog: catalogReads };
+  const pages = (spec: PageSpec) => () => recordPages(client, run.signal, ctx, reads, spec);
+  const grants =
+    (toGrants: (record: QueriedRecord, loaded: LoadedCatalog) => Grant[]) =>
+    (loaded: LoadedCatalog) =>
+    (record: QueriedRecord): SyncItem[] =>
+      toGrants(record, loaded).map((grant): SyncItem => ({ kind: 'grant', grant }));
+  const streams = [
+    pages({
+      phase: 'users',
+      query: async () => (await catalogReads.queries).userQuery,
+      toItems: (loaded) => (user) => userItems(user, loaded.userMapping, loaded.catalog, roleMembers),
+      // Once every user's role is known, while the other streams are still read.
+      then: (loaded) => derivedMemberGrants(loaded.catalog, roleMembers),
+    }),
+    pages({
+      phase: 'permission_set_assignments',
+      query: async () => ({
+        fields: [...(await catalogReads.queries).assignmentFields],
+        from: 'PermissionSetAssignment',
+        // Profile-owned assignments mirror User.ProfileId, which the users stream already covers.
+        where: where.eq('PermissionSet.IsOwnedByProfile', false),
+      }),
+      toItems: grants((record, loaded) => assignmentGrants(record, loaded.catalog, now)),
+    }),
+    pages({
+      phase: 'permission_set_license_seats',
+      query: () => ({
+        fields: ['Id', 'AssigneeId', 'PermissionSetLicenseId', 'CreatedDate'],
+        from: 'PermissionSetLicenseAssign',
+      }),
+      toItems: grants((record, loaded) => permissionSetLicenseGrants(record, loaded.catalog)),
+    }),
+    pages({
+      phase: 'package_license_seats',
+      query: () => ({
+        fields: ['Id', 'PackageLicenseId', 'UserId', 'CreatedDate'],
+        from: 'UserPackageLicense',
+      }),
+      toItems: grants((record, loaded) => packageLicenseGrants(record, loaded.catalog)),
+    }),
+    pages({
+      phase: 'public_group_members',
+      query: () => ({
+        fields: ['Id', 'GroupId', 'UserOrGroupId'],
+        from: 'GroupMember',
+        where: where.in('Group.Type', [...MEMBER_LISTED_GROUP_TYPES]),
+      }),
+      toItems: grants((record, loaded) => groupMemberGrants(record, loaded.catalog)),
+    }),
+  ];
+  // Every stream is open at once, from the start: their first requests go out as soon as the
+  // catalog's requests all have slots, so that the big reads' first pages (the slowest requests of a
+  // sync) and their splitting overlap the catalog's reads. Their records are mapped once it is built.
+  const merged = mergeStreams(streams, streams.length, run.signal);
+  const first = merged.next();
+  // Awaited after the catalog; a stream that fails meanwhile must not be reported unhandled.
+  first.catch(() => undefined);
   try {
-    const loaded = await loadCatalog(client, settings.concurrency, run.signal, ctx.progress);
+    const loaded = await catalogReads.loaded;
     if (loaded.omittedUserFields.length > 0) {
       ctx.logger.warn(
         { fields: loaded.omittedUserFields },
@@ -76,83 +142,37 @@ export async function* syncOrg(
       throwIfAborted(ctx.signal);
       yield { kind: 'entitlement', entitlement };
     }
-    const roleMembers = new RoleMembers();
-    const now = new Date();
-    // Every stream is open at once; the shared slots keep the requests in flight at `concurrency`.
-    const reads: ReadSettings = {
-      slots: new RequestSlots(settings.concurrency),
-      ranges: settings.queryRanges ?? 1,
-    };
-    const pages = (spec: PageSpec) => () => recordPages(client, run.signal, ctx, reads, spec);
-    const grants =
-      (toGrants: (record: QueriedRecord) => Grant[]) =>
-      (record: QueriedRecord): SyncItem[] =>
-        toGrants(record).map((grant): SyncItem => ({ kind: 'grant', grant }));
-    const streams = [
-      pages({
-        phase: 'users',
-        query: loaded.userQuery,
-        toItems: (user) => userItems(user, loaded.userMapping, loaded.catalog, roleMembers),
-      }),
-      pages({
-        phase: 'permission_set_assignments',
-        query: {
-          fields: [...loaded.assignmentFields],
-          from: 'PermissionSetAssignment',
-          // Profile-owned assignments mirror User.ProfileId, which the users stream already covers.
-          where: where.eq('PermissionSet.IsOwnedByProfile', false),
-        },
-        toItems: grants((record) => assignmentGrants(record, loaded.catalog, now)),
-      }),
-      pages({
-        phase: 'permission_set_license_seats',
-        query: {
-          fields: ['Id', 'AssigneeId', 'PermissionSetLicenseId', 'CreatedDate'],
-          from: 'PermissionSetLicenseAssign',
-        },
-        toItems: grants((record) => permissionSetLicenseGrants(record, loaded.catalog)),
-      }),
-      pages({
-        phase: 'package_license_seats',
-        query: {
-          fields: ['Id', 'PackageLicenseId', 'UserId', 'CreatedDate'],
-          from: 'UserPackageLicense',
-        },
-        toItems: grants((record) => packageLicenseGrants(record, loaded.catalog)),
-      }),
-      pages({
-        phase: 'public_group_members',
-        query: {
-          fields: ['Id', 'GroupId', 'UserOrGroupId'],
-          from: 'GroupMember',
-          where: where.in('Group.Type', [...MEMBER_LISTED_GROUP_TYPES]),
-        },
-        toItems: grants((record) => groupMemberGrants(record, loaded.catalog)),
-      }),
-    ];
     // Records become items one at a time as they are handed on: a page's items never all exist at
     // once, and each dies young. Pages wait as the bytes Salesforce sent and their records are parsed
     // here a slice at a time (`QueryPage.drain`), so they die young too.
-    for await (const page of mergeStreams(streams, streams.length, run.signal)) {
-      for (const run of page.drain()) {
-        for (const record of run) {
-          for (const item of page.toItems(record)) {
+    let derived = 0;
+    for (let step = await first; !step.done; step = await merged.next()) {
+      const page = step.value;
+      if ('derived' in page) {
+        for (const grants of page.derived(loaded)) {
+          throwIfAborted(ctx.signal);
+          derived += grants.length;
+          ctx.progress.report({ phase: 'derived_group_members', done: derived });
+          for (const grant of grants) yield { kind: 'grant', grant };
+        }
+        continue;
+      }
+      const toItems = page.toItems(loaded);
+      for (const records of page.drain()) {
+        for (const record of records) {
+          for (const item of toItems(record)) {
             throwIfAborted(ctx.signal);
             yield item;
           }
         }
       }
     }
-    let derived = 0;
-    for (const grants of derivedMemberGrants(loaded.catalog, roleMembers)) {
-      throwIfAborted(ctx.signal);
-      derived += grants.length;
-      ctx.progress.report({ phase: 'derived_group_members', done: derived });
-      for (const grant of grants) yield { kind: 'grant', grant };
-    }
     ctx.progress.report({ phase: 'done' });
   } finally {
+    // Ends every read still in flight (a failure, an abort, or the consumer stopping early): the
+    // streams then end, and closing them needs no wait.
     run.end();
+    void merged.return(undefined).catch(() => undefined);
   }
 }
 
@@ -160,20 +180,36 @@ export async function* syncOrg(
 interface RecordPage {
   /** The records, a run at a time (`QueryPage.drain`). */
   readonly drain: () => Iterable<readonly QueriedRecord[]>;
-  readonly toItems: (record: QueriedRecord) => SyncItem[];
+  readonly toItems: ItemMapping;
+}
+
+/** How a big object's records become sync items, given the catalog. */
+type ItemMapping = (loaded: LoadedCatalog) => (record: QueriedRecord) => SyncItem[];
+
+/** Grants that follow from a big object's records once they have all been read, a batch at a time. */
+type DerivedGrants = (loaded: LoadedCatalog) => Iterable<readonly Grant[]>;
+
+/** A stream's last page: what follows from its records (`PageSpec.then`). */
+interface DerivedPage {
+  readonly derived: DerivedGrants;
 }
 
 /** How the big reads share the run's requests: the slots, and how many Id ranges one object may use. */
 interface ReadSettings {
   readonly slots: RequestSlots;
   readonly ranges: number;
+  /** The catalog's reads, which share the slots: a big read asks for none before they all have. */
+  readonly catalog: CatalogReads;
 }
 
 /** One big object's read: its progress phase (also the action errors name), query and mapping. */
 interface PageSpec {
   readonly phase: string;
-  readonly query: SplittableQuery;
-  readonly toItems: (record: QueriedRecord) => SyncItem[];
+  /** The query; some need the org's describes first. */
+  readonly query: () => SplittableQuery | Promise<SplittableQuery>;
+  readonly toItems: ItemMapping;
+  /** Grants that need every record of this object: the stream's last page, read after all its others. */
+  readonly then?: DerivedGrants;
 }
 
 /** A big object's pages, each counted towards its phase's progress when its records are read. */
@@ -183,11 +219,16 @@ async function* recordPages(
   ctx: RunContext,
   reads: ReadSettings,
   spec: PageSpec,
-): AsyncGenerator<RecordPage, void, undefined> {
+): AsyncGenerator<RecordPage | DerivedPage, void, undefined> {
   let total: number | undefined;
   let done = 0;
-  for await (const page of queryInIdRanges(client, spec.query, signal, {
-    ...reads,
+  // Its pages will hold their slots until the catalog is built: see `CatalogReads.queued`.
+  await reads.catalog.queued;
+  const query = await spec.query();
+  throwIfAborted(signal);
+  for await (const page of queryInIdRanges(client, query, signal, {
+    slots: reads.slots,
+    ranges: reads.ranges,
     logger: ctx.logger,
     action: `reading ${spec.phase.replace(/_/g, ' ')}`,
     onTotalSize: (size) => (total = size),
@@ -202,6 +243,8 @@ async function* recordPages(
     };
     yield { drain, toItems: spec.toItems };
   }
+  // The consumer reads a stream's pages in order, each to its end: this one comes after every record.
+  if (spec.then) yield { derived: spec.then };
 }
 
 /** Last login per user; only users who logged in after `since` when it is given. */
