@@ -65,17 +65,54 @@ export async function* queryInIdRanges(
   if (first.done) return;
   const firstPage = first.value;
   const firstRecords = firstPage.records();
-  yield firstPage;
   const remaining = totalSize - firstRecords.length;
   const pageSize = Math.max(1, firstRecords.length);
   const last = firstRecords[firstRecords.length - 1]?.['Id'];
   const parts = Math.min(ranges, Math.floor(remaining / pageSize / MIN_PAGES_PER_RANGE));
   if (parts < 2 || typeof last !== 'string') {
+    yield firstPage;
     yield* ordered;
     return;
   }
   await ordered.return();
+  // The rest is asked for before the first page is handed on: its reader may take a while to get to
+  // it (a sync maps records only once its catalog is built), and the rest's first requests (where
+  // the Ids end, then each range's first page) would otherwise wait for that.
+  const rest = restInRanges(client, query, signal, options, {
+    totalSize,
+    firstCount: firstRecords.length,
+    last,
+    parts,
+  });
+  const ahead = rest.next();
+  // Awaited after the first page is handed on; a failure meanwhile must not be reported unhandled.
+  ahead.catch(() => undefined);
+  try {
+    yield firstPage;
+    for (let step = await ahead; !step.done; step = await rest.next()) yield step.value;
+  } finally {
+    // A reader that stops early: the run's signal ends what is in flight, so closing needs no wait.
+    void rest.return(undefined).catch(() => undefined);
+  }
+}
 
+/**
+ * The pages after the first of a split read: where the Ids end (`ORDER BY Id DESC LIMIT 1`), then
+ * the span from the first page's last Id to there cut into ranges read at once, then, when the
+ * ranges do not add up to the first page's `totalSize`, the whole object again through one cursor.
+ */
+async function* restInRanges(
+  client: SalesforceClient,
+  query: SplittableQuery,
+  signal: AbortSignal,
+  { slots, action, logger }: RangedQueryOptions,
+  {
+    totalSize,
+    firstCount,
+    last,
+    parts,
+  }: { totalSize: number; firstCount: number; last: string; parts: number },
+): AsyncGenerator<QueryPage<SObjectRecord>, void, undefined> {
   const highest = await slots.run(() =>
     firstRecordOf(
       client,
@@ -116,9 +153,9 @@ export async function* queryInIdRanges(
     throwIfAborted(signal);
     yield page;
   }
-  const received = firstRecords.length + inRanges;
+  const received = firstCount + inRanges;
   if (received === totalSize) return;
-  options.logger.warn(
+  logger.warn(
     { object: query.from, expected: totalSize, received },
     'Id ranges did not add up to the query total: reading the object again through one cursor',
   );
