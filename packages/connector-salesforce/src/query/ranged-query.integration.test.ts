@@ -276,6 +276,20 @@ describe('the reads of a sync', () => {
     expect(itemsOf(overlapped.sync)).toEqual(itemsOf(baseline.sync));
   });
 
+  it('split a big object as soon as its first page is in, before the sync takes that page', async () => {
+    // The sync takes pages only once its catalog is built; the catalog's role query is held until a
+    // split read asks where its Ids end, which a read that waited for its first page to be taken
+    // would ask only after the time limit.
+    const hold = holdFirst('FROM UserRole');
+    proxy.onRequest = (url) => {
+      if (url.includes('ORDER BY Id DESC LIMIT 1')) hold.release('a split');
+    };
+    const split = await measuredSync({ queryRanges: 4, concurrency: 4 });
+    expect(await hold.released).toBe('a split');
+    expect(split.peak).toBeLessThanOrEqual(4);
+    expect(itemsOf(split.sync)).toEqual(itemsOf(baseline.sync));
+  });
+
   it('emit the memberships derived from roles once the users are read, before the other objects end', async () => {
     // Permission set assignments are held until a derived membership has been emitted: a sync that
     // derived them only after reading every object would wait for the time limit.
