@@ -34,6 +34,12 @@ COPY_ESCAPES[NEWLINE] = 0x6e; // n
 COPY_ESCAPES[0x0d] = 0x72; // r
 /** COPY text format's NULL. */
 const NULL_FIELD = Buffer.from('\\N', 'latin1');
+const HYPHEN = 0x2d;
+const FULL_STOP = 0x2e;
+const LETTER_T = 0x54;
+const LETTER_Z = 0x5a;
+/** `YYYY-MM-DDTHH:mm:ss.sssZ` */
+const ISO_DATE_LENGTH = 24;
 
 /**
  * A growable byte buffer outside the JavaScript heap. Batches wait here for
@@ -169,6 +175,37 @@ class ByteBuffer {
         bytes[at++] = unit;
       }
     }
+    this.used = at;
+  }
+
+  /**
+   * `date.toISOString()`, byte for byte (`YYYY-MM-DDTHH:mm:ss.sssZ`), written without building the
+   * string: a sync writes a date for most accounts and many grants, and the string cost ~0.6 µs each.
+   * Years outside 0–9999, which toISOString writes with a sign and six digits, take that path.
+   */
+  writeIsoDate(date: Date): void {
+    const year = date.getUTCFullYear();
+    if (year < 0 || year > 9999) {
+      this.writeCopyText(date.toISOString());
+      return;
+    }
+    this.reserve(ISO_DATE_LENGTH);
+    const bytes = this.bytes;
+    let at = this.used;
+    at = writeDigits(bytes, at, year, 4);
+    bytes[at++] = HYPHEN;
+    at = writeDigits(bytes, at, date.getUTCMonth() + 1, 2);
+    bytes[at++] = HYPHEN;
+    at = writeDigits(bytes, at, date.getUTCDate(), 2);
+    bytes[at++] = LETTER_T;
+    at = writeDigits(bytes, at, date.getUTCHours(), 2);
+    bytes[at++] = COLON;
+    at = writeDigits(bytes, at, date.getUTCMinutes(), 2);
+    bytes[at++] = COLON;
+    at = writeDigits(bytes, at, date.getUTCSeconds(), 2);
+    bytes[at++] = FULL_STOP;
+    at = writeDigits(bytes, at, date.getUTCMilliseconds(), 3);
+    bytes[at++] = LETTER_Z;
     this.used = at;
   }
 
@@ -309,6 +346,8 @@ class ItemSink implements StagedItemSink {
     if (value === null) {
       buffer.reserve(NULL_FIELD.length);
       buffer.used += NULL_FIELD.copy(buffer.bytes, buffer.used);
+    } else if (value instanceof Date) {
+      buffer.writeIsoDate(value);
     } else {
       buffer.writeCopyText(typeof value === 'string' ? value : copyValueText(value));
     }
@@ -354,6 +393,16 @@ export class StagingRows {
     this.rows = 0;
     return this.buffer.take();
   }
+}
+
+/** `value` (0 ≤ value < 10^width) as exactly `width` decimal digits, zero-padded. */
+function writeDigits(target: Buffer, offset: number, value: number, width: number): number {
+  let rest = value;
+  for (let index = width - 1; index >= 0; index -= 1) {
+    target[offset + index] = DIGIT_ZERO + (rest % 10);
+    rest = Math.trunc(rest / 10);
+  }
+  return offset + width;
 }
 
 function writeDecimal(target: Buffer, offset: number, value: number): number {

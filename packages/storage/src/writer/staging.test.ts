@@ -104,6 +104,44 @@ describe('attributes as staged', () => {
   });
 });
 
+describe('dates as staged', () => {
+  it('are exactly what toISOString writes, in every year it writes with four digits and beyond', () => {
+    const at = (year: number, ms = 0): Date => {
+      const date = new Date(Date.UTC(2000, 0, 1) + ms);
+      date.setUTCFullYear(year);
+      return date;
+    };
+    const dates = [
+      new Date(0),
+      new Date('2026-01-02T03:04:05.678Z'),
+      new Date('1999-12-31T23:59:59.999Z'),
+      new Date('2024-02-29T12:00:00.010Z'),
+      at(0),
+      at(9, 1),
+      at(999, 86_399_999),
+      at(1000),
+      new Date('9999-12-31T23:59:59.999Z'),
+      // Outside four digits toISOString writes a sign and six digits.
+      at(10_000),
+      at(-1, 5),
+      new Date(8.64e15),
+      new Date(-8.64e15),
+    ];
+    for (let step = 0; step < 500; step += 1)
+      dates.push(new Date(-62_000_000_000_000 + step * 987_654_321_987));
+    for (const date of dates) {
+      const line = copyLine(
+        {
+          kind: 'activity',
+          activity: { accountExternalId: '005A', source: 'last_login', lastActivityAt: date },
+        },
+        1,
+      );
+      expect(line.slice(0, -1).split('\t').at(-1)).toBe(date.toISOString());
+    }
+  });
+});
+
 describe('stagingLine', () => {
   it('gives equal things equal hashes whatever their attribute key order, and changed things new content hashes', () => {
     const hashes = (line: string) => line.split('\t').slice(1, 3);
