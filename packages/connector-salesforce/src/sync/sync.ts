@@ -52,10 +52,11 @@ function runSignal(signal: AbortSignal): { readonly signal: AbortSignal; readonl
  * then users, permission set assignments, package and permission set license
  * seats and public group and queue members as concurrent paged streams, with
  * the memberships Salesforce derives from roles (which need every user's role)
- * as soon as the users are read. The paged streams' first requests do not wait for the catalog to be
- * built, only for its requests to have slots: every request of the sync
- * shares the `concurrency` slots. Memory holds the entitlement catalog, each
- * user's role and a few pages, never a whole big object.
+ * as soon as the users are read. The paged streams' first requests do not wait
+ * for the catalog to be built, only for its requests to have slots: every
+ * request of the sync shares the `concurrency` slots. Memory holds the
+ * entitlement catalog, each user's role and a few pages, never a whole big
+ * object.
  */
 export async function* syncOrg(
   connect: () => SalesforceClient,
