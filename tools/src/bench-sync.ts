@@ -8,15 +8,22 @@
  *
  *   npm run bench:sync -- [--preset large] [--users N] [--latency 50] [--concurrency 4]
  *                         [--query-ranges 4] [--engine pg|pglite] [--app-root DIR]
+ *                         [--compare DIR [--pairs 4]]
  *
  * --app-root runs the `accessledger` of another checkout (an earlier commit, for a before/after on the
  * same machine at the same time); the emulator is always this checkout's.
+ *
+ * --compare DIR then runs `--pairs` pairs of unchanged re-syncs, one by this run's CLI and one by DIR's,
+ * against the same emulator and database, which of the two goes first alternating from pair to pair:
+ * machines of this class drift by a quarter within the hour, and runs alternated this way drift
+ * together. It prints each run and the medians of both sides and of the paired differences. DIR must be
+ * a checkout with the same schema migrations (its CLI refuses a newer database).
  * pg uses TEST_DATABASE_URL's server (default postgres://postgres@127.0.0.1:5432/postgres) and creates
  * and drops a database of its own; pglite writes to a temporary folder.
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
@@ -35,6 +42,8 @@ const { values: options } = parseArgs({
     'query-ranges': { type: 'string' },
     engine: { type: 'string', default: 'pg' },
     'app-root': { type: 'string' },
+    compare: { type: 'string' },
+    pairs: { type: 'string', default: '4' },
   },
 });
 const engine = options.engine;
@@ -48,9 +57,22 @@ if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 8)
   throw new Error('--concurrency must be a whole number from 1 to 8.');
 if (queryRanges !== undefined && (!Number.isInteger(queryRanges) || queryRanges < 1 || queryRanges > 8))
   throw new Error('--query-ranges must be a whole number from 1 to 8.');
+const pairs = Number(options.pairs);
+if (!Number.isInteger(pairs) || pairs < 1 || pairs > 50)
+  throw new Error('--pairs must be a whole number from 1 to 50.');
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const appRoot = options['app-root'] ? path.resolve(options['app-root']) : root;
+const compareRoot = options.compare ? path.resolve(options.compare) : undefined;
+for (const [flag, dir] of [
+  ['--app-root', appRoot],
+  ['--compare', compareRoot],
+] as const) {
+  if (dir !== undefined && !existsSync(path.join(dir, 'apps/accessledger/bin/accessledger.js')))
+    throw new Error(
+      `${flag} ${dir} is not an accessledger checkout (no apps/accessledger/bin/accessledger.js); give the folder a \`git worktree add\` made, with its npm ci run.`,
+    );
+}
 const sourceNode = ['--conditions=@accessledger/source', '--import', 'tsx'];
 
 interface EmulatorProcess {
@@ -129,14 +151,19 @@ interface CliRun {
   readonly cpuSeconds: number;
 }
 
-/** Runs `accessledger …` in a process of its own, reporting its peak RSS at exit. */
-function accessledger(args: readonly string[], env: NodeJS.ProcessEnv, cwd: string): Promise<CliRun> {
+/** Runs `accessledger …` (of the checkout at `cli`) in a process of its own, reporting its peak RSS at exit. */
+function accessledger(
+  args: readonly string[],
+  env: NodeJS.ProcessEnv,
+  cwd: string,
+  cli: string = appRoot,
+): Promise<CliRun> {
   const reporter = new URL('./report-peak-rss.mjs', import.meta.url).href;
   const started = performance.now();
   return new Promise((resolve, reject) => {
     const child = spawn(
       process.execPath,
-      ['--import', reporter, path.join(appRoot, 'apps/accessledger/bin/accessledger.js'), ...args],
+      ['--import', reporter, path.join(cli, 'apps/accessledger/bin/accessledger.js'), ...args],
       { cwd, env },
     );
     let stdout = '';
@@ -251,6 +278,49 @@ function postgresCpu(): number | undefined {
 
 const mb = (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(0)} MB`;
 
+const median = (values: readonly number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1
+    ? (sorted[middle] ?? 0)
+    : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
+};
+
+/**
+ * `pairs` pairs of unchanged re-syncs, this run's CLI against `other`'s, against the same emulator and
+ * database; the first of each pair alternates. Prints each run and the medians.
+ */
+async function compareUnchanged(env: NodeJS.ProcessEnv, workDir: string, other: string): Promise<void> {
+  const sides = { this: appRoot, other } as const;
+  const runs: Record<keyof typeof sides, CliRun[]> = { this: [], other: [] };
+  console.log(`compare: ${pairs} pairs of unchanged re-syncs, this (${appRoot}) against other (${other})`);
+  for (let pair = 0; pair < pairs; pair += 1) {
+    const order: (keyof typeof sides)[] = pair % 2 === 0 ? ['this', 'other'] : ['other', 'this'];
+    for (const side of order) {
+      const load = loadavg()[0] ?? 0;
+      const run = await accessledger(['sync', 'bench'], env, workDir, sides[side]);
+      runs[side].push(run);
+      console.log(
+        `  pair ${pair + 1} ${side.padEnd(5)} (load ${load.toFixed(1)}): ${(run.wallMs / 1000).toFixed(2)} s wall, ` +
+          `CPU ${run.cpuSeconds.toFixed(1)} s, peak RSS ${mb(run.peakRssBytes)}`,
+      );
+    }
+  }
+  const wall = (side: keyof typeof sides) => runs[side].map((run) => run.wallMs / 1000);
+  const cpu = (side: keyof typeof sides) => runs[side].map((run) => run.cpuSeconds);
+  const differences = runs.this.map((run, index) => (run.wallMs - (runs.other[index]?.wallMs ?? 0)) / 1000);
+  for (const side of ['this', 'other'] as const) {
+    console.log(
+      `  ${side.padEnd(5)} median ${median(wall(side)).toFixed(2)} s wall (${Math.min(...wall(side)).toFixed(2)}–` +
+        `${Math.max(...wall(side)).toFixed(2)}), CPU ${median(cpu(side)).toFixed(1)} s, peak RSS ` +
+        `${mb(Math.max(...runs[side].map((run) => run.peakRssBytes)))}`,
+    );
+  }
+  console.log(
+    `  this − other, per pair: median ${median(differences).toFixed(2)} s (${differences.map((d) => d.toFixed(2)).join(', ')})`,
+  );
+}
+
 async function main(): Promise<void> {
   const workDir = mkdtempSync(path.join(tmpdir(), 'accessledger-bench-sync-'));
   const emulator = await startEmulatorProcess();
@@ -350,6 +420,7 @@ async function main(): Promise<void> {
           `(pages × latency ÷ concurrency)${boundMs > 0 ? `, ${(run.wallMs / boundMs).toFixed(1)}× it` : ''}`,
       );
     }
+    if (compareRoot) await compareUnchanged(env, workDir, compareRoot);
   } finally {
     emulator.stop();
     await dropDatabase();
