@@ -68,7 +68,8 @@ export async function* syncOrg(
   const ctx = reportingCallUsage(runContext, client);
   const run = runSignal(ctx.signal);
   // One set of request slots for the catalog's reads and the big reads, so that `concurrency` bounds
-  // them all together.
+  // them all together. It is the connector's own bound: Salesforce limits only requests of 20 s or
+  // more (25 at once in production, 5 in Developer Edition; "API Request Limits and Allocations").
   const slots = new RequestSlots(settings.concurrency);
   const catalogReads = startCatalog(client, slots, run.signal, ctx.progress);
   const roleMembers = new RoleMembers();
