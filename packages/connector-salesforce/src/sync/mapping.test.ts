@@ -332,7 +332,13 @@ describe('public group membership', () => {
     members.add(vp, CHILD_ROLE, true);
     members.add(partner, PORTAL_ROLE, false);
     members.add(other, null, true);
-    const held = [...derivedMemberGrants(catalog, members)]
+    const batches = [...derivedMemberGrants(catalog, members)];
+    // In batches of at most the given size, the same grants in the same order.
+    const small = [...derivedMemberGrants(catalog, members, 2)];
+    expect(small.every((batch) => batch.length > 0 && batch.length <= 2)).toBe(true);
+    expect(small.length).toBeGreaterThan(1);
+    expect(small.flat()).toEqual(batches.flat());
+    const held = batches
       .flat()
       .map(
         (grant) =>

@@ -320,25 +320,37 @@ function ancestorGrants(userId: string, groupId: string, via: Grant['via'], cata
   });
 }
 
+/** Derived memberships handed out at once, at most: about a query page's worth. */
+const DERIVED_GRANT_BATCH = 2_000;
+
 /**
  * The memberships Salesforce derives: every user of a role, role-and-subordinates
  * or organization group nested (directly or not) in a public group or queue is
- * a member of it, `via` the derived group. Called once every user is known.
+ * a member of it, `via` the derived group. Called once every user is known;
+ * handed out `batchSize` grants at a time at most (an organization group in a
+ * public group is every internal user: one array of them all would be tens of
+ * megabytes alive at once while the other objects are still being read).
  */
 export function* derivedMemberGrants(
   catalog: AccessCatalog,
   roleMembers: RoleMembers,
+  batchSize = DERIVED_GRANT_BATCH,
 ): Generator<Grant[], void, undefined> {
   const membership = catalog.groupMembership;
+  let grants: Grant[] = [];
   for (const derived of membership.nestedDerivedGroups()) {
     const via = ref.derivedGroup(derived.id);
-    const grants: Grant[] = [];
     for (const userId of membership.membersOf(derived, roleMembers)) {
       for (const ancestorId of membership.ancestors.get(derived.id) ?? []) {
         const ancestor = membership.groups.get(ancestorId);
-        if (ancestor) grants.push(grant(userId, groupRef(ancestor), via));
+        if (!ancestor) continue;
+        grants.push(grant(userId, groupRef(ancestor), via));
+        if (grants.length >= batchSize) {
+          yield grants;
+          grants = [];
+        }
       }
     }
-    yield grants;
   }
+  if (grants.length > 0) yield grants;
 }
