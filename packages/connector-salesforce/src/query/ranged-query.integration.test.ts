@@ -27,9 +27,19 @@ interface CountingProxy {
   peak: number;
   /** Called with each API request's path and query before it is forwarded. */
   onRequest: (url: string) => void;
-  /** Each API request is forwarded once this settles (it is called after `onRequest`). */
-  gate: (url: string) => Promise<void>;
+  /**
+   * Each API request waits for this (called after `onRequest`): it is forwarded when it settles with
+   * nothing, answered with the given status and JSON body instead otherwise.
+   */
+  gate: (url: string) => Promise<GateAnswer | void>;
+  /** API requests received and neither answered nor given up by the client. */
+  readonly inFlight: number;
   close(): Promise<void>;
+}
+
+interface GateAnswer {
+  readonly status: number;
+  readonly body: unknown;
 }
 
 async function countingProxy(target: () => string): Promise<CountingProxy> {
@@ -37,7 +47,7 @@ async function countingProxy(target: () => string): Promise<CountingProxy> {
   const state = {
     peak: 0,
     onRequest: (_url: string): void => undefined,
-    gate: (_url: string): Promise<void> => Promise.resolve(),
+    gate: (_url: string): Promise<GateAnswer | void> => Promise.resolve(),
   };
   const server: Server = createServer((incoming, outgoing) => {
     const isApi = (incoming.url ?? '').startsWith('/services/data/v');
@@ -45,8 +55,11 @@ async function countingProxy(target: () => string): Promise<CountingProxy> {
     if (isApi) {
       state.peak = Math.max(state.peak, (inFlight += 1));
       state.onRequest(url);
+      // In flight until answered, or until the client gives up on it (an aborted request).
+      outgoing.on('close', () => (inFlight -= 1));
     }
     const forward = (): void => {
+      if (outgoing.destroyed) return;
       const upstream = new URL(incoming.url ?? '/', target());
       const forwarded = httpRequest(
         upstream,
@@ -54,16 +67,20 @@ async function countingProxy(target: () => string): Promise<CountingProxy> {
         (response) => {
           outgoing.writeHead(response.statusCode ?? 502, response.headers);
           response.pipe(outgoing);
-          response.on('end', () => {
-            if (isApi) inFlight -= 1;
-          });
         },
       );
       forwarded.on('error', () => outgoing.destroy());
       incoming.pipe(forwarded);
     };
-    if (isApi) void state.gate(url).then(forward);
-    else forward();
+    if (!isApi) {
+      forward();
+      return;
+    }
+    void state.gate(url).then((answer) => {
+      if (!answer) return forward();
+      outgoing.writeHead(answer.status, { 'content-type': 'application/json;charset=UTF-8' });
+      outgoing.end(JSON.stringify(answer.body));
+    });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -84,8 +101,11 @@ async function countingProxy(target: () => string): Promise<CountingProxy> {
     get gate() {
       return state.gate;
     },
-    set gate(hold: (url: string) => Promise<void>) {
+    set gate(hold: (url: string) => Promise<GateAnswer | void>) {
       state.gate = hold;
+    },
+    get inFlight() {
+      return inFlight;
     },
     close: () =>
       new Promise<void>((resolve) => {
@@ -288,6 +308,43 @@ describe('the reads of a sync', () => {
     expect(await hold.released).toBe('a split');
     expect(split.peak).toBeLessThanOrEqual(4);
     expect(itemsOf(split.sync)).toEqual(itemsOf(baseline.sync));
+  });
+
+  it('end every read still going when the catalog fails, and fail with its error', async () => {
+    // The big reads' requests are held (never answered here); the catalog's role query fails once
+    // one is waiting. The sync must fail with that error and give up the held requests: none may be
+    // left in flight, and none may start after the failure.
+    let bigReadWaiting: () => void = () => undefined;
+    const waiting = new Promise<void>((resolve) => (bigReadWaiting = resolve));
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let requestsAfterFailure = 0;
+    let failed = false;
+    proxy.onRequest = () => {
+      if (failed) requestsAfterFailure += 1;
+    };
+    proxy.gate = async (url) => {
+      if (BIG_READ.test(url)) {
+        bigReadWaiting();
+        await held;
+        return undefined;
+      }
+      if (!url.includes('FROM UserRole')) return undefined;
+      await waiting;
+      return { status: 400, body: [{ errorCode: 'INVALID_FIELD', message: "No such column 'PortalType'" }] };
+    };
+    try {
+      await expect(collectSync(connector({ queryRanges: 4, concurrency: 4 }), context())).rejects.toThrow(
+        /PortalType/,
+      );
+      failed = true;
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(requestsAfterFailure).toBe(0);
+      expect(proxy.inFlight).toBe(0);
+    } finally {
+      release();
+      proxy.gate = () => Promise.resolve();
+    }
   });
 
   it('emit the memberships derived from roles once the users are read, before the other objects end', async () => {
