@@ -127,8 +127,6 @@ export function userQuery(attributeFields: readonly string[]): string {
 export interface LoadedCatalog {
   readonly catalog: AccessCatalog;
   readonly userMapping: UserMapping;
-  /** User custom fields left out of account attributes: the query URL would have been too long with them. */
-  readonly omittedUserFields: readonly string[];
 }
 
 /** PermissionSetAssignment fields the sync reads; IsRevoked (API 57.0+) only where the org has it. */
@@ -388,7 +386,6 @@ export function startCatalog(
     return {
       catalog: built,
       userMapping: { attributeFields: bigQueries.attributeFields, frozenUserIds },
-      omittedUserFields: bigQueries.omittedUserFields,
     };
   })();
   for (const promise of [queued, queries, loaded]) promise.catch(() => undefined);

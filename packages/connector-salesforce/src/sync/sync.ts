@@ -134,9 +134,10 @@ export async function* syncOrg(
   first.catch(() => undefined);
   try {
     const loaded = await catalogReads.loaded;
-    if (loaded.omittedUserFields.length > 0) {
+    const { omittedUserFields } = await catalogReads.queries;
+    if (omittedUserFields.length > 0) {
       ctx.logger.warn(
-        { fields: loaded.omittedUserFields },
+        { fields: omittedUserFields },
         'User custom fields left out of account attributes: the query URL would be too long',
       );
     }
