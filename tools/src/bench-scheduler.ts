@@ -10,12 +10,9 @@ import knexModule from 'knex';
 import type { Knex } from 'knex';
 import { createScratchDatabase } from '@accessledger/test-postgres';
 import { PostgresRunCoordinator, schedulerMigrationSource } from '@accessledger/scheduler';
+import { percentile } from './statistics.js';
 
 const fires = 2_000;
-
-function percentile(sorted: number[], p: number): string {
-  return (sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? 0).toFixed(2);
-}
 
 async function main(): Promise<void> {
   const scratch = await createScratchDatabase('accessledger_sched_bench');
@@ -49,7 +46,7 @@ async function main(): Promise<void> {
     latencies.sort((a, b) => a - b);
     console.log(
       `one replica: ${fires} claim+release in ${elapsed.toFixed(0)} ms ` +
-        `(${((fires / elapsed) * 1_000).toFixed(0)}/s; p50 ${percentile(latencies, 0.5)} ms, p99 ${percentile(latencies, 0.99)} ms)`,
+        `(${((fires / elapsed) * 1_000).toFixed(0)}/s; p50 ${percentile(latencies, 0.5).toFixed(2)} ms, p99 ${percentile(latencies, 0.99).toFixed(2)} ms)`,
     );
 
     let doubles = 0;

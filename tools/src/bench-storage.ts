@@ -14,6 +14,7 @@ import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { createScratchDatabase } from '@accessledger/test-postgres';
+import { median } from './statistics.js';
 import type { EntitlementRef, SyncItem } from '@accessledger/core';
 import {
   ConnectionStore,
@@ -191,15 +192,15 @@ async function storageBytes(db: Database): Promise<number> {
   return Number(result.rows[0]?.bytes ?? 0);
 }
 
-async function median(times: number, run: () => Promise<unknown>): Promise<number> {
+/** The median of `times` runs' durations, in ms. */
+async function medianTime(times: number, run: () => Promise<unknown>): Promise<number> {
   const samples: number[] = [];
   for (let attempt = 0; attempt < times; attempt += 1) {
     const started = performance.now();
     await run();
     samples.push(performance.now() - started);
   }
-  samples.sort((a, b) => a - b);
-  return samples[Math.floor(samples.length / 2)] ?? 0;
+  return median(samples);
 }
 
 const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
@@ -337,7 +338,7 @@ try {
     ],
   ];
   for (const [name, run] of queries) {
-    console.log(`as-of query: ${name}: median ${(await median(5, run)).toFixed(1)} ms`);
+    console.log(`as-of query: ${name}: median ${(await medianTime(5, run)).toFixed(1)} ms`);
   }
 } finally {
   await cleanup();

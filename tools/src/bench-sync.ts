@@ -31,6 +31,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createScratchDatabase } from '@accessledger/test-postgres';
 import { openDatabase, Tables, type DatabaseConfig } from '@accessledger/storage';
+import { median } from './statistics.js';
 
 const { values: options } = parseArgs({
   options: {
@@ -277,14 +278,6 @@ function postgresCpu(): number | undefined {
 }
 
 const mb = (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(0)} MB`;
-
-const median = (values: readonly number[]): number => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1
-    ? (sorted[middle] ?? 0)
-    : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
-};
 
 /**
  * `pairs` pairs of unchanged re-syncs, this run's CLI against `other`'s, against the same emulator and

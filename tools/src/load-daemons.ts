@@ -21,6 +21,7 @@ import {
 import { generateOrg, startEmulator } from '@accessledger/salesforce-emulator';
 import { ConnectionStore, DatabaseCredentialStore, loadSecretBox, openDatabase } from '@accessledger/storage';
 import { createScratchDatabase } from '@accessledger/test-postgres';
+import { percentile } from './statistics.js';
 
 const { values } = parseArgs({
   options: {
@@ -62,10 +63,6 @@ function exited(child: ChildProcess): Promise<number | null> {
 /** The seconds of each minute at which a connection with this offset fires. */
 function secondsOf(offset: number): number[] {
   return Array.from({ length: 60 / periodSeconds }, (_, step) => offset + step * periodSeconds);
-}
-
-function percentile(sorted: readonly number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? 0;
 }
 
 async function main(): Promise<void> {
