@@ -5,6 +5,7 @@ import {
   createLogger,
   createRunContext,
   entitlementKey,
+  EntitlementTypes,
   grantKey,
   InMemoryCredentialStore,
   type RunContext,
@@ -272,6 +273,13 @@ function holdFirst(
   return { release: (by) => release(by), released };
 }
 
+/** Resolves once the proxy has no API request left to answer, and the client has had time to read the last. */
+async function answered(): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (proxy.inFlight > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+  await new Promise((resolve) => setTimeout(resolve, 200));
+}
+
 describe('the reads of a sync', () => {
   let baseline: Awaited<ReturnType<typeof measuredSync>>;
   beforeAll(async () => {
@@ -359,6 +367,37 @@ describe('the reads of a sync', () => {
         hold.release('a derived membership');
     }
     expect(await hold.released).toBe('a derived membership');
+    expect(grants.sort()).toEqual(itemsOf(baseline.sync).grants);
+  });
+
+  it('take a page that comes in while derived memberships are handed out before the rest of them', async () => {
+    // Permission set assignments are held until the first derived membership is out; the sync is then
+    // paused until the proxy has answered every request. A page holds its request slot until it is
+    // taken: a sync that handed out every derived membership before the next page held the reads up
+    // (in a 50,000-user org, 176,000 memberships with every slot idle).
+    const hold = holdFirst('FROM PermissionSetAssignment WHERE');
+    const order: ('derived' | 'assignment')[] = [];
+    const grants: string[] = [];
+    for await (const item of connector({ queryRanges: 1, concurrency: 4 }).sync(context())) {
+      if (item.kind !== 'grant') continue;
+      grants.push(`${grantKey(item.grant)} ${JSON.stringify(item.grant)}`);
+      if (item.grant.via?.type === SalesforceEntitlementTypes.derivedGroup) {
+        order.push('derived');
+        if (order.filter((kind) => kind === 'derived').length === 1) {
+          hold.release('a derived membership');
+          await answered();
+        }
+      } else if (item.grant.entitlement.type === EntitlementTypes.permissionSet && !item.grant.via) {
+        order.push('assignment');
+      }
+    }
+    expect(await hold.released).toBe('a derived membership');
+    const derivedAfter = order.lastIndexOf('derived');
+    // More derived memberships than are handed out between two pages: otherwise this shows nothing.
+    expect(order.filter((kind) => kind === 'derived').length).toBeGreaterThan(1_000);
+    const assignmentBetween = order.indexOf('assignment', order.indexOf('derived'));
+    expect(assignmentBetween).toBeGreaterThan(0);
+    expect(assignmentBetween).toBeLessThan(derivedAfter);
     expect(grants.sort()).toEqual(itemsOf(baseline.sync).grants);
   });
 });

@@ -148,34 +148,100 @@ export async function* syncOrg(
     // Records become items one at a time as they are handed on: a page's items never all exist at
     // once, and each dies young. Pages wait as the bytes Salesforce sent and their records are parsed
     // here a slice at a time (`QueryPage.drain`), so they die young too.
-    let derived = 0;
-    for (let step = await first; !step.done; step = await merged.next()) {
+    const derived = new DerivedQueue(ctx);
+    let next = first;
+    let nextReady = false;
+    const watch = (step: typeof next): void => {
+      nextReady = false;
+      const ready = (): void => {
+        if (next === step) nextReady = true;
+      };
+      step.then(ready, ready);
+    };
+    watch(next);
+    for (;;) {
+      // Derived memberships are computed, not read: they are handed out while no page is waiting to be
+      // taken. A page holds its request slot until it is taken, so one that waited behind them (176,000
+      // of them in a 50,000-user org) held the reads up with it.
+      while (!nextReady && derived.pending) yield* derived.take(loaded);
+      const step = await next;
+      if (step.done) break;
       const page = step.value;
-      if ('derived' in page) {
-        for (const grants of page.derived(loaded)) {
-          throwIfAborted(ctx.signal);
-          derived += grants.length;
-          ctx.progress.report({ phase: 'derived_group_members', done: derived });
-          for (const grant of grants) yield { kind: 'grant', grant };
-        }
-        continue;
-      }
-      const toItems = page.toItems(loaded);
-      for (const records of page.drain()) {
-        for (const record of records) {
-          for (const item of toItems(record)) {
-            throwIfAborted(ctx.signal);
-            yield item;
+      if ('derived' in page) derived.add(page.derived);
+      else {
+        const toItems = page.toItems(loaded);
+        for (const records of page.drain()) {
+          for (const record of records) {
+            for (const item of toItems(record)) {
+              throwIfAborted(ctx.signal);
+              yield item;
+            }
           }
         }
       }
+      next = merged.next();
+      watch(next);
     }
+    while (derived.pending) yield* derived.take(loaded);
     ctx.progress.report({ phase: 'done' });
   } finally {
     // Ends every read still in flight (a failure, an abort, or the consumer stopping early): the
     // streams then end, and closing them needs no wait.
     run.end();
     void merged.return(undefined).catch(() => undefined);
+  }
+}
+
+/** Derived memberships handed out between pages, at most this many at a time. */
+const DERIVED_GRANTS_PER_TURN = 256;
+
+/** The derived memberships still to hand out (`PageSpec.then`), in the order their pages came. */
+class DerivedQueue {
+  private readonly sources: DerivedGrants[] = [];
+  private batches: Iterator<readonly Grant[]> | undefined;
+  private batch: readonly Grant[] = [];
+  private at = 0;
+  private handedOut = 0;
+
+  constructor(private readonly ctx: RunContext) {}
+
+  get pending(): boolean {
+    return this.at < this.batch.length || this.batches !== undefined || this.sources.length > 0;
+  }
+
+  add(source: DerivedGrants): void {
+    this.sources.push(source);
+  }
+
+  /** Up to `DERIVED_GRANTS_PER_TURN` grants; the first call of a source computes its first batch. */
+  *take(loaded: LoadedCatalog): Generator<SyncItem, void, undefined> {
+    let left = DERIVED_GRANTS_PER_TURN;
+    while (left > 0) {
+      if (this.at >= this.batch.length) {
+        const source = this.batches ? undefined : this.sources.shift();
+        if (source) this.batches = source(loaded)[Symbol.iterator]();
+        const next = this.batches?.next();
+        if (!next || next.done) {
+          this.batches = undefined;
+          this.batch = [];
+          this.at = 0;
+          if (this.sources.length === 0) break;
+          continue;
+        }
+        this.batch = next.value;
+        this.at = 0;
+      }
+      const grant = this.batch[this.at] as Grant;
+      this.at += 1;
+      left -= 1;
+      throwIfAborted(this.ctx.signal);
+      yield { kind: 'grant', grant };
+    }
+    const done = DERIVED_GRANTS_PER_TURN - left;
+    if (done > 0) {
+      this.handedOut += done;
+      this.ctx.progress.report({ phase: 'derived_group_members', done: this.handedOut });
+    }
   }
 }
 
