@@ -1,6 +1,7 @@
 import type { SyncItem } from '@accessledger/core';
 import { AbortedError, InvalidInputError } from '@accessledger/core';
 import { expect, it, onTestFinished } from 'vitest';
+import type { Database } from '../database.js';
 import { KnexSnapshotStore } from '../history.js';
 import { SyncRunStore } from '../runs.js';
 import { Tables } from '../tables.js';
@@ -209,6 +210,7 @@ describeEachEngine('SnapshotWriter', (database, engine) => {
     );
     const before = await indexes(Tables.grants);
     const oidsBefore = await oids(Tables.grants);
+    const primaryBefore = await primaryKeyIndex(db, Tables.grants);
     expect(before.length).toBeGreaterThan(3);
     const bulk = await createConnection(db);
     const rowByRow = await createConnection(db);
@@ -217,8 +219,11 @@ describeEachEngine('SnapshotWriter', (database, engine) => {
     expect(loaded.snapshot.versionsOpened).toBe(900);
     expect(await indexes(Tables.grants)).toEqual(before);
     const oidsAfterBulk = await oids(Tables.grants);
-    // Every index but the constraint's was built again.
+    // Every index but the constraint's was built again, the primary key's too.
     expect(oidsAfterBulk.filter((oid) => oidsBefore.includes(oid))).toHaveLength(1);
+    const primaryAfter = await primaryKeyIndex(db, Tables.grants);
+    expect(primaryAfter.oid).not.toBe(primaryBefore.oid);
+    expect(primaryAfter.definition).toBe(primaryBefore.definition);
     // The table now holds as many rows as the next load stages: merged row by row.
     await writeSnapshot(db, rowByRow, org(), { bulkLoadMinRows: 100 });
     expect(await oids(Tables.grants)).toEqual(oidsAfterBulk);
@@ -242,6 +247,25 @@ describeEachEngine('SnapshotWriter', (database, engine) => {
     expect(changed.snapshot.versionsOpened).toBe(1);
     expect(changed.snapshot.versionsClosed).toBe(1);
     expect(await countRows(db, Tables.grants, { connection_id: bulk, valid_to_snapshot_id: null })).toBe(600);
+  });
+
+  it('keeps the primary key in place through a bulk load when a foreign key refers to it', async () => {
+    // DROP CONSTRAINT would refuse a key another table's foreign key depends on.
+    const own = await createTestDatabase(engine);
+    onTestFinished(() => own.dispose());
+    const { db } = own;
+    await db.knex.raw(`CREATE TABLE grant_notes (grant_id bigint REFERENCES ${Tables.grants} (id))`);
+    const primaryBefore = await primaryKeyIndex(db, Tables.grants);
+    const connectionId = await createConnection(db);
+    const items = Array.from({ length: 200 }, (_, index) =>
+      grant(`005F${String(index).padStart(5, '0')}`, profile),
+    );
+    const { snapshot } = await writeSnapshot(db, connectionId, items, { bulkLoadMinRows: 100 });
+    expect(snapshot.versionsOpened).toBe(200);
+    expect(await primaryKeyIndex(db, Tables.grants)).toEqual(primaryBefore);
+    const [first] = await db.knex(Tables.grants).where({ connection_id: connectionId }).select('id').limit(1);
+    await db.knex('grant_notes').insert({ grant_id: first.id });
+    await expect(db.knex('grant_notes').insert({ grant_id: -1 })).rejects.toThrow(/foreign key/);
   });
 
   it('keeps one version when a stream repeats a thing', async () => {
@@ -492,3 +516,15 @@ describeEachEngine('SnapshotWriter', (database, engine) => {
     expect(again.snapshot.versionsOpened + again.snapshot.versionsClosed).toBe(0);
   });
 });
+
+/** The primary key's index of a table: its oid (new when built again) and definition. */
+async function primaryKeyIndex(db: Database, table: string): Promise<{ oid: number; definition: string }> {
+  const found = await db.knex.raw<{ rows: { oid: number; definition: string }[] }>(
+    `SELECT indexrelid::int AS oid, pg_get_indexdef(indexrelid) AS definition
+     FROM pg_index WHERE indrelid = ?::regclass AND indisprimary`,
+    [table],
+  );
+  const row = found.rows[0];
+  if (!row) throw new Error(`${table} has no primary key.`);
+  return row;
+}
