@@ -29,6 +29,7 @@ export async function writeSnapshot(
     batchRows?: number;
     inlineHashItems?: number;
     bulkLoadMinRows?: number;
+    hashBatchItems?: number;
   } = {},
 ): Promise<WriteSnapshotResult & { runId: number }> {
   const run = await new SyncRunStore(db.knex).start({ connectionId, kind: 'sync' });
@@ -36,6 +37,7 @@ export async function writeSnapshot(
     ...(options.batchRows ? { batchRows: options.batchRows } : {}),
     ...(options.inlineHashItems !== undefined ? { inlineHashItems: options.inlineHashItems } : {}),
     ...(options.bulkLoadMinRows !== undefined ? { bulkLoadMinRows: options.bulkLoadMinRows } : {}),
+    ...(options.hashBatchItems !== undefined ? { hashBatchItems: options.hashBatchItems } : {}),
   });
   const result = await writer.write({
     connectionId,

@@ -147,8 +147,11 @@ describeEachEngine('SnapshotWriter', (database, engine) => {
       }).flat();
     const inThread = await createConnection(db);
     const onWorker = await createConnection(db);
-    await writeSnapshot(db, inThread, largeOrg(), { inlineHashItems: Number.MAX_SAFE_INTEGER });
-    await writeSnapshot(db, onWorker, largeOrg(), { inlineHashItems: 0 });
+    await writeSnapshot(db, inThread, largeOrg(), {
+      inlineHashItems: Number.MAX_SAFE_INTEGER,
+      hashBatchItems: 2_000,
+    });
+    await writeSnapshot(db, onWorker, largeOrg(), { inlineHashItems: 0, hashBatchItems: 2_000 });
     const hashes = async (connectionId: number) =>
       (
         await db

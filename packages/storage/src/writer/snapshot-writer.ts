@@ -39,12 +39,16 @@ import type { StagedKind } from './staging.js';
 export const MERGE_LOCK_NAMESPACE = 0x41_4c_4d_47; // "ALMG"
 
 const DEFAULT_BATCH_ROWS = 5_000;
-/** Items hashed together (one message to the hashing thread). */
-const HASH_BATCH_ITEMS = 2_000;
+/**
+ * Default of `hashBatchItems`: items hashed together, one message to the hashing thread. With 2,000
+ * a large sync's 550 messages cost its reading thread ~0.25–0.55 s (waking the thread on two busy
+ * cores); with 8,000, ~0.14 s.
+ */
+const HASH_BATCH_ITEMS = 8_000;
 /** Batches handed to the hashing thread before the oldest is staged; bounds memory to a few thousand items. */
 const HASH_BATCHES_AHEAD = 3;
-/** Batches encoded ahead while the current versions load (up to about 0.5 MB each). */
-const LOADING_BATCHES_AHEAD = 16;
+/** Batches encoded ahead while the current versions load (up to about 2 MB each). */
+const LOADING_BATCHES_AHEAD = 4;
 /** Default of `inlineHashItems`: for smaller streams, starting a thread would cost more than it saves. */
 const INLINE_HASH_ITEMS = 20_000;
 /** Default of `bulkLoadMinRows`: below it, inserting into the indexes row by row is cheap enough. */
@@ -84,6 +88,8 @@ export interface SnapshotWriterOptions {
   readonly inlineHashItems?: number;
   /** A kind with at least this many rows staged may be merged as a bulk load (`isBulkLoad`). Default 50,000. */
   readonly bulkLoadMinRows?: number;
+  /** Items hashed together (one message to the hashing thread). Default 8,000. */
+  readonly hashBatchItems?: number;
 }
 
 type MutableCounts = { -readonly [K in keyof ItemCounts]: number };
@@ -127,6 +133,7 @@ export class SnapshotWriter {
   private readonly copyDepth: number;
   private readonly inlineHashItems: number;
   private readonly bulkLoadMinRows: number;
+  private readonly hashBatchItems: number;
 
   constructor(
     private readonly database: Database,
@@ -138,6 +145,7 @@ export class SnapshotWriter {
     this.maintenance = options.maintenance ?? true;
     this.inlineHashItems = options.inlineHashItems ?? INLINE_HASH_ITEMS;
     this.bulkLoadMinRows = options.bulkLoadMinRows ?? BULK_LOAD_MIN_ROWS;
+    this.hashBatchItems = options.hashBatchItems ?? HASH_BATCH_ITEMS;
     // Two batches in flight keep Postgres loading while the next is encoded; the embedded engine runs
     // in this thread, so a second batch in flight would only wait.
     this.copyDepth = database.engine === 'pg' ? 2 : 1;
@@ -306,7 +314,7 @@ export class SnapshotWriter {
       spare.push(oldest.batch);
     };
     try {
-      let batch = new EncodedBatch(HASH_BATCH_ITEMS);
+      let batch = new EncodedBatch(this.hashBatchItems);
       const turns = new EventLoopTurns(EVENT_LOOP_TURN_MS);
       for await (const item of input.items) {
         const turn = turns.take();
@@ -315,9 +323,9 @@ export class SnapshotWriter {
         if (loadFailure) throw loadFailure.error;
         batch.add(item);
         counts[countKey[item.kind]] += 1;
-        if (batch.count >= HASH_BATCH_ITEMS) {
+        if (batch.count >= this.hashBatchItems) {
           waiting.push({ batch, hashes: hash(batch) });
-          batch = spare.pop() ?? new EncodedBatch(HASH_BATCH_ITEMS);
+          batch = spare.pop() ?? new EncodedBatch(this.hashBatchItems);
           // A few batches ahead: the hashing thread works while this one reads and stages. More while
           // the current versions load, so that the stream is not held up by the database.
           while (waiting.length > (tables ? HASH_BATCHES_AHEAD : LOADING_BATCHES_AHEAD)) await stageOldest();
