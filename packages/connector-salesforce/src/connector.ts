@@ -1,6 +1,8 @@
 import {
+  batchedSyncItems,
   type ActivityRecord,
   type ActivitySource,
+  type BatchedSyncItems,
   type ConnectorManifest,
   type CredentialRevoker,
   type DeprovisionAction,
@@ -12,7 +14,6 @@ import {
   type ProvisionOp,
   type Provisioner,
   type RunContext,
-  type SyncItem,
   type Syncer,
   type ValidationReport,
 } from '@accessledger/core';
@@ -70,13 +71,17 @@ export class SalesforceConnector
     return validateConnection(this.clients.connect(ctx), ctx, this.config.minRemainingApiCalls);
   }
 
-  sync(ctx: RunContext): AsyncGenerator<SyncItem, void, undefined> {
-    // syncOrg's own generator, not one that delegates to it: a million items each pass one generator
-    // fewer. It connects at its first step, as this method's body would have.
-    return syncOrg(
-      () => this.clients.connect(ctx).client,
-      { concurrency: this.config.concurrency, queryRanges: this.config.queryRanges },
-      ctx,
+  sync(ctx: RunContext): BatchedSyncItems {
+    // A slice of a page's records at a time to a reader that takes batches (the snapshot writer), the
+    // same items one at a time to any other.
+    return batchedSyncItems(
+      () =>
+        syncOrg(
+          () => this.clients.connect(ctx).client,
+          { concurrency: this.config.concurrency, queryRanges: this.config.queryRanges },
+          ctx,
+        ),
+      ctx.signal,
     );
   }
 

@@ -1,4 +1,5 @@
 import type { RunContext } from './context.js';
+import { throwIfAborted } from './errors.js';
 import type { ActivityRecord, EntitlementRef, EntitlementType, SyncItem } from './model.js';
 import type { DeprovisionAction, DeprovisionKind, OpResult, ProvisionOp } from './operations.js';
 
@@ -57,6 +58,53 @@ export interface Syncer {
   validate(ctx: RunContext): Promise<ValidationReport>;
   /** Streams every account, entitlement, grant (and activity, if it comes for free). Memory stays bounded. */
   sync(ctx: RunContext): AsyncIterable<SyncItem>;
+}
+
+/**
+ * A sync stream that a reader may also take a batch of items at a time (`syncItemBatches`). Items
+ * passed one `await` at a time cost an async generator's yield and a `for await` step each, ~0.2 µs
+ * on each side (a million items: ~0.4 s of the reading thread), which a batch pays once. Read item by
+ * item it is any other `AsyncIterable<SyncItem>`, with the same items in the same order.
+ */
+export interface BatchedSyncItems extends AsyncIterable<SyncItem> {
+  [SYNC_ITEM_BATCHES](): AsyncIterable<readonly SyncItem[]>;
+}
+
+export const SYNC_ITEM_BATCHES: unique symbol = Symbol.for('accessledger.syncItemBatches');
+
+/**
+ * A stream read either way from `batches`, which is started anew by each read (as an async generator
+ * function is). A batch belongs to the reader until it asks for the next one. Read item by item, an
+ * item is not handed out once `signal` has fired (the rest of its batch included).
+ *
+ * @example
+ * ```ts
+ * sync(ctx) { return batchedSyncItems(() => pagesOfItems(ctx), ctx.signal); }
+ * ```
+ */
+export function batchedSyncItems(
+  batches: () => AsyncIterable<readonly SyncItem[]>,
+  signal: AbortSignal,
+): BatchedSyncItems {
+  return {
+    [SYNC_ITEM_BATCHES]: batches,
+    async *[Symbol.asyncIterator]() {
+      for await (const batch of batches()) {
+        for (const item of batch) {
+          throwIfAborted(signal);
+          yield item;
+        }
+      }
+    },
+  };
+}
+
+/** The stream's batches when it offers them (`BatchedSyncItems`), else undefined: read it item by item. */
+export function syncItemBatches(
+  items: AsyncIterable<SyncItem>,
+): AsyncIterable<readonly SyncItem[]> | undefined {
+  const batches = (items as Partial<BatchedSyncItems>)[SYNC_ITEM_BATCHES];
+  return typeof batches === 'function' ? batches.call(items) : undefined;
 }
 
 /** Creates and updates accounts and grants and revokes entitlements. Idempotent: see `OpResult.changed`. */

@@ -8,6 +8,7 @@ import {
   EntitlementTypes,
   grantKey,
   InMemoryCredentialStore,
+  syncItemBatches,
   type RunContext,
 } from '@accessledger/core';
 import { collectSync, type CollectedSync } from '@accessledger/core/testing';
@@ -368,6 +369,24 @@ describe('the reads of a sync', () => {
     }
     expect(await hold.released).toBe('a derived membership');
     expect(grants.sort()).toEqual(itemsOf(baseline.sync).grants);
+  });
+
+  it('hand a reader that takes batches the same items, a slice of a page at a time', async () => {
+    const batches = syncItemBatches(connector({ queryRanges: 4, concurrency: 4 }).sync(context()));
+    if (!batches) throw new Error('The Salesforce connector offers no batches.');
+    const grants: string[] = [];
+    let largest = 0;
+    let count = 0;
+    for await (const batch of batches) {
+      count += 1;
+      largest = Math.max(largest, batch.length);
+      for (const item of batch)
+        if (item.kind === 'grant') grants.push(`${grantKey(item.grant)} ${JSON.stringify(item.grant)}`);
+    }
+    expect(grants.sort()).toEqual(itemsOf(baseline.sync).grants);
+    // Never a whole big object at once: pages are 200 records here, and a batch is a slice of one.
+    expect(count).toBeGreaterThan(50);
+    expect(largest).toBeLessThan(2_000);
   });
 
   it('take a page that comes in while derived memberships are handed out before the rest of them', async () => {

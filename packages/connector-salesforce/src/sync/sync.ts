@@ -62,7 +62,7 @@ export async function* syncOrg(
   connect: () => SalesforceClient,
   settings: SyncSettings,
   runContext: RunContext,
-): AsyncGenerator<SyncItem, void, undefined> {
+): AsyncGenerator<readonly SyncItem[], void, undefined> {
   throwIfAborted(runContext.signal);
   const client = connect();
   const ctx = reportingCallUsage(runContext, client);
@@ -141,13 +141,12 @@ export async function* syncOrg(
         'User custom fields left out of account attributes: the query URL would be too long',
       );
     }
-    for (const entitlement of loaded.catalog.entitlements) {
-      throwIfAborted(ctx.signal);
-      yield { kind: 'entitlement', entitlement };
-    }
-    // Records become items one at a time as they are handed on: a page's items never all exist at
-    // once, and each dies young. Pages wait as the bytes Salesforce sent and their records are parsed
-    // here a slice at a time (`QueryPage.drain`), so they die young too.
+    throwIfAborted(ctx.signal);
+    yield loaded.catalog.entitlements.map((entitlement): SyncItem => ({ kind: 'entitlement', entitlement }));
+    // Records become items a slice of a page at a time as they are handed on (the batches of
+    // `BatchedSyncItems`): a page's items never all exist at once, and each dies young. Pages wait as
+    // the bytes Salesforce sent and their records are parsed here a slice at a time (`QueryPage.drain`),
+    // so they die young too.
     const derived = new DerivedQueue(ctx);
     let next = first;
     let nextReady = false;
@@ -163,7 +162,7 @@ export async function* syncOrg(
       // Derived memberships are computed, not read: they are handed out while no page is waiting to be
       // taken. A page holds its request slot until it is taken, so one that waited behind them (176,000
       // of them in a 50,000-user org) held the reads up with it.
-      while (!nextReady && derived.pending) yield* derived.take(loaded);
+      while (!nextReady && derived.pending) yield derived.take(loaded);
       const step = await next;
       if (step.done) break;
       const page = step.value;
@@ -171,18 +170,16 @@ export async function* syncOrg(
       else {
         const toItems = page.toItems(loaded);
         for (const records of page.drain()) {
-          for (const record of records) {
-            for (const item of toItems(record)) {
-              throwIfAborted(ctx.signal);
-              yield item;
-            }
-          }
+          const items: SyncItem[] = [];
+          for (const record of records) for (const item of toItems(record)) items.push(item);
+          throwIfAborted(ctx.signal);
+          yield items;
         }
       }
       next = merged.next();
       watch(next);
     }
-    while (derived.pending) yield* derived.take(loaded);
+    while (derived.pending) yield derived.take(loaded);
     ctx.progress.report({ phase: 'done' });
   } finally {
     // Ends every read still in flight (a failure, an abort, or the consumer stopping early): the
@@ -214,9 +211,9 @@ class DerivedQueue {
   }
 
   /** Up to `DERIVED_GRANTS_PER_TURN` grants; the first call of a source computes its first batch. */
-  *take(loaded: LoadedCatalog): Generator<SyncItem, void, undefined> {
-    let left = DERIVED_GRANTS_PER_TURN;
-    while (left > 0) {
+  take(loaded: LoadedCatalog): SyncItem[] {
+    const items: SyncItem[] = [];
+    while (items.length < DERIVED_GRANTS_PER_TURN) {
       if (this.at >= this.batch.length) {
         const source = this.batches ? undefined : this.sources.shift();
         if (source) this.batches = source(loaded)[Symbol.iterator]();
@@ -231,17 +228,15 @@ class DerivedQueue {
         this.batch = next.value;
         this.at = 0;
       }
-      const grant = this.batch[this.at] as Grant;
+      items.push({ kind: 'grant', grant: this.batch[this.at] as Grant });
       this.at += 1;
-      left -= 1;
-      throwIfAborted(this.ctx.signal);
-      yield { kind: 'grant', grant };
     }
-    const done = DERIVED_GRANTS_PER_TURN - left;
-    if (done > 0) {
-      this.handedOut += done;
+    throwIfAborted(this.ctx.signal);
+    if (items.length > 0) {
+      this.handedOut += items.length;
       this.ctx.progress.report({ phase: 'derived_group_members', done: this.handedOut });
     }
+    return items;
   }
 }
 

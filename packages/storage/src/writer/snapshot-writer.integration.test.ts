@@ -1,5 +1,10 @@
 import type { SyncItem } from '@accessledger/core';
-import { AbortedError, InvalidInputError } from '@accessledger/core';
+import {
+  AbortedError,
+  InvalidInputError,
+  SYNC_ITEM_BATCHES,
+  type BatchedSyncItems,
+} from '@accessledger/core';
 import { expect, it, onTestFinished } from 'vitest';
 import type { Database } from '../database.js';
 import { KnexSnapshotStore } from '../history.js';
@@ -269,6 +274,37 @@ describeEachEngine('SnapshotWriter', (database, engine) => {
     const [first] = await db.knex(Tables.grants).where({ connection_id: connectionId }).select('id').limit(1);
     await db.knex('grant_notes').insert({ grant_id: first.id });
     await expect(db.knex('grant_notes').insert({ grant_id: -1 })).rejects.toThrow(/foreign key/);
+  });
+
+  it('reads a stream that offers batches a batch at a time, to the same snapshot', async () => {
+    const { db } = database();
+    const items = [account('005X1'), grant('005X1', profile), account('005X2'), grant('005X2', adminPs)];
+    const batched = await createConnection(db);
+    const oneByOne = await createConnection(db);
+    // Read item by item, this stream fails: the writer must take its batches.
+    const stream: BatchedSyncItems = {
+      [SYNC_ITEM_BATCHES]: async function* () {
+        yield items.slice(0, 3);
+        yield [];
+        yield items.slice(3);
+      },
+      [Symbol.asyncIterator]: () => {
+        throw new Error('read item by item');
+      },
+    };
+    const written = await writeSnapshot(db, batched, stream);
+    await writeSnapshot(db, oneByOne, items);
+    expect(written.snapshot.versionsOpened).toBe(4);
+    const hashes = async (connectionId: number) =>
+      (
+        await db
+          .knex(Tables.grants)
+          .where({ connection_id: connectionId })
+          .select<{ key_hash: string; content_hash: string }[]>('key_hash', 'content_hash')
+      )
+        .map((row) => `${row.key_hash} ${row.content_hash}`)
+        .sort();
+    expect(await hashes(batched)).toEqual(await hashes(oneByOne));
   });
 
   it('keeps one version when a stream repeats a thing', async () => {

@@ -3,6 +3,7 @@ import {
   AbortedError,
   ConflictError,
   InvalidInputError,
+  syncItemBatches,
   throwIfAborted,
   TransientError,
   toErrorInfo,
@@ -316,19 +317,23 @@ export class SnapshotWriter {
     try {
       let batch = new EncodedBatch(this.hashBatchItems);
       const turns = new EventLoopTurns(EVENT_LOOP_TURN_MS);
-      for await (const item of input.items) {
-        const turn = turns.take();
-        if (turn) await turn;
-        throwIfAborted(signal);
-        if (loadFailure) throw loadFailure.error;
-        batch.add(item);
-        counts[countKey[item.kind]] += 1;
-        if (batch.count >= this.hashBatchItems) {
-          waiting.push({ batch, hashes: hash(batch) });
-          batch = spare.pop() ?? new EncodedBatch(this.hashBatchItems);
-          // A few batches ahead: the hashing thread works while this one reads and stages. More while
-          // the current versions load, so that the stream is not held up by the database.
-          while (waiting.length > (tables ? HASH_BATCHES_AHEAD : LOADING_BATCHES_AHEAD)) await stageOldest();
+      // A batch at a time when the connector offers them (`BatchedSyncItems`).
+      for await (const items of syncItemBatches(input.items) ?? oneAtATime(input.items)) {
+        for (const item of items) {
+          const turn = turns.take();
+          if (turn) await turn;
+          throwIfAborted(signal);
+          if (loadFailure) throw loadFailure.error;
+          batch.add(item);
+          counts[countKey[item.kind]] += 1;
+          if (batch.count >= this.hashBatchItems) {
+            waiting.push({ batch, hashes: hash(batch) });
+            batch = spare.pop() ?? new EncodedBatch(this.hashBatchItems);
+            // A few batches ahead: the hashing thread works while this one reads and stages. More
+            // while the current versions load, so that the stream is not held up by the database.
+            while (waiting.length > (tables ? HASH_BATCHES_AHEAD : LOADING_BATCHES_AHEAD))
+              await stageOldest();
+          }
         }
       }
       if (batch.count > 0) waiting.push({ batch, hashes: hash(batch) });
@@ -628,6 +633,17 @@ async function sweepStaleStaging(knex: Knex): Promise<void> {
   );
   const stale = [...byRun].filter(([runId]) => !running.has(runId)).flatMap(([, tables]) => tables);
   if (stale.length > 0) await knex.raw(`DROP TABLE IF EXISTS ${stale.join(', ')}`);
+}
+
+/** A stream read item by item, as batches of one (the same array each time). */
+async function* oneAtATime(
+  items: AsyncIterable<SyncItem>,
+): AsyncGenerator<readonly SyncItem[], void, undefined> {
+  const one: SyncItem[] = [];
+  for await (const item of items) {
+    one[0] = item;
+    yield one;
+  }
 }
 
 /** Writes of one connection through one database handle run one after another. */
