@@ -79,7 +79,16 @@ function readBody(request: IncomingMessage): Promise<Buffer> {
 /** Bodies of JSON answers, encoded into buffers reused from answer to answer. */
 const jsonBodies = new JsonBodies();
 
-function write(response: ServerResponse, answer: EmulatorResponse): void {
+/** An answer as it goes on the wire: its bytes encoded, waiting to be sent (or dropped). */
+interface EncodedAnswer {
+  readonly status: number;
+  readonly headers: Record<string, string>;
+  readonly bytes: Buffer | undefined;
+  /** Gives a reused buffer back: once the socket is done with it, or at once when it is never sent. */
+  readonly release: (() => void) | undefined;
+}
+
+function encode(answer: EmulatorResponse): EncodedAnswer {
   const headers: Record<string, string> = { ...answer.headers };
   let bytes: Buffer | undefined;
   let release: (() => void) | undefined;
@@ -96,11 +105,19 @@ function write(response: ServerResponse, answer: EmulatorResponse): void {
     }
   }
   if (bytes !== undefined) headers['Content-Length'] = String(bytes.length);
+  return { status: answer.status, headers, bytes, release };
+}
+
+function send(response: ServerResponse, answer: EncodedAnswer): void {
   // The buffer is reused only once the whole answer is with the operating system; an answer whose
   // connection closed first keeps its buffer (the socket may still hold it).
-  if (release) response.once('finish', release);
-  response.writeHead(answer.status, headers);
-  response.end(bytes);
+  if (answer.release) response.once('finish', answer.release);
+  response.writeHead(answer.status, answer.headers);
+  response.end(answer.bytes);
+}
+
+function write(response: ServerResponse, answer: EmulatorResponse): void {
+  send(response, encode(answer));
 }
 
 function serverError(status: 500 | 503): EmulatorResponse {
@@ -224,21 +241,6 @@ export async function startEmulator(options: StartEmulatorOptions = {}): Promise
       const url = new URL(incoming.url ?? '/', `http://${incoming.headers.host ?? '127.0.0.1'}`);
       const body = await readBody(incoming);
       const isApi = url.pathname.startsWith('/services/data/v') || url.pathname.startsWith('/services/scim/');
-      if (isApi) {
-        requestCounts.api += 1;
-        if (QUERY_PAGE_PATH.test(url.pathname)) requestCounts.queryPages += 1;
-        const delay = faults.latencyFor();
-        if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
-        if (faults.shouldDropConnection()) {
-          incoming.socket.destroy();
-          return;
-        }
-        const status = faults.serverErrorStatus();
-        if (status !== undefined) {
-          write(outgoing, serverError(status));
-          return;
-        }
-      }
       const request: EmulatorRequest = {
         method: (incoming.method ?? 'GET').toUpperCase(),
         path: url.pathname,
@@ -247,7 +249,33 @@ export async function startEmulator(options: StartEmulatorOptions = {}): Promise
         body,
         baseUrl: `http://${incoming.headers.host ?? '127.0.0.1'}`,
       };
-      write(outgoing, route(request));
+      let answer: EncodedAnswer | undefined;
+      if (isApi) {
+        requestCounts.api += 1;
+        if (QUERY_PAGE_PATH.test(url.pathname)) requestCounts.queryPages += 1;
+        const delay = faults.latencyFor();
+        const drop = faults.shouldDropConnection();
+        const status = drop ? undefined : faults.serverErrorStatus();
+        if (delay > 0) {
+          // `latency` is the time from a request to its answer, as a client of Salesforce sees it. A
+          // read is answered as it arrives and sent once that time is up: the emulator's own work (a
+          // 2,000-record page takes it 5–10 ms) is not Salesforce's and must not come on top of the
+          // latency it was given. A write waits first and then takes effect, as it always has.
+          const started = performance.now();
+          if (request.method === 'GET' && !drop && status === undefined) answer = encode(route(request));
+          const left = delay - (performance.now() - started);
+          if (left > 0) await new Promise((resolve) => setTimeout(resolve, left));
+        }
+        if (drop) {
+          incoming.socket.destroy();
+          return;
+        }
+        if (status !== undefined) {
+          write(outgoing, serverError(status));
+          return;
+        }
+      }
+      send(outgoing, answer ?? encode(route(request)));
     })().catch((error: unknown) => {
       const detail = error instanceof Error ? error.message : String(error);
       if (!outgoing.headersSent) {

@@ -267,6 +267,27 @@ describe('limits and faults', () => {
     expect(emulator.faults.counts.requestLimitExceeded).toBe(1);
   });
 
+  it('answers a read as the org was when it arrived, and applies a write once its latency is up', async () => {
+    // `latency` is the time from a request to its answer: a read's answer is worked out on arrival (the
+    // emulator's own work is not Salesforce's), a write takes effect after the wait.
+    emulator.faults.set({ latencyMs: 400 });
+    const arrived = async (count: number): Promise<void> => {
+      while (emulator.requestCounts.api < count) await new Promise((resolve) => setTimeout(resolve, 5));
+    };
+    const soql = encodeURIComponent("SELECT Id FROM Account WHERE Name = 'Arrived late'");
+    let count = emulator.requestCounts.api;
+    const read = api('GET', `${V}/query?q=${soql}`);
+    await arrived(count + 1);
+    const account = emulator.org.create('Account', { Name: 'Arrived late' });
+    expect(((await read).body as QueryPage).totalSize).toBe(0);
+    count = emulator.requestCounts.api;
+    const write = api('PATCH', `${V}/sobjects/Account/${account}`, { Name: 'Renamed late' });
+    await arrived(count + 1);
+    expect(emulator.org.get(account)?.Name).toBe('Arrived late');
+    expect((await write).status).toBe(204);
+    expect(emulator.org.get(account)?.Name).toBe('Renamed late');
+  });
+
   it('injects 5xx answers, dropped connections, lock errors, latency and token expiry, and counts them', async () => {
     emulator.faults.set({ serverErrorRate: 1 });
     expect([500, 503]).toContain((await api('GET', `${V}/limits`)).status);
