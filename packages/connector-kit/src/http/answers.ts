@@ -1,6 +1,6 @@
 import { TransientError } from '@accessledger/core';
 import type { AxiosResponse } from 'axios';
-import { parseJsonBytes, sliceJsonBytes, type SlicedJson } from './json-bytes.js';
+import { parseJsonBytes, sliceJsonBytes, type JsonBytesOptions, type SlicedJson } from './json-bytes.js';
 
 /** `application/json`, or a structured `+json` type such as `application/scim+json` (RFC 6839 §3.1). */
 const JSON_MEDIA_TYPE = /^application\/(?:[\w.-]+\+)?json\b/i;
@@ -62,8 +62,12 @@ export class DeferredJson<T> {
    * member's elements a run at a time, each slice parsed when reached (`sliceJsonBytes`): of a query
    * page's 2,000 records only the run being read is alive. No `runs`: the member is in the value as
    * parsed. A body that does not parse fails as in `value`, a slice of `key` when it is read.
+   * `elementStart`: what each element of `key` begins with, so that it is cut by search.
    */
-  sliced(key: string): {
+  sliced(
+    key: string,
+    options: Pick<JsonBytesOptions, 'elementStart'> = {},
+  ): {
     readonly value: T;
     readonly runs?: () => Generator<readonly unknown[], void, undefined>;
   } {
@@ -73,7 +77,7 @@ export class DeferredJson<T> {
       unparsedJson(bytes.toString('utf8'), this.status, this.service, this.action);
     let sliced: SlicedJson;
     try {
-      sliced = sliceJsonBytes(bytes, key);
+      sliced = sliceJsonBytes(bytes, key, options);
     } catch {
       throw unparsed();
     }

@@ -126,3 +126,104 @@ describe('sliceJsonBytes', () => {
     expect(() => [...(elements ?? [])]).toThrow(SyntaxError);
   });
 });
+
+describe('sliceJsonBytes cutting at element starts (a Salesforce query page)', () => {
+  const salesforce = { slicedAbove: 16, sliceBytes: 120, elementStart: '{"attributes":' };
+  /** Records whose child records also begin with `{"attributes":`: some searched cuts fall inside them. */
+  const nested = (index: number): unknown => ({
+    attributes: { type: 'User', url: `/services/data/v62.0/sobjects/User/005${index}` },
+    Id: `005${index}`,
+    Name: [`plain`, `a "},{"attributes":" in a string`, `ends in a backslash \\`][index % 3],
+    Assignments:
+      index % 2 === 0
+        ? {
+            totalSize: 3,
+            done: true,
+            records: [0, 1, 2].map((child) => ({
+              attributes: { type: 'PermissionSetAssignment', url: `/x/0Pa${index}-${child}` },
+              Id: `0Pa${index}-${child}`,
+            })),
+          }
+        : null,
+  });
+  const read = (text: string): unknown => {
+    const { value, runs } = sliceJsonBytes(Buffer.from(text, 'utf8'), 'records', salesforce);
+    if (!runs) return value;
+    return { ...(value as object), records: [...runs()].flat() };
+  };
+
+  it.each<[string, string]>([
+    ['a query page', JSON.stringify(page(60))],
+    [
+      'records with child records that begin the same way',
+      JSON.stringify({ done: true, records: Array.from({ length: 40 }, (_, i) => nested(i)) }),
+    ],
+    [
+      'members after the records',
+      JSON.stringify({
+        totalSize: 2,
+        records: Array.from({ length: 40 }, (_, i) => record(i)),
+        done: false,
+        nextRecordsUrl: '/x',
+      }),
+    ],
+    ['a pretty-printed page (no cut found: read byte by byte)', JSON.stringify(page(30), null, 2)],
+    [
+      'a repeated key after the records',
+      `{"records":[${Array.from({ length: 30 }, (_, i) => JSON.stringify(record(i))).join(',')}],"records":[1]}`,
+    ],
+    [
+      'a __proto__ member',
+      `{"__proto__":[${Array(30)
+        .fill('{"attributes":1,"a":"' + 'x'.repeat(30) + '"}')
+        .join(',')}]}`,
+    ],
+    [
+      'elements that do not begin that way',
+      JSON.stringify({ records: Array.from({ length: 40 }, (_, i) => ({ Id: i, pad: 'y'.repeat(30) })) }),
+    ],
+  ])('gives what JSON.parse gives: %s', (_name, text) => {
+    expect(read(text)).toStrictEqual(JSON.parse(text));
+  });
+
+  it('parses the array a slice at a time and its last elements with the rest of the body', () => {
+    const text = JSON.stringify(page(2000));
+    const sources: string[] = [];
+    const parse = JSON.parse;
+    JSON.parse = ((source: string, reviver?: Parameters<typeof parse>[1]) => {
+      sources.push(source);
+      return parse(source, reviver) as unknown;
+    }) as typeof JSON.parse;
+    let records: unknown[];
+    try {
+      const { value, runs } = sliceJsonBytes(Buffer.from(text, 'utf8'), 'records', {
+        elementStart: '{"attributes":',
+      });
+      expect(value).toMatchObject({ totalSize: 2000, done: false, records: [] });
+      records = [...(runs?.() ?? [])].flat();
+    } finally {
+      JSON.parse = parse;
+    }
+    expect(records).toStrictEqual((parse(text) as { records: unknown[] }).records);
+    const rest = sources.find((source) => source.startsWith('{"totalSize"'));
+    expect(rest?.endsWith(']}')).toBe(true);
+    expect(rest).toContain('"Id":"0Pa1999"');
+    expect(Math.max(...sources.map((source) => source.length))).toBeLessThan(2 * 48 * 1024);
+  });
+
+  it.each<[string, string]>([
+    [
+      'a bad element among the cut slices',
+      `{"records":[${Array.from({ length: 30 }, (_, i) => JSON.stringify(record(i))).join(',')},{"attributes":tru}, ${JSON.stringify(record(1))}]}`,
+    ],
+    ['a body cut off mid-way', JSON.stringify(page(40)).slice(0, 2000)],
+    ['text after the body', `${JSON.stringify(page(40))} trailing`],
+    [
+      'an unclosed element before a cut',
+      `{"records":[${JSON.stringify(record(0)).slice(0, -1)},${Array.from({ length: 30 }, (_, i) => JSON.stringify(record(i))).join(',')}]}`,
+    ],
+  ])('fails where JSON.parse fails: %s', (_name, text) => {
+    expect(() => JSON.parse(text)).toThrow();
+    expect(() => read(text)).toThrow(SyntaxError);
+  });
+});

@@ -11,6 +11,12 @@ export interface JsonBytesOptions {
   readonly slicedAbove?: number;
   /** About how many bytes of a large array are parsed at a time. */
   readonly sliceBytes?: number;
+  /**
+   * What every element of the `lazy` array begins with, as JSON text (a Salesforce query record's
+   * `{"attributes":`): that array is then cut where `},` and this follow each other, found by search,
+   * instead of reading every byte of it to know where its elements end (`sliceJsonBytes`).
+   */
+  readonly elementStart?: string;
 }
 
 /**
@@ -59,8 +65,13 @@ export function sliceJsonBytes(
 ): SlicedJson {
   const whole = (): SlicedJson => ({ value: JSON.parse(bytes.toString('utf8')) });
   if (bytes.length <= (options.slicedAbove ?? 128 * 1024)) return whole();
-  const layout = largeArrays(bytes, options.sliceBytes ?? 48 * 1024);
-  if (layout === undefined) return whole();
+  const sliceBytes = options.sliceBytes ?? 48 * 1024;
+  if (lazy !== undefined && options.elementStart !== undefined) {
+    const searched = slicedBySearch(bytes, lazy, sliceBytes, options.elementStart);
+    if (searched) return searched;
+  }
+  const layout = largeArrays(bytes, sliceBytes);
+  if (layout === undefined || layout.arrays.length === 0) return whole();
   const keys = layout.keys.map((key) => JSON.parse(bytes.toString('utf8', key.start, key.end)) as string);
   const members = layout.arrays.map((array) => ({ key: keys[array.keyIndex] ?? '', array }));
   // A repeated key: JSON.parse keeps its last value, which may not be this array.
@@ -77,18 +88,150 @@ export function sliceJsonBytes(
   let runs: SlicedJson['runs'];
   for (const { key, array } of members) {
     const read = function* (): Generator<readonly unknown[], void, undefined> {
-      for (const [start, end] of array.slices) {
-        const run = JSON.parse(`[${bytes.toString('utf8', start, end)}]`) as unknown[];
-        // An empty slice between commas (`[1,,2]`, a trailing comma): not JSON.
-        if (run.length === 0)
-          throw new SyntaxError(`Unexpected "," in the JSON array "${key}" at byte ${start - 1}`);
-        yield run;
-      }
+      for (const [start, end] of array.slices) yield parseRun(bytes, start, end, key);
     };
     if (key === lazy) runs = read;
     else (value as Record<string, unknown>)[key] = [...read()].flat();
   }
   return runs ? { value, runs } : { value };
+}
+
+/** One slice of a large array's elements, parsed. */
+function parseRun(bytes: Buffer, start: number, end: number, key: string): unknown[] {
+  const run = JSON.parse(`[${bytes.toString('utf8', start, end)}]`) as unknown[];
+  // An empty slice between commas (`[1,,2]`, a trailing comma): not JSON.
+  if (run.length === 0)
+    throw new SyntaxError(`Unexpected "," in the JSON array "${key}" at byte ${start - 1}`);
+  return run;
+}
+
+/**
+ * `sliceJsonBytes` for an array whose elements all begin with `elementStart`: cut where `},` and it
+ * follow each other, searched for a slice's length at a time, instead of reading every byte of a
+ * 650 KB page (0.4 s of a million-record sync). Such a cut is never inside a string of valid JSON (its
+ * `"` would close the string, and a string is followed by `,` `:` `}` `]`, not a letter); it can be
+ * inside an element (an array of objects nested in it), but a slice that starts between elements and
+ * ends inside one has brackets left open, so its parse fails: the slices after it are then cut by
+ * reading their bytes, and nothing wrong is ever parsed. The rest of the body (before the array and
+ * after its last cut) is parsed at once, the array's last elements with it. Undefined (read the body
+ * byte by byte) when the member is not found near the start as a top-level array, or that rest does
+ * not parse or repeats a key.
+ */
+function slicedBySearch(
+  bytes: Buffer,
+  lazy: string,
+  sliceBytes: number,
+  elementStart: string,
+): SlicedJson | undefined {
+  const open = arrayOpening(bytes, lazy, Math.max(sliceBytes, 64 * 1024));
+  if (open === undefined) return undefined;
+  const boundary = Buffer.from(`},${elementStart}`, 'utf8');
+  const cuts: [number, number][] = [];
+  let start = open + 1;
+  for (;;) {
+    const found = bytes.indexOf(boundary, start + sliceBytes);
+    if (found === -1) break;
+    cuts.push([start, found + 1]);
+    start = found + 2;
+  }
+  if (cuts.length === 0) return undefined;
+  // The body without the cut slices: everything before the array, its last elements, everything after.
+  const rest = Buffer.concat([bytes.subarray(0, open + 1), bytes.subarray(start)]);
+  let value: unknown;
+  try {
+    value = JSON.parse(rest.toString('utf8'));
+  } catch {
+    return undefined;
+  }
+  const keys = largeArrays(rest, Number.POSITIVE_INFINITY)?.keys.map(
+    (key) => JSON.parse(rest.toString('utf8', key.start, key.end)) as string,
+  );
+  if (!keys || keys.length !== new Set(keys).size) return undefined;
+  const members = value as Record<string, unknown>;
+  const last = members[lazy];
+  if (!Array.isArray(last)) return undefined;
+  // As the member JSON.parse made (an own property, `__proto__` included), now empty.
+  Object.defineProperty(members, lazy, { value: [], writable: true, enumerable: true, configurable: true });
+  const tail = start - 1;
+  const runs = function* (): Generator<readonly unknown[], void, undefined> {
+    for (const [from, to] of cuts) {
+      let run: unknown[];
+      try {
+        run = parseRun(bytes, from, to, lazy);
+      } catch (error) {
+        if (!(error instanceof SyntaxError)) throw error;
+        // Cut inside an element: from here to the last elements, by reading the bytes.
+        for (const [a, b] of elementSlices(bytes, from, tail, sliceBytes)) yield parseRun(bytes, a, b, lazy);
+        break;
+      }
+      yield run;
+    }
+    if (last.length > 0) yield last;
+  };
+  return { value, runs };
+}
+
+/** Where the top-level member `key`'s array opens, if it does within the first `within` bytes. */
+function arrayOpening(bytes: Buffer, key: string, within: number): number | undefined {
+  const length = Math.min(bytes.length, within);
+  let depth = 0;
+  let expectKey = false;
+  let lastKey: string | undefined;
+  for (let index = 0; index < length; index += 1) {
+    const byte = bytes[index];
+    if (byte === QUOTE) {
+      const start = index;
+      for (index += 1; index < length; index += 1) {
+        const unit = bytes[index];
+        if (unit === QUOTE) break;
+        if (unit === BACKSLASH) index += 1;
+      }
+      if (depth === 1 && expectKey) {
+        try {
+          lastKey = JSON.parse(bytes.toString('utf8', start, index + 1)) as string;
+        } catch {
+          return undefined;
+        }
+        expectKey = false;
+      }
+      continue;
+    }
+    if (byte === OPEN_BRACE || byte === OPEN_BRACKET) {
+      depth += 1;
+      if (depth === 1 && byte !== OPEN_BRACE) return undefined;
+      if (depth === 1) expectKey = true;
+      if (depth === 2 && byte === OPEN_BRACKET && lastKey === key) return index;
+    } else if (byte === CLOSE_BRACE || byte === CLOSE_BRACKET) {
+      depth -= 1;
+    } else if (byte === COMMA && depth === 1) {
+      expectKey = true;
+    }
+  }
+  return undefined;
+}
+
+/** Elements between `from` and `to` (whole elements of one array, no bracket), in runs of about `sliceBytes`. */
+function elementSlices(bytes: Buffer, from: number, to: number, sliceBytes: number): [number, number][] {
+  const slices: [number, number][] = [];
+  let depth = 0;
+  let sliceStart = from;
+  for (let index = from; index < to; index += 1) {
+    const byte = bytes[index];
+    if (byte === QUOTE) {
+      for (index += 1; index < to; index += 1) {
+        const unit = bytes[index];
+        if (unit === QUOTE) break;
+        if (unit === BACKSLASH) index += 1;
+      }
+    } else if (byte === OPEN_BRACE || byte === OPEN_BRACKET) depth += 1;
+    else if (byte === CLOSE_BRACE || byte === CLOSE_BRACKET) depth -= 1;
+    else if (byte === COMMA && depth === 0 && index - sliceStart >= sliceBytes) {
+      slices.push([sliceStart, index]);
+      sliceStart = index + 1;
+    }
+  }
+  slices.push([sliceStart, to]);
+  return slices;
 }
 
 interface LargeArray {
@@ -104,7 +247,7 @@ interface LargeArray {
 /**
  * Where a top-level object's members are (their keys, as byte ranges with their quotes) and which of
  * its array members are larger than `sliceBytes`, cut into runs of elements at commas between
- * elements. Undefined when the body is not shaped so (its parse then fails or takes it whole).
+ * elements. Undefined when the body is not an object (its parse then fails or takes it whole).
  */
 function largeArrays(
   bytes: Buffer,
@@ -161,5 +304,5 @@ function largeArrays(
       }
     }
   }
-  return arrays.length > 0 ? { keys, arrays } : undefined;
+  return { keys, arrays };
 }

@@ -404,7 +404,10 @@ class LazyQueryPage<T> implements QueryPage<T> {
 
   private parsed(): QueryResult {
     if (!this.page) {
-      const { value, runs } = this.body.sliced('records');
+      // Every record begins with its `attributes` (REST API Developer Guide, "Execute a SOQL Query"):
+      // the page is cut into slices where one record ends and the next begins, found by search
+      // (`sliceJsonBytes`; a page written otherwise is read byte by byte, with the same result).
+      const { value, runs } = this.body.sliced('records', { elementStart: '{"attributes":' });
       assertQueryPage(value, this.action);
       this.page = value;
       this.unread = runs;
