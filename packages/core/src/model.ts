@@ -104,11 +104,18 @@ export type SyncItemKind = SyncItem['kind'];
 
 /** A stable string key for an entitlement reference, for maps and sets. */
 export function entitlementKey(ref: EntitlementRef): string {
-  return `${ref.type}\u0000${ref.externalId}`;
+  return `${ref.type}${ENTITLEMENT_KEY_SEPARATOR}${ref.externalId}`;
 }
+
+/**
+ * Between an entitlement key's type and external id, and between a grant key's parts. The snapshot
+ * writer spells keys out byte by byte with these (a million grants, no string built for each key).
+ */
+export const ENTITLEMENT_KEY_SEPARATOR = '\u0000';
+export const GRANT_KEY_SEPARATOR = '\u0001';
 
 /** A stable string key for a grant: account, entitlement and the path it is held through. */
 export function grantKey(grant: Pick<Grant, 'accountExternalId' | 'entitlement' | 'via'>): string {
   const via = grant.via ? entitlementKey(grant.via) : '';
-  return `${grant.accountExternalId}\u0001${entitlementKey(grant.entitlement)}\u0001${via}`;
+  return `${grant.accountExternalId}${GRANT_KEY_SEPARATOR}${entitlementKey(grant.entitlement)}${GRANT_KEY_SEPARATOR}${via}`;
 }

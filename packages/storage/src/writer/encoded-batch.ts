@@ -1,4 +1,5 @@
-import type { JsonObject, JsonValue, SyncItem } from '@accessledger/core';
+import type { Grant, JsonObject, JsonValue, SyncItem } from '@accessledger/core';
+import { ENTITLEMENT_KEY_SEPARATOR, GRANT_KEY_SEPARATOR } from '@accessledger/core';
 import { sharedBytes, sharedWords, type SeenTable } from './current-versions.js';
 import { HASH_PAIR_BYTES, hashPairsInline, type HashBatch } from './item-hasher.js';
 import {
@@ -14,6 +15,8 @@ import {
 
 /** Between an item's key and its content in the bytes that are hashed. */
 const KEY_SEPARATOR = 0x01;
+const GRANT_KEY_BYTE = GRANT_KEY_SEPARATOR.charCodeAt(0);
+const ENTITLEMENT_KEY_BYTE = ENTITLEMENT_KEY_SEPARATOR.charCodeAt(0);
 const TAB = 0x09;
 const NEWLINE = 0x0a;
 const HEX_DIGITS = Buffer.from('0123456789abcdef', 'latin1');
@@ -209,6 +212,14 @@ class ByteBuffer {
     this.used = at;
   }
 
+  /** COPY text format's NULL, `\N`: two stores (a Buffer copy of two bytes cost more than the rest of a column). */
+  writeNull(): void {
+    this.reserve(2);
+    this.bytes[this.used] = BACKSLASH;
+    this.bytes[this.used + 1] = LETTER_N;
+    this.used += 2;
+  }
+
   writeByte(byte: number): void {
     this.reserve(1);
     this.bytes[this.used] = byte;
@@ -344,16 +355,56 @@ class ItemSink implements StagedItemSink {
   column(value: CopyValue): void {
     const buffer = this.nextColumn();
     if (value === null) {
-      // Two stores: a Buffer copy of two bytes cost more than the rest of a column.
-      buffer.reserve(2);
-      buffer.bytes[buffer.used] = BACKSLASH;
-      buffer.bytes[buffer.used + 1] = LETTER_N;
-      buffer.used += 2;
+      buffer.writeNull();
     } else if (value instanceof Date) {
       buffer.writeIsoDate(value);
     } else {
       buffer.writeCopyText(typeof value === 'string' ? value : copyValueText(value));
     }
+  }
+
+  grant(grant: Grant, grantedAt: Date | null, expiresAt: Date | null): void {
+    const buffer = this.buffer;
+    // The key, as `grantKey` spells it, a part at a time: no string built for it.
+    buffer.writeRaw(grant.accountExternalId);
+    buffer.writeByte(GRANT_KEY_BYTE);
+    buffer.writeRaw(grant.entitlement.type);
+    buffer.writeByte(ENTITLEMENT_KEY_BYTE);
+    buffer.writeRaw(grant.entitlement.externalId);
+    buffer.writeByte(GRANT_KEY_BYTE);
+    const via = grant.via;
+    if (via) {
+      buffer.writeRaw(via.type);
+      buffer.writeByte(ENTITLEMENT_KEY_BYTE);
+      buffer.writeRaw(via.externalId);
+    }
+    this.keyEnd = buffer.used;
+    buffer.writeByte(KEY_SEPARATOR);
+    buffer.writeCopyText(grant.accountExternalId);
+    buffer.writeByte(TAB);
+    buffer.writeCopyText(grant.entitlement.type);
+    buffer.writeByte(TAB);
+    buffer.writeCopyText(grant.entitlement.externalId);
+    buffer.writeByte(TAB);
+    if (via) {
+      buffer.writeCopyText(via.type);
+      buffer.writeByte(TAB);
+      buffer.writeCopyText(via.externalId);
+    } else {
+      buffer.writeNull();
+      buffer.writeByte(TAB);
+      buffer.writeNull();
+    }
+    buffer.writeByte(TAB);
+    if (grantedAt) buffer.writeIsoDate(grantedAt);
+    else buffer.writeNull();
+    buffer.writeByte(TAB);
+    if (expiresAt) buffer.writeIsoDate(expiresAt);
+    else buffer.writeNull();
+    buffer.writeByte(TAB);
+    const attributes = grant.attributes ?? {};
+    if (!buffer.writeFlatJson(attributes)) buffer.writeCopyText(canonicalJson(attributes));
+    this.columns = 8;
   }
 
   /** The buffer, past the tab that separates the next column from the one before. */

@@ -1,10 +1,11 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { account, entitlement, grant, ref } from '../../test/fixtures.js';
-import { EncodedBatch, StagingRows, stagingLine } from './encoded-batch.js';
+import { EncodedBatch, itemHashes, StagingRows, stagingLine } from './encoded-batch.js';
 import { CurrentVersions } from './current-versions.js';
 import { hashPairsInline, WorkerHasher } from './item-hasher.js';
 import { canonicalJson, copyField, stagedKinds } from './staging.js';
-import type { JsonValue, SyncItem } from '@accessledger/core';
+import { grantKey, type Grant, type JsonValue, type SyncItem } from '@accessledger/core';
 
 const copyLine = (item: SyncItem, seq: number) => stagingLine(item, seq);
 
@@ -165,6 +166,48 @@ describe('stagingLine', () => {
     )[1];
     expect(direct).toMatch(/^[0-9a-f]{32}$/);
     expect(viaGroup).not.toBe(direct);
+  });
+});
+
+describe('grants as staged', () => {
+  it('have the key grantKey spells and the columns copyField writes, whatever their text', () => {
+    const odd = ['005\tA', 'Zoë', '漢字', 'back\\slash', 'new\nline', 'lone \ud800 surrogate', 'ok'];
+    const grants = odd.flatMap((text, index): Grant[] => [
+      {
+        accountExternalId: text,
+        entitlement: { type: 'permission_set', externalId: odd[(index + 1) % odd.length] ?? 'x' },
+        via: null,
+        grantedAt: null,
+        expiresAt: null,
+        attributes: {},
+      },
+      {
+        accountExternalId: `005${index}`,
+        entitlement: { type: text, externalId: '0PS1' },
+        via: { type: 'permission_set_group', externalId: text },
+        grantedAt: new Date(Date.UTC(2026, 0, index + 1)),
+        expiresAt: new Date(-1e12 * index),
+        attributes: { note: text, nested: { b: [1, text], a: null } },
+      },
+    ]);
+    const sha = (bytes: Buffer) => createHash('sha256').update(bytes).digest().subarray(0, 16);
+    for (const held of grants) {
+      const key = Buffer.from(grantKey(held), 'utf8');
+      const columns = [
+        held.accountExternalId,
+        held.entitlement.type,
+        held.entitlement.externalId,
+        held.via?.type ?? null,
+        held.via?.externalId ?? null,
+        held.grantedAt ?? null,
+        held.expiresAt ?? null,
+        canonicalJson(held.attributes),
+      ].map((value) => copyField(value));
+      const content = Buffer.from(columns.join('\t'), 'utf8');
+      const { keyHash, contentHash } = itemHashes({ kind: 'grant', grant: held });
+      expect(keyHash.equals(sha(key))).toBe(true);
+      expect(contentHash.equals(sha(Buffer.concat([key, Buffer.from([1]), content])))).toBe(true);
+    }
   });
 });
 

@@ -8,7 +8,7 @@ import type {
   SyncItem,
   SyncItemKind,
 } from '@accessledger/core';
-import { InvalidInputError, entitlementKey, grantKey } from '@accessledger/core';
+import { InvalidInputError, entitlementKey } from '@accessledger/core';
 import { Tables } from '../tables.js';
 import type { VersionedTable } from '../tables.js';
 
@@ -162,6 +162,11 @@ export interface StagedItemSink {
   column(value: CopyValue): void;
   /** The next data column: a JSON object as `canonicalJson` writes it. */
   json(value: JsonObject): void;
+  /**
+   * A whole grant, checked: its key (`grantKey`) and its columns, exactly as `key` and `column` would
+   * write them. One call instead of ten: a sync writes a million grants.
+   */
+  grant(grant: Grant, grantedAt: Date | null, expiresAt: Date | null): void;
 }
 
 /** Writes an item's key and data columns to `sink`, checking its identifying fields; returns its kind. */
@@ -238,15 +243,7 @@ function writeGrant(grant: Grant, sink: StagedItemSink): void {
   }
   const grantedAt = optionalDate(grant.grantedAt, 'grant.grantedAt', grant.accountExternalId);
   const expiresAt = optionalDate(grant.expiresAt, 'grant.expiresAt', grant.accountExternalId);
-  sink.key(grantKey(grant));
-  sink.column(grant.accountExternalId);
-  sink.column(grant.entitlement.type);
-  sink.column(grant.entitlement.externalId);
-  sink.column(grant.via?.type ?? null);
-  sink.column(grant.via?.externalId ?? null);
-  sink.column(grantedAt);
-  sink.column(expiresAt);
-  sink.json(grant.attributes ?? {});
+  sink.grant(grant, grantedAt, expiresAt);
 }
 
 function writeActivity(activity: ActivityRecord, sink: StagedItemSink): void {
