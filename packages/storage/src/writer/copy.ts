@@ -115,13 +115,16 @@ export class CopyPipeline {
     private readonly depth: number,
   ) {}
 
-  async push(table: string, columns: readonly string[], text: Uint8Array): Promise<void> {
+  /** `done` is called once COPY is done with `text` (loaded or failed), never before. */
+  async push(table: string, columns: readonly string[], text: Uint8Array, done?: () => void): Promise<void> {
     this.throwIfFailed();
     while (this.inFlight.length >= Math.max(1, this.depth)) await this.inFlight.shift();
     this.throwIfFailed();
-    const copy = this.copyBatch(this.knex, table, columns, text).catch((error: unknown) => {
-      this.failure ??= { error };
-    });
+    const copy = this.copyBatch(this.knex, table, columns, text)
+      .catch((error: unknown) => {
+        this.failure ??= { error };
+      })
+      .finally(() => done?.());
     this.inFlight.push(copy);
   }
 

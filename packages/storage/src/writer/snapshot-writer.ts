@@ -279,7 +279,8 @@ export class SnapshotWriter {
     const stagedKeys = new Map<StagedKind, StagedKeys>(stagedKinds.map((kind) => [kind, new StagedKeys()]));
     const flush = async (kind: StagedKind, staged: StagingRows): Promise<void> => {
       stagedRows.set(kind, (stagedRows.get(kind) ?? 0) + staged.count);
-      await copies.push(stagingTable(kind, input.runId), stagingColumns(kind), staged.take());
+      const { bytes, release } = staged.take();
+      await copies.push(stagingTable(kind, input.runId), stagingColumns(kind), bytes, release);
     };
     let seq = 0;
     // Items hashed in arrival order. The hasher marks an item whose content hash is a current version

@@ -280,7 +280,7 @@ describe('stored hashes', () => {
     }
     const rows = new StagingRows();
     items.forEach((_, index) => rows.add(batch, index, 7, inline, index * 32));
-    expect(Buffer.from(rows.take()).toString('utf8')).toBe(golden.join(''));
+    expect(Buffer.from(rows.take().bytes).toString('utf8')).toBe(golden.join(''));
   });
 
   it('skip the key hash of an item whose content hash is current, marking it seen, on the thread as in this one', async () => {
@@ -322,13 +322,41 @@ describe('stored hashes', () => {
     const { hashes } = hashPairsInline(batch.hashBatch());
     const rows = new StagingRows();
     many.forEach((_, index) => rows.add(batch, index, 7, hashes, index * 32));
-    expect(Buffer.from(rows.take()).toString('utf8')).toBe(golden.join('').repeat(500));
+    expect(Buffer.from(rows.take().bytes).toString('utf8')).toBe(golden.join('').repeat(500));
     batch.clear();
     batch.add(items[1] as SyncItem);
     expect(batch.count).toBe(1);
     const again = new StagingRows();
     again.add(batch, 0, 7, hashPairsInline(batch.hashBatch()).hashes, 0);
-    expect(Buffer.from(again.take()).toString('utf8')).toBe(golden[1]);
+    expect(Buffer.from(again.take().bytes).toString('utf8')).toBe(golden[1]);
+  });
+
+  it('hand over each COPY payload in a buffer written to again only once it is released', () => {
+    const batch = new EncodedBatch(4);
+    for (const item of items) batch.add(item);
+    const { hashes } = hashPairsInline(batch.hashBatch());
+    const rows = new StagingRows();
+    const stage = (index: number) => rows.add(batch, index, 7, hashes, index * 32);
+    stage(0);
+    const first = rows.take();
+    stage(1);
+    const second = rows.take();
+    // Not released: the first payload's bytes stay as they were while the second is written.
+    expect(Buffer.from(first.bytes).toString('utf8')).toBe(golden[0]);
+    expect(Buffer.from(second.bytes).toString('utf8')).toBe(golden[1]);
+    expect(second.bytes.buffer).not.toBe(first.bytes.buffer);
+    first.release();
+    first.release();
+    // Released, it is the buffer written to after the next payload is taken.
+    stage(2);
+    const third = rows.take();
+    stage(3);
+    const fourth = rows.take();
+    expect(third.bytes.buffer).not.toBe(first.bytes.buffer);
+    expect(fourth.bytes.buffer).toBe(first.bytes.buffer);
+    expect(Buffer.from(third.bytes).toString('utf8')).toBe(golden[2]);
+    expect(Buffer.from(fourth.bytes).toString('utf8')).toBe(golden[3]);
+    expect(Buffer.from(second.bytes).toString('utf8')).toBe(golden[1]);
   });
 
   it('come out right from the hashing thread for batches reused, grown past their first arrays, and side by side', async () => {
