@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { describeEachEngine } from '../../test/engines.js';
 import { account } from '../../test/fixtures.js';
 import { createConnection, writeSnapshot } from '../../test/history-helpers.js';
-import { CurrentVersions, markSeenIn } from './current-versions.js';
+import { CurrentVersions, markSeenIn, type PairInserter } from './current-versions.js';
+import { WorkerHasher } from './item-hasher.js';
 
 const seen = (versions: CurrentVersions, contentHash: Uint8Array): boolean =>
   markSeenIn(versions.table(), contentHash, 0);
@@ -70,6 +71,41 @@ describeEachEngine('CurrentVersions', (database, engine) => {
       expected: 0,
     });
     expect(none.count).toBe(0);
+  });
+
+  it('fills its table on the hashing thread to the same versions, a hint too low included', async () => {
+    const { db } = database();
+    const connectionId = await createConnection(db);
+    const accounts = Array.from({ length: 300 }, (_, index) => account(`005W${index}`));
+    await writeSnapshot(db, connectionId, accounts);
+    const here = await CurrentVersions.load(db.knex, stagedKind('account'), connectionId, {
+      pageRows: 7,
+      ranges: 3,
+      engine,
+      expected: 300,
+    });
+    const worker = new WorkerHasher();
+    onTestFinished(() => worker.close());
+    const pages: number[] = [];
+    const inserter: PairInserter = (table, limit, pairs) => {
+      pages.push(pairs.byteLength / 32);
+      return worker.insert(table, limit, pairs);
+    };
+    for (const expected of [300, 5]) {
+      // With a hint of 5 the thread has room for a few versions only: the rest is added here.
+      const there = await CurrentVersions.load(db.knex, stagedKind('account'), connectionId, {
+        pageRows: 7,
+        ranges: 3,
+        engine,
+        expected,
+        inserter,
+      });
+      expect(there.count).toBe(300);
+      expect([...there.unseenKeyHashes()].sort()).toEqual([...here.unseenKeyHashes()].sort());
+      for (const item of accounts) expect(seen(there, itemHashes(item).contentHash)).toBe(true);
+      expect(seen(there, itemHashes(account('005NEW')).contentHash)).toBe(false);
+    }
+    expect(pages.length).toBeGreaterThan(40);
   });
 });
 

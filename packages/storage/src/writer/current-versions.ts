@@ -26,6 +26,10 @@ export class CurrentVersions {
   private states: Uint8Array;
   private capacity: number;
   private size = 0;
+  private inserter: PairInserter | undefined;
+  private readonly inserts: Promise<void>[] = [];
+  /** Pairs the inserter had no room for: added in this thread once it is done, growing the table. */
+  private readonly overflow: Uint8Array[] = [];
 
   private constructor(expected: number) {
     // Filled up to 85%, and sized to the count rather than to a power of two: linear probing stays a
@@ -45,9 +49,10 @@ export class CurrentVersions {
     knex: Knex,
     kind: StagedKind,
     connectionId: number,
-    { pageRows = PAGE_ROWS, ranges = 1, engine, expected }: LoadOptions,
+    { pageRows = PAGE_ROWS, ranges = 1, engine, expected, inserter }: LoadOptions,
   ): Promise<CurrentVersions> {
     const versions = CurrentVersions.empty(expected);
+    if (inserter) versions.inserter = inserter;
     const bounds = keySpaceBounds(Math.max(1, Math.trunc(ranges)));
     const slices = bounds
       .slice(1)
@@ -64,8 +69,13 @@ export class CurrentVersions {
           ),
       );
     // A transaction has one connection: its slices are read one after another.
-    if (knex.isTransaction) for (const slice of slices) await slice();
-    else await Promise.all(slices.map((slice) => slice()));
+    try {
+      if (knex.isTransaction) for (const slice of slices) await slice();
+      else await Promise.all(slices.map((slice) => slice()));
+    } finally {
+      // Every page handed to the inserter is in (or failed) before the table is used or dropped.
+      await versions.settleInserts();
+    }
     return versions;
   }
 
@@ -107,11 +117,39 @@ export class CurrentVersions {
             bindings,
           ),
         )) ?? new Uint8Array(0);
-      this.addPairs(hashes);
-      if (hashes.byteLength < pageRows * 32) return;
-      // The last version's key is where the next page starts.
-      after = Buffer.from(hashes.buffer, hashes.byteOffset + hashes.byteLength - 32, 16).toString('hex');
+      const full = hashes.byteLength >= pageRows * 32;
+      // The last version's key is where the next page starts (read before the page is handed over).
+      if (full)
+        after = Buffer.from(hashes.buffer, hashes.byteOffset + hashes.byteLength - 32, 16).toString('hex');
+      this.accept(hashes);
+      if (!full) return;
     }
+  }
+
+  /** A page of pairs read: added here, or handed to the inserter (`LoadOptions.inserter`). */
+  private accept(pairs: Uint8Array): void {
+    if (!this.inserter) {
+      this.addPairs(pairs);
+      return;
+    }
+    const inserted = this.inserter(this.table(), Math.floor(this.capacity * FULL), pairs).then(
+      ({ inserted: count, rest }) => {
+        this.size += count;
+        if (rest) this.overflow.push(rest);
+      },
+    );
+    // Awaited by `settleInserts`; one that fails meanwhile must not be reported unhandled.
+    inserted.catch(() => undefined);
+    this.inserts.push(inserted);
+  }
+
+  /** Waits for every page handed to the inserter; adds here what did not fit (growing the table). */
+  private async settleInserts(): Promise<void> {
+    const inserts = this.inserts.splice(0);
+    const settled = await Promise.allSettled(inserts);
+    const failed = settled.find((outcome) => outcome.status === 'rejected');
+    if (failed) throw failed.reason;
+    for (const rest of this.overflow.splice(0)) this.addPairs(rest);
   }
 
   /** A table sized for `expected` versions (it grows if given more). */
@@ -120,19 +158,18 @@ export class CurrentVersions {
   }
 
   /** Adds versions given as 32-byte records: key hash, then content hash. */
-  addPairs(hashes: Uint8Array): void {
-    const view = new DataView(hashes.buffer, hashes.byteOffset, hashes.byteLength);
-    for (let offset = 0; offset + 32 <= hashes.byteLength; offset += 32) {
-      this.add(
-        view.getUint32(offset + 16),
-        view.getUint32(offset + 20),
-        view.getUint32(offset + 24),
-        view.getUint32(offset + 28),
-        view.getUint32(offset),
-        view.getUint32(offset + 4),
-        view.getUint32(offset + 8),
-        view.getUint32(offset + 12),
-      );
+  addPairs(pairs: Uint8Array): void {
+    let from = 0;
+    while (from + 32 <= pairs.byteLength) {
+      // More versions than counted (another sync committed in between): grow rather than fill up.
+      const room = Math.floor(this.capacity * FULL) - this.size;
+      if (room <= 0) {
+        this.grow();
+        continue;
+      }
+      const { inserted, end } = insertPairs(this.table(), pairs, from, room);
+      this.size += inserted;
+      from = end;
     }
   }
 
@@ -161,37 +198,102 @@ export class CurrentVersions {
     }
   }
 
-  /**
-   * Adds a version: its content hash's words, then its key hash's (the words of a slot, in order).
-   * Scalars rather than an array: this runs once per current version, a million times per load.
-   */
-  private add(
-    c0: number,
-    c1: number,
-    c2: number,
-    c3: number,
-    k0: number,
-    k1: number,
-    k2: number,
-    k3: number,
-  ): void {
-    // More versions than counted (another sync committed in between): grow rather than fill up.
-    if (this.size + 1 > this.capacity * FULL) this.grow();
-    const { hashes, states, capacity } = this;
-    for (let slot = c0 % capacity; ; slot = slot + 1 === capacity ? 0 : slot + 1) {
+  private grow(): void {
+    const { hashes, states } = this;
+    // The versions so far as pairs (key hash, then content hash), added again to a table twice as large.
+    const pairs = new Uint8Array(this.size * 32);
+    const view = new DataView(pairs.buffer);
+    let at = 0;
+    for (let slot = 0; slot < states.length; slot += 1) {
+      if (states[slot] === EMPTY) continue;
       const base = slot * WORDS_PER_SLOT;
-      if (states[slot] === EMPTY) {
+      for (let word = 0; word < WORDS_PER_HASH; word += 1) {
+        view.setUint32(at + word * 4, hashes[base + WORDS_PER_HASH + word] ?? 0);
+        view.setUint32(at + 16 + word * 4, hashes[base + word] ?? 0);
+      }
+      at += 32;
+    }
+    this.capacity = Math.ceil((this.capacity * 2) / MAX_LOAD);
+    this.hashes = sharedWords(this.capacity * WORDS_PER_SLOT);
+    this.states = sharedBytes(this.capacity);
+    this.size = insertPairs(this.table(), pairs.subarray(0, at), 0, this.capacity).inserted;
+  }
+}
+
+/**
+ * Adds to a table the versions of `pairs` (32-byte records: key hash, then content hash) from byte
+ * `from`, until `room` were added; a version already there is not added again. Returns how many were
+ * added and where it stopped. Self-contained (no module state, no helpers): the hashing thread runs it
+ * from its source text (`item-hasher.ts`) to fill the table while the sync's thread reads the stream.
+ */
+export function insertPairs(
+  table: SeenTable,
+  pairs: Uint8Array,
+  from: number,
+  room: number,
+): { inserted: number; end: number } {
+  const { hashes, states, capacity } = table;
+  const p = pairs;
+  let inserted = 0;
+  let at = from;
+  for (; at + 32 <= p.length && inserted < room; at += 32) {
+    // Big-endian words read inline (no helper: the hashing thread runs this from its source text).
+    const c0 =
+      (((p[at + 16] ?? 0) << 24) |
+        ((p[at + 17] ?? 0) << 16) |
+        ((p[at + 18] ?? 0) << 8) |
+        (p[at + 19] ?? 0)) >>>
+      0;
+    const c1 =
+      (((p[at + 20] ?? 0) << 24) |
+        ((p[at + 21] ?? 0) << 16) |
+        ((p[at + 22] ?? 0) << 8) |
+        (p[at + 23] ?? 0)) >>>
+      0;
+    const c2 =
+      (((p[at + 24] ?? 0) << 24) |
+        ((p[at + 25] ?? 0) << 16) |
+        ((p[at + 26] ?? 0) << 8) |
+        (p[at + 27] ?? 0)) >>>
+      0;
+    const c3 =
+      (((p[at + 28] ?? 0) << 24) |
+        ((p[at + 29] ?? 0) << 16) |
+        ((p[at + 30] ?? 0) << 8) |
+        (p[at + 31] ?? 0)) >>>
+      0;
+    // A slot: the content hash's four words, then the key hash's; 0 empty, 1 present.
+    for (let slot = c0 % capacity; ; slot = slot + 1 === capacity ? 0 : slot + 1) {
+      const base = slot * 8;
+      if (states[slot] === 0) {
         hashes[base] = c0;
         hashes[base + 1] = c1;
         hashes[base + 2] = c2;
         hashes[base + 3] = c3;
-        hashes[base + 4] = k0;
-        hashes[base + 5] = k1;
-        hashes[base + 6] = k2;
-        hashes[base + 7] = k3;
-        states[slot] = PRESENT;
-        this.size += 1;
-        return;
+        hashes[base + 4] =
+          (((p[at] ?? 0) << 24) | ((p[at + 1] ?? 0) << 16) | ((p[at + 2] ?? 0) << 8) | (p[at + 3] ?? 0)) >>>
+          0;
+        hashes[base + 5] =
+          (((p[at + 4] ?? 0) << 24) |
+            ((p[at + 5] ?? 0) << 16) |
+            ((p[at + 6] ?? 0) << 8) |
+            (p[at + 7] ?? 0)) >>>
+          0;
+        hashes[base + 6] =
+          (((p[at + 8] ?? 0) << 24) |
+            ((p[at + 9] ?? 0) << 16) |
+            ((p[at + 10] ?? 0) << 8) |
+            (p[at + 11] ?? 0)) >>>
+          0;
+        hashes[base + 7] =
+          (((p[at + 12] ?? 0) << 24) |
+            ((p[at + 13] ?? 0) << 16) |
+            ((p[at + 14] ?? 0) << 8) |
+            (p[at + 15] ?? 0)) >>>
+          0;
+        states[slot] = 1;
+        inserted += 1;
+        break;
       }
       // Already there (the same version read twice): nothing to add.
       if (
@@ -200,24 +302,21 @@ export class CurrentVersions {
         hashes[base + 2] === c2 &&
         hashes[base + 3] === c3
       )
-        return;
+        break;
     }
   }
-
-  private grow(): void {
-    const { hashes, states } = this;
-    this.capacity = Math.ceil((this.capacity * 2) / MAX_LOAD);
-    this.hashes = sharedWords(this.capacity * WORDS_PER_SLOT);
-    this.states = sharedBytes(this.capacity);
-    this.size = 0;
-    for (let slot = 0; slot < states.length; slot += 1) {
-      if (states[slot] === EMPTY) continue;
-      const base = slot * WORDS_PER_SLOT;
-      const word = (index: number): number => hashes[base + index] ?? 0;
-      this.add(word(0), word(1), word(2), word(3), word(4), word(5), word(6), word(7));
-    }
-  }
+  return { inserted, end: at };
 }
+
+/**
+ * Adds a page of pairs to a table elsewhere (the hashing thread): at most until the table holds
+ * `limit` versions; resolves with how many it added and the pairs it had no room for.
+ */
+export type PairInserter = (
+  table: SeenTable,
+  limit: number,
+  pairs: Uint8Array,
+) => Promise<{ readonly inserted: number; readonly rest: Uint8Array | null }>;
 
 export interface LoadOptions {
   /** Versions per page (a page is one row of concatenated hashes). */
@@ -231,6 +330,8 @@ export interface LoadOptions {
    * snapshot's count. Counting them first kept a server process busy ~0.45 s for a million versions.
    */
   readonly expected: number;
+  /** Fills the table elsewhere (the hashing thread), page by page, instead of in this thread. */
+  readonly inserter?: PairInserter;
 }
 
 /**

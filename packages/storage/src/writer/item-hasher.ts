@@ -1,6 +1,6 @@
 import { hash as cryptoHash } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
-import { markSeenIn, type SeenTable } from './current-versions.js';
+import { insertPairs, markSeenIn, type SeenTable } from './current-versions.js';
 
 /** Bytes per item in a batch's hashes: 16 of the key hash, then 16 of the content hash. */
 export const HASH_PAIR_BYTES = 32;
@@ -89,10 +89,23 @@ const { parentPort } = require('node:worker_threads');
 const { hash } = require('node:crypto');
 const markSeenIn = ${markSeenIn.toString()};
 const hashPairs = ${hashPairs.toString()};
+const insertPairs = ${insertPairs.toString()};
 let tables = [];
 // Per source: its shared arrays, as last sent.
 const sources = new Map();
+// Tables being filled (by number): the table, the versions it may hold, how many it holds.
+const filling = new Map();
 parentPort.on('message', (message) => {
+  if (message.insert !== undefined) {
+    const { id, insert, limit, pairs } = message;
+    const target = message.table ? { table: message.table, limit, size: 0 } : filling.get(insert);
+    filling.set(insert, target);
+    const { inserted, end } = insertPairs(target.table, pairs, 0, Math.max(0, target.limit - target.size));
+    target.size += inserted;
+    const rest = end < pairs.length ? pairs.slice(end) : null;
+    parentPort.postMessage({ id, inserted, rest }, rest ? [rest.buffer] : []);
+    return;
+  }
   const { id, source, count } = message;
   if (message.tables) tables = message.tables;
   const arrays = sources.get(source) ?? {};
@@ -110,8 +123,15 @@ interface SharedArrays {
 }
 
 interface Pending {
-  readonly resolve: (hashed: HashedBatch) => void;
+  /** With the thread's answer: a `HashedBatch` to `hash`, `InsertedPairs` to `insert`. */
+  readonly resolve: (answer: unknown) => void;
   readonly reject: (error: Error) => void;
+}
+
+/** What the thread added of a page of pairs, and what it had no room for. */
+export interface InsertedPairs {
+  readonly inserted: number;
+  readonly rest: Uint8Array | null;
 }
 
 /**
@@ -131,15 +151,17 @@ export class WorkerHasher {
   private sentTables: readonly (SeenTable | null)[] | undefined;
   /** Per batch source, its number and the shared arrays the thread holds of it. */
   private readonly sentArrays = new Map<object, { readonly number: number; arrays: SharedArrays }>();
+  /** Tables the thread fills (`insert`), by their state array, and their numbers there. */
+  private readonly filling = new Map<object, number>();
 
   constructor() {
     this.worker = new Worker(WORKER_SOURCE, { eval: true });
     // A sync that ends (or fails) must not be kept alive by an idle hashing thread.
     this.worker.unref();
-    this.worker.on('message', ({ id, hashes, seen }: { id: number } & HashedBatch) => {
-      const waiting = this.pending.get(id);
-      this.pending.delete(id);
-      waiting?.resolve({ hashes, seen });
+    this.worker.on('message', (answer: { id: number } & (HashedBatch | InsertedPairs)) => {
+      const waiting = this.pending.get(answer.id);
+      this.pending.delete(answer.id);
+      waiting?.resolve(answer);
     });
     this.worker.on('error', (error) => this.fail(error));
     this.worker.on('exit', (code) => this.fail(new Error(`The hashing thread exited with code ${code}.`)));
@@ -157,7 +179,7 @@ export class WorkerHasher {
     const id = this.nextId;
     this.nextId += 1;
     return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
+      this.pending.set(id, { resolve: (answer) => resolve(answer as HashedBatch), reject });
       // The tables are shared memory (`CurrentVersions`): the thread marks seen versions in place. Sent
       // once: passing shared memory in every message cost ~0.7 ms per batch.
       const tables = batch.tables === this.sentTables ? undefined : batch.tables;
@@ -181,6 +203,31 @@ export class WorkerHasher {
         ...changed,
         ...(tables ? { tables } : {}),
       });
+    });
+  }
+
+  /**
+   * Adds a page of pairs (transferred: `pairs` is unusable after) to `table`, which the thread keeps
+   * from the first page on, up to `limit` versions (`insertPairs`). Answered in order with hash batches.
+   */
+  insert(table: SeenTable, limit: number, pairs: Uint8Array): Promise<InsertedPairs> {
+    if (this.failure) return Promise.reject(this.failure);
+    let number = this.filling.get(table.states);
+    const first = number === undefined;
+    if (number === undefined) {
+      number = this.filling.size;
+      this.filling.set(table.states, number);
+    }
+    const id = this.nextId;
+    this.nextId += 1;
+    const copy =
+      pairs.byteOffset === 0 && pairs.byteLength === pairs.buffer.byteLength ? pairs : pairs.slice();
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve: (answer) => resolve(answer as InsertedPairs), reject });
+      this.worker.postMessage(
+        { id, insert: number, limit, pairs: copy, ...(first ? { table } : {}) },
+        copy.buffer instanceof ArrayBuffer ? [copy.buffer] : [],
+      );
     });
   }
 

@@ -19,7 +19,7 @@ import { Tables } from '../tables.js';
 import type { VersionedTable } from '../tables.js';
 import { CopyPipeline, copyBatchFor } from './copy.js';
 import type { CopyBatch } from './copy.js';
-import { CurrentVersions, type SeenTable } from './current-versions.js';
+import { CurrentVersions, type PairInserter, type SeenTable } from './current-versions.js';
 import { EncodedBatch, StagingRows } from './encoded-batch.js';
 import { EventLoopTurns } from './event-loop-turns.js';
 import { StagedKeys } from './staged-keys.js';
@@ -245,15 +245,22 @@ export class SnapshotWriter {
     let loadFailure: { readonly error: unknown } | undefined;
     let base: number | null = null;
     // Its current versions are the things of the latest snapshot, so its counts size their tables.
+    const hashing = new BatchHashing(this.inlineHashItems);
     const tablesLoaded = latestSnapshotOf(knex, input.connectionId)
       .then((latest) => {
         base = latest?.id ?? null;
+        const expected = (kind: StagedKind): number => latest?.counts[countKey[kind.kind]] ?? 0;
+        // A large connection's tables are filled on the hashing thread, which will hash its stream:
+        // a million versions took this thread ~0.4 s just as the first pages came in.
+        const total = stagedKinds.reduce((sum, kind) => sum + expected(kind), 0);
+        const inserter = total > this.inlineHashItems ? hashing.inserter() : undefined;
         return Promise.all(
           stagedKinds.map((kind) =>
             CurrentVersions.load(knex, kind, input.connectionId, {
               ranges,
               engine: this.database.engine,
-              expected: latest?.counts[countKey[kind.kind]] ?? 0,
+              expected: expected(kind),
+              ...(inserter ? { inserter } : {}),
             }),
           ),
         );
@@ -304,7 +311,6 @@ export class SnapshotWriter {
         if (staged.count >= this.batchRows) await flush(kind, staged);
       }
     };
-    const hashing = new BatchHashing(this.inlineHashItems);
     const waiting: { readonly batch: EncodedBatch; readonly hashes: Promise<HashedBatch> }[] = [];
     // Batches are reused once staged: their buffers are allocated once per sync, not once per batch.
     const spare: EncodedBatch[] = [];
@@ -694,6 +700,12 @@ class BatchHashing {
     // Awaited in order by the load; a batch left waiting when the load fails must not be reported unhandled.
     hashes.catch(() => undefined);
     return hashes;
+  }
+
+  /** Fills current-version tables on the thread (started now if it is not yet). */
+  inserter(): PairInserter {
+    const worker = (this.worker ??= new WorkerHasher());
+    return (table, limit, pairs) => worker.insert(table, limit, pairs);
   }
 
   async close(): Promise<void> {
