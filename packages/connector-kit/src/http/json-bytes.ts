@@ -181,11 +181,7 @@ function arrayOpening(bytes: Buffer, key: string, within: number): number | unde
     const byte = bytes[index];
     if (byte === QUOTE) {
       const start = index;
-      for (index += 1; index < length; index += 1) {
-        const unit = bytes[index];
-        if (unit === QUOTE) break;
-        if (unit === BACKSLASH) index += 1;
-      }
+      index = stringEnd(bytes, index, length);
       if (depth === 1 && expectKey) {
         try {
           lastKey = JSON.parse(bytes.toString('utf8', start, index + 1)) as string;
@@ -218,11 +214,7 @@ function elementSlices(bytes: Buffer, from: number, to: number, sliceBytes: numb
   for (let index = from; index < to; index += 1) {
     const byte = bytes[index];
     if (byte === QUOTE) {
-      for (index += 1; index < to; index += 1) {
-        const unit = bytes[index];
-        if (unit === QUOTE) break;
-        if (unit === BACKSLASH) index += 1;
-      }
+      index = stringEnd(bytes, index, to);
     } else if (byte === OPEN_BRACE || byte === OPEN_BRACKET) depth += 1;
     else if (byte === CLOSE_BRACE || byte === CLOSE_BRACKET) depth -= 1;
     else if (byte === COMMA && depth === 0 && index - sliceStart >= sliceBytes) {
@@ -232,6 +224,17 @@ function elementSlices(bytes: Buffer, from: number, to: number, sliceBytes: numb
   }
   slices.push([sliceStart, to]);
   return slices;
+}
+
+/** Where the string opened by the quote at `open` closes (its closing quote), or `end`. */
+function stringEnd(bytes: Buffer, open: number, end: number): number {
+  let index = open + 1;
+  for (; index < end; index += 1) {
+    const unit = bytes[index];
+    if (unit === QUOTE) break;
+    if (unit === BACKSLASH) index += 1;
+  }
+  return index;
 }
 
 interface LargeArray {
@@ -267,11 +270,7 @@ function largeArrays(
     const byte = bytes[index];
     if (byte === QUOTE) {
       const start = index;
-      for (index += 1; index < length; index += 1) {
-        const unit = bytes[index];
-        if (unit === QUOTE) break;
-        if (unit === BACKSLASH) index += 1;
-      }
+      index = stringEnd(bytes, index, length);
       if (depth === 1 && expectKey) {
         keys.push({ start, end: index + 1 });
         expectKey = false;

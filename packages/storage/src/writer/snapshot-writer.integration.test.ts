@@ -157,15 +157,7 @@ describeEachEngine('SnapshotWriter', (database, engine) => {
       hashBatchItems: 2_000,
     });
     await writeSnapshot(db, onWorker, largeOrg(), { inlineHashItems: 0, hashBatchItems: 2_000 });
-    const hashes = async (connectionId: number) =>
-      (
-        await db
-          .knex(Tables.grants)
-          .where({ connection_id: connectionId })
-          .select<{ key_hash: string; content_hash: string }[]>('key_hash', 'content_hash')
-      )
-        .map((row) => `${row.key_hash} ${row.content_hash}`)
-        .sort();
+    const hashes = (connectionId: number) => grantHashes(db, connectionId);
     expect(await hashes(onWorker)).toEqual(await hashes(inThread));
     expect((await hashes(onWorker)).length).toBe(2_500);
 
@@ -295,15 +287,7 @@ describeEachEngine('SnapshotWriter', (database, engine) => {
     const written = await writeSnapshot(db, batched, stream);
     await writeSnapshot(db, oneByOne, items);
     expect(written.snapshot.versionsOpened).toBe(4);
-    const hashes = async (connectionId: number) =>
-      (
-        await db
-          .knex(Tables.grants)
-          .where({ connection_id: connectionId })
-          .select<{ key_hash: string; content_hash: string }[]>('key_hash', 'content_hash')
-      )
-        .map((row) => `${row.key_hash} ${row.content_hash}`)
-        .sort();
+    const hashes = (connectionId: number) => grantHashes(db, connectionId);
     expect(await hashes(batched)).toEqual(await hashes(oneByOne));
   });
 
@@ -566,4 +550,13 @@ async function primaryKeyIndex(db: Database, table: string): Promise<{ oid: numb
   const row = found.rows[0];
   if (!row) throw new Error(`${table} has no primary key.`);
   return row;
+}
+
+/** A connection's grant versions as sorted "key_hash content_hash" lines. */
+async function grantHashes(db: Database, connectionId: number): Promise<string[]> {
+  const rows = await db
+    .knex(Tables.grants)
+    .where({ connection_id: connectionId })
+    .select<{ key_hash: string; content_hash: string }[]>('key_hash', 'content_hash');
+  return rows.map((row) => `${row.key_hash} ${row.content_hash}`).sort();
 }
