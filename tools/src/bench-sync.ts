@@ -89,7 +89,7 @@ interface EmulatorProcess {
 async function startEmulatorProcess(): Promise<EmulatorProcess> {
   const args = [
     // The emulator stands in for Salesforce's servers but shares the machine's cores with the sync being
-    // measured. Garbage collection was a quarter of its CPU (profiled); with a 64 MB young generation it
+    // measured. Garbage collection was an eighth of its CPU (profiled); with a 64 MB young generation it
     // spends 2.5–2.7 s of CPU per unchanged re-sync of `large` instead of 2.9–3.2 s.
     '--max-semi-space-size=64',
     ...sourceNode,

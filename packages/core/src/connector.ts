@@ -62,9 +62,9 @@ export interface Syncer {
 
 /**
  * A sync stream that a reader may also take a batch of items at a time (`syncItemBatches`). Items
- * passed one `await` at a time cost an async generator's yield and a `for await` step each, ~0.2 µs
- * on each side (a million items: ~0.4 s of the reading thread), which a batch pays once. Read item by
- * item it is any other `AsyncIterable<SyncItem>`, with the same items in the same order.
+ * passed one `await` at a time cost an async generator's yield and a `for await` step each (a million
+ * items: ~0.4 s of the reading thread in a profile of a large sync), which a batch pays once. Read item
+ * by item it is any other `AsyncIterable<SyncItem>`, with the same items in the same order.
  */
 export interface BatchedSyncItems extends AsyncIterable<SyncItem> {
   [SYNC_ITEM_BATCHES](): AsyncIterable<readonly SyncItem[]>;
