@@ -72,7 +72,7 @@ export function sliceJsonBytes(
   }
   const layout = largeArrays(bytes, sliceBytes);
   if (layout === undefined || layout.arrays.length === 0) return whole();
-  const keys = layout.keys.map((key) => JSON.parse(bytes.toString('utf8', key.start, key.end)) as string);
+  const keys = memberKeys(bytes, layout.keys);
   const members = layout.arrays.map((array) => ({ key: keys[array.keyIndex] ?? '', array }));
   // A repeated key: JSON.parse keeps its last value, which may not be this array.
   if (members.some(({ key }) => keys.indexOf(key) !== keys.lastIndexOf(key))) return whole();
@@ -123,7 +123,9 @@ function slicedBySearch(
   sliceBytes: number,
   elementStart: string,
 ): SlicedJson | undefined {
-  const open = arrayOpening(bytes, lazy, Math.max(sliceBytes, 64 * 1024));
+  // Where the array opens: the body is read only up to it (its members before it are few and small).
+  const head = bytes.subarray(0, Math.max(sliceBytes, 64 * 1024));
+  const open = largeArrays(head, Number.POSITIVE_INFINITY, (key) => key === lazy)?.opening;
   if (open === undefined) return undefined;
   const boundary = Buffer.from(`},${elementStart}`, 'utf8');
   const cuts: [number, number][] = [];
@@ -143,9 +145,8 @@ function slicedBySearch(
   } catch {
     return undefined;
   }
-  const keys = largeArrays(rest, Number.POSITIVE_INFINITY)?.keys.map(
-    (key) => JSON.parse(rest.toString('utf8', key.start, key.end)) as string,
-  );
+  const layout = largeArrays(rest, Number.POSITIVE_INFINITY);
+  const keys = layout && memberKeys(rest, layout.keys);
   if (!keys || keys.length !== new Set(keys).size) return undefined;
   const members = value as Record<string, unknown>;
   const last = members[lazy];
@@ -169,41 +170,6 @@ function slicedBySearch(
     if (last.length > 0) yield last;
   };
   return { value, runs };
-}
-
-/** Where the top-level member `key`'s array opens, if it does within the first `within` bytes. */
-function arrayOpening(bytes: Buffer, key: string, within: number): number | undefined {
-  const length = Math.min(bytes.length, within);
-  let depth = 0;
-  let expectKey = false;
-  let lastKey: string | undefined;
-  for (let index = 0; index < length; index += 1) {
-    const byte = bytes[index];
-    if (byte === QUOTE) {
-      const start = index;
-      index = stringEnd(bytes, index, length);
-      if (depth === 1 && expectKey) {
-        try {
-          lastKey = JSON.parse(bytes.toString('utf8', start, index + 1)) as string;
-        } catch {
-          return undefined;
-        }
-        expectKey = false;
-      }
-      continue;
-    }
-    if (byte === OPEN_BRACE || byte === OPEN_BRACKET) {
-      depth += 1;
-      if (depth === 1 && byte !== OPEN_BRACE) return undefined;
-      if (depth === 1) expectKey = true;
-      if (depth === 2 && byte === OPEN_BRACKET && lastKey === key) return index;
-    } else if (byte === CLOSE_BRACE || byte === CLOSE_BRACKET) {
-      depth -= 1;
-    } else if (byte === COMMA && depth === 1) {
-      expectKey = true;
-    }
-  }
-  return undefined;
 }
 
 /** Elements between `from` and `to` (whole elements of one array, no bracket), in runs of about `sliceBytes`. */
@@ -247,16 +213,30 @@ interface LargeArray {
   readonly slices: readonly (readonly [number, number])[];
 }
 
+/** A key's bytes, with its quotes. */
+interface KeyRange {
+  readonly start: number;
+  readonly end: number;
+}
+
+/** Keys as JSON.parse reads them (a key that is not a JSON string throws a SyntaxError). */
+function memberKeys(bytes: Buffer, keys: readonly KeyRange[]): string[] {
+  return keys.map((key) => JSON.parse(bytes.toString('utf8', key.start, key.end)) as string);
+}
+
 /**
  * Where a top-level object's members are (their keys, as byte ranges with their quotes) and which of
  * its array members are larger than `sliceBytes`, cut into runs of elements at commas between
- * elements. Undefined when the body is not an object (its parse then fails or takes it whole).
+ * elements. With `stopAt`, the reading stops where the first array member whose key it accepts opens
+ * (`opening`, its `[`). Undefined when the body is not an object (its parse then fails or takes it
+ * whole); a key read for `stopAt` that is not a JSON string fails as JSON.parse would, a SyntaxError.
  */
 function largeArrays(
   bytes: Buffer,
   sliceBytes: number,
-): { keys: { start: number; end: number }[]; arrays: LargeArray[] } | undefined {
-  const keys: { start: number; end: number }[] = [];
+  stopAt?: (key: string) => boolean,
+): { keys: KeyRange[]; arrays: LargeArray[]; opening?: number } | undefined {
+  const keys: KeyRange[] = [];
   const arrays: LargeArray[] = [];
   const length = bytes.length;
   let depth = 0;
@@ -284,6 +264,10 @@ function largeArrays(
         expectKey = true;
       } else if (depth === 2) {
         memberIsArray = byte === OPEN_BRACKET;
+        if (memberIsArray && stopAt && keys.length > 0) {
+          const [key] = memberKeys(bytes, keys.slice(-1));
+          if (key !== undefined && stopAt(key)) return { keys, arrays, opening: index };
+        }
         open = index;
         sliceStart = index + 1;
         slices = [];
