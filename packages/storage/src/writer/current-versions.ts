@@ -233,35 +233,15 @@ export function insertPairs(
   room: number,
 ): { inserted: number; end: number } {
   const { hashes, states, capacity } = table;
-  const p = pairs;
+  // One view per page; big-endian words, as PostgreSQL sends uuids.
+  const view = new DataView(pairs.buffer, pairs.byteOffset, pairs.byteLength);
   let inserted = 0;
   let at = from;
-  for (; at + 32 <= p.length && inserted < room; at += 32) {
-    // Big-endian words read inline (no helper: the hashing thread runs this from its source text).
-    const c0 =
-      (((p[at + 16] ?? 0) << 24) |
-        ((p[at + 17] ?? 0) << 16) |
-        ((p[at + 18] ?? 0) << 8) |
-        (p[at + 19] ?? 0)) >>>
-      0;
-    const c1 =
-      (((p[at + 20] ?? 0) << 24) |
-        ((p[at + 21] ?? 0) << 16) |
-        ((p[at + 22] ?? 0) << 8) |
-        (p[at + 23] ?? 0)) >>>
-      0;
-    const c2 =
-      (((p[at + 24] ?? 0) << 24) |
-        ((p[at + 25] ?? 0) << 16) |
-        ((p[at + 26] ?? 0) << 8) |
-        (p[at + 27] ?? 0)) >>>
-      0;
-    const c3 =
-      (((p[at + 28] ?? 0) << 24) |
-        ((p[at + 29] ?? 0) << 16) |
-        ((p[at + 30] ?? 0) << 8) |
-        (p[at + 31] ?? 0)) >>>
-      0;
+  for (; at + 32 <= pairs.byteLength && inserted < room; at += 32) {
+    const c0 = view.getUint32(at + 16);
+    const c1 = view.getUint32(at + 20);
+    const c2 = view.getUint32(at + 24);
+    const c3 = view.getUint32(at + 28);
     // A slot: the content hash's four words, then the key hash's; 0 empty, 1 present.
     for (let slot = c0 % capacity; ; slot = slot + 1 === capacity ? 0 : slot + 1) {
       const base = slot * 8;
@@ -270,27 +250,7 @@ export function insertPairs(
         hashes[base + 1] = c1;
         hashes[base + 2] = c2;
         hashes[base + 3] = c3;
-        hashes[base + 4] =
-          (((p[at] ?? 0) << 24) | ((p[at + 1] ?? 0) << 16) | ((p[at + 2] ?? 0) << 8) | (p[at + 3] ?? 0)) >>>
-          0;
-        hashes[base + 5] =
-          (((p[at + 4] ?? 0) << 24) |
-            ((p[at + 5] ?? 0) << 16) |
-            ((p[at + 6] ?? 0) << 8) |
-            (p[at + 7] ?? 0)) >>>
-          0;
-        hashes[base + 6] =
-          (((p[at + 8] ?? 0) << 24) |
-            ((p[at + 9] ?? 0) << 16) |
-            ((p[at + 10] ?? 0) << 8) |
-            (p[at + 11] ?? 0)) >>>
-          0;
-        hashes[base + 7] =
-          (((p[at + 12] ?? 0) << 24) |
-            ((p[at + 13] ?? 0) << 16) |
-            ((p[at + 14] ?? 0) << 8) |
-            (p[at + 15] ?? 0)) >>>
-          0;
+        for (let word = 0; word < 4; word += 1) hashes[base + 4 + word] = view.getUint32(at + word * 4);
         states[slot] = 1;
         inserted += 1;
         break;
