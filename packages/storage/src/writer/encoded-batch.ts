@@ -1,4 +1,4 @@
-import type { Grant, JsonObject, JsonValue, SyncItem } from '@accessledger/core';
+import type { EntitlementRef, Grant, JsonObject, JsonValue, SyncItem } from '@accessledger/core';
 import { ENTITLEMENT_KEY_SEPARATOR, GRANT_KEY_SEPARATOR } from '@accessledger/core';
 import { sharedBytes, sharedWords, type SeenTable } from './current-versions.js';
 import { HASH_PAIR_BYTES, hashPairsInline, type HashBatch } from './item-hasher.js';
@@ -214,6 +214,18 @@ class ByteBuffer {
     this.used = at;
   }
 
+  /** One COPY text field: NULL, a date as `toISOString` writes it, or text (`copyField`). */
+  writeField(value: CopyValue): void {
+    if (value === null) this.writeNull();
+    else if (value instanceof Date) this.writeIsoDate(value);
+    else this.writeCopyText(typeof value === 'string' ? value : copyValueText(value));
+  }
+
+  /** A JSON object as `canonicalJson` writes it, as a COPY text field. */
+  writeJsonField(value: JsonObject): void {
+    if (!this.writeFlatJson(value)) this.writeCopyText(canonicalJson(value));
+  }
+
   /** COPY text format's NULL, `\N`: two stores (a Buffer copy of two bytes cost more than the rest of a column). */
   writeNull(): void {
     this.reserve(2);
@@ -353,63 +365,47 @@ class ItemSink implements StagedItemSink {
   }
 
   json(value: JsonObject): void {
-    const buffer = this.nextColumn();
-    if (!buffer.writeFlatJson(value)) buffer.writeCopyText(canonicalJson(value));
+    this.nextColumn().writeJsonField(value);
   }
 
   column(value: CopyValue): void {
-    const buffer = this.nextColumn();
-    if (value === null) {
-      buffer.writeNull();
-    } else if (value instanceof Date) {
-      buffer.writeIsoDate(value);
-    } else {
-      buffer.writeCopyText(typeof value === 'string' ? value : copyValueText(value));
-    }
+    this.nextColumn().writeField(value);
   }
 
   grant(grant: Grant, grantedAt: Date | null, expiresAt: Date | null): void {
     const buffer = this.buffer;
+    const { entitlement, via } = grant;
     // The key, as `grantKey` spells it, a part at a time: no string built for it.
     buffer.writeRaw(grant.accountExternalId);
     buffer.writeByte(GRANT_KEY_BYTE);
-    buffer.writeRaw(grant.entitlement.type);
-    buffer.writeByte(ENTITLEMENT_KEY_BYTE);
-    buffer.writeRaw(grant.entitlement.externalId);
+    this.entitlementKey(entitlement);
     buffer.writeByte(GRANT_KEY_BYTE);
-    const via = grant.via;
-    if (via) {
-      buffer.writeRaw(via.type);
-      buffer.writeByte(ENTITLEMENT_KEY_BYTE);
-      buffer.writeRaw(via.externalId);
-    }
+    if (via) this.entitlementKey(via);
     this.keyEnd = buffer.used;
     buffer.writeByte(KEY_SEPARATOR);
-    buffer.writeCopyText(grant.accountExternalId);
-    buffer.writeByte(TAB);
-    buffer.writeCopyText(grant.entitlement.type);
-    buffer.writeByte(TAB);
-    buffer.writeCopyText(grant.entitlement.externalId);
-    buffer.writeByte(TAB);
-    if (via) {
-      buffer.writeCopyText(via.type);
+    // The columns, as `column` and `json` write them.
+    const fields: CopyValue[] = [
+      grant.accountExternalId,
+      entitlement.type,
+      entitlement.externalId,
+      via?.type ?? null,
+      via?.externalId ?? null,
+      grantedAt,
+      expiresAt,
+    ];
+    for (const field of fields) {
+      buffer.writeField(field);
       buffer.writeByte(TAB);
-      buffer.writeCopyText(via.externalId);
-    } else {
-      buffer.writeNull();
-      buffer.writeByte(TAB);
-      buffer.writeNull();
     }
-    buffer.writeByte(TAB);
-    if (grantedAt) buffer.writeIsoDate(grantedAt);
-    else buffer.writeNull();
-    buffer.writeByte(TAB);
-    if (expiresAt) buffer.writeIsoDate(expiresAt);
-    else buffer.writeNull();
-    buffer.writeByte(TAB);
-    const attributes = grant.attributes ?? {};
-    if (!buffer.writeFlatJson(attributes)) buffer.writeCopyText(canonicalJson(attributes));
-    this.columns = 8;
+    buffer.writeJsonField(grant.attributes ?? {});
+    this.columns = fields.length + 1;
+  }
+
+  /** `entitlementKey`'s text, written a part at a time. */
+  private entitlementKey(ref: EntitlementRef): void {
+    this.buffer.writeRaw(ref.type);
+    this.buffer.writeByte(ENTITLEMENT_KEY_BYTE);
+    this.buffer.writeRaw(ref.externalId);
   }
 
   /** The buffer, past the tab that separates the next column from the one before. */
