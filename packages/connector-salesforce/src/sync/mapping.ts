@@ -320,8 +320,12 @@ function ancestorGrants(userId: string, groupId: string, via: Grant['via'], cata
   });
 }
 
-/** Derived memberships handed out at once, at most: about a query page's worth. */
-const DERIVED_GRANT_BATCH = 2_000;
+/**
+ * Derived memberships handed out at once, at most. The sync hands out a batch between two query pages
+ * while none is waiting (a page holds its request slot until it is taken): small enough not to hold
+ * the reads up.
+ */
+const DERIVED_GRANT_BATCH = 256;
 
 /**
  * The memberships Salesforce derives: every user of a role, role-and-subordinates

@@ -162,7 +162,10 @@ export async function* syncOrg(
       // Derived memberships are computed, not read: they are handed out while no page is waiting to be
       // taken. A page holds its request slot until it is taken, so one that waited behind them (176,000
       // of them in a 50,000-user org) held the reads up with it.
-      while (!nextReady && derived.pending) yield derived.take(loaded);
+      while (!nextReady && derived.pending) {
+        const items = derived.take(loaded);
+        if (items.length > 0) yield items;
+      }
       const step = await next;
       if (step.done) break;
       const page = step.value;
@@ -179,7 +182,10 @@ export async function* syncOrg(
       next = merged.next();
       watch(next);
     }
-    while (derived.pending) yield derived.take(loaded);
+    while (derived.pending) {
+      const items = derived.take(loaded);
+      if (items.length > 0) yield items;
+    }
     ctx.progress.report({ phase: 'done' });
   } finally {
     // Ends every read still in flight (a failure, an abort, or the consumer stopping early): the
@@ -189,54 +195,37 @@ export async function* syncOrg(
   }
 }
 
-/** Derived memberships handed out between pages, at most this many at a time. */
-const DERIVED_GRANTS_PER_TURN = 256;
-
-/** The derived memberships still to hand out (`PageSpec.then`), in the order their pages came. */
+/** The derived memberships still to hand out (`PageSpec.then`), a batch at a time, in the order their pages came. */
 class DerivedQueue {
   private readonly sources: DerivedGrants[] = [];
   private batches: Iterator<readonly Grant[]> | undefined;
-  private batch: readonly Grant[] = [];
-  private at = 0;
   private handedOut = 0;
 
   constructor(private readonly ctx: RunContext) {}
 
   get pending(): boolean {
-    return this.at < this.batch.length || this.batches !== undefined || this.sources.length > 0;
+    return this.batches !== undefined || this.sources.length > 0;
   }
 
   add(source: DerivedGrants): void {
     this.sources.push(source);
   }
 
-  /** Up to `DERIVED_GRANTS_PER_TURN` grants; the first call of a source computes its first batch. */
+  /** The next batch (`derivedMemberGrants`' size); the first call of a source computes its first. None when all are out. */
   take(loaded: LoadedCatalog): SyncItem[] {
-    const items: SyncItem[] = [];
-    while (items.length < DERIVED_GRANTS_PER_TURN) {
-      if (this.at >= this.batch.length) {
-        const source = this.batches ? undefined : this.sources.shift();
-        if (source) this.batches = source(loaded)[Symbol.iterator]();
-        const next = this.batches?.next();
-        if (!next || next.done) {
-          this.batches = undefined;
-          this.batch = [];
-          this.at = 0;
-          if (this.sources.length === 0) break;
-          continue;
-        }
-        this.batch = next.value;
-        this.at = 0;
+    for (;;) {
+      const source = this.batches ? undefined : this.sources.shift();
+      if (source) this.batches = source(loaded)[Symbol.iterator]();
+      const next = this.batches?.next();
+      if (next && !next.done) {
+        throwIfAborted(this.ctx.signal);
+        this.handedOut += next.value.length;
+        this.ctx.progress.report({ phase: 'derived_group_members', done: this.handedOut });
+        return next.value.map((grant): SyncItem => ({ kind: 'grant', grant }));
       }
-      items.push({ kind: 'grant', grant: this.batch[this.at] as Grant });
-      this.at += 1;
+      this.batches = undefined;
+      if (this.sources.length === 0) return [];
     }
-    throwIfAborted(this.ctx.signal);
-    if (items.length > 0) {
-      this.handedOut += items.length;
-      this.ctx.progress.report({ phase: 'derived_group_members', done: this.handedOut });
-    }
-    return items;
   }
 }
 
