@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { batchedSyncItems, SYNC_ITEM_BATCHES, syncItemBatches } from './connector.js';
+import { batchedSyncItems, itemBatches, SYNC_ITEM_BATCHES, syncItemBatches } from './connector.js';
 import { AbortedError } from './errors.js';
 import type { SyncItem } from './model.js';
 
@@ -52,6 +52,17 @@ describe('batched sync items', () => {
     expect((await iterator.next()).value).toEqual(grant(1));
     controller.abort(new Error('stop'));
     await expect(iterator.next()).rejects.toBeInstanceOf(AbortedError);
+  });
+
+  it('reads any stream a batch at a time: the batches offered, or the items one per batch', async () => {
+    expect(await collect(itemBatches(stream))).toEqual(batches);
+    async function* plain(): AsyncGenerator<SyncItem> {
+      yield grant(1);
+      yield grant(2);
+    }
+    const ones: SyncItem[][] = [];
+    for await (const batch of itemBatches(plain())) ones.push([...batch]);
+    expect(ones).toEqual([[grant(1)], [grant(2)]]);
   });
 
   it('says there are no batches for a stream that offers none', () => {

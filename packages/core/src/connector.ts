@@ -107,6 +107,25 @@ export function syncItemBatches(
   return typeof batches === 'function' ? batches.call(items) : undefined;
 }
 
+/**
+ * A stream a batch at a time: the batches it offers (`BatchedSyncItems`), else its items as batches of
+ * one (the same array each time, refilled when the next is asked for).
+ */
+export async function* itemBatches(
+  items: AsyncIterable<SyncItem>,
+): AsyncGenerator<readonly SyncItem[], void, undefined> {
+  const batches = syncItemBatches(items);
+  if (batches) {
+    yield* batches;
+    return;
+  }
+  const one: SyncItem[] = [];
+  for await (const item of items) {
+    one[0] = item;
+    yield one;
+  }
+}
+
 /** Creates and updates accounts and grants and revokes entitlements. Idempotent: see `OpResult.changed`. */
 export interface Provisioner {
   provision(ctx: RunContext, op: ProvisionOp): Promise<OpResult>;

@@ -3,7 +3,7 @@ import {
   AbortedError,
   ConflictError,
   InvalidInputError,
-  syncItemBatches,
+  itemBatches,
   throwIfAborted,
   TransientError,
   toErrorInfo,
@@ -244,11 +244,11 @@ export class SnapshotWriter {
     let tables: (SeenTable | null)[] | undefined;
     let loadFailure: { readonly error: unknown } | undefined;
     let base: number | null = null;
-    // Its current versions are the things of the latest snapshot, so its counts size their tables.
     const hashing = new BatchHashing(this.inlineHashItems);
     const tablesLoaded = latestSnapshotOf(knex, input.connectionId)
       .then((latest) => {
         base = latest?.id ?? null;
+        // Its current versions are the things of the latest snapshot, so its counts size their tables.
         const expected = (kind: StagedKind): number => latest?.counts[countKey[kind.kind]] ?? 0;
         // A large connection's tables are filled on the hashing thread, which will hash its stream:
         // a million versions took this thread ~0.4 s just as the first pages came in.
@@ -325,7 +325,7 @@ export class SnapshotWriter {
       let batch = new EncodedBatch(this.hashBatchItems);
       const turns = new EventLoopTurns(EVENT_LOOP_TURN_MS);
       // A batch at a time when the connector offers them (`BatchedSyncItems`).
-      for await (const items of syncItemBatches(input.items) ?? oneAtATime(input.items)) {
+      for await (const items of itemBatches(input.items)) {
         for (const item of items) {
           const turn = turns.take();
           if (turn) await turn;
@@ -640,17 +640,6 @@ async function sweepStaleStaging(knex: Knex): Promise<void> {
   );
   const stale = [...byRun].filter(([runId]) => !running.has(runId)).flatMap(([, tables]) => tables);
   if (stale.length > 0) await knex.raw(`DROP TABLE IF EXISTS ${stale.join(', ')}`);
-}
-
-/** A stream read item by item, as batches of one (the same array each time). */
-async function* oneAtATime(
-  items: AsyncIterable<SyncItem>,
-): AsyncGenerator<readonly SyncItem[], void, undefined> {
-  const one: SyncItem[] = [];
-  for await (const item of items) {
-    one[0] = item;
-    yield one;
-  }
 }
 
 /** Writes of one connection through one database handle run one after another. */
