@@ -13,7 +13,7 @@ const record = (index: number): Record<string, unknown> => ({
 
 const bodies: [string, unknown][] = [
   [
-    'a query page (records element by element)',
+    'a query page (records a chunk at a time)',
     {
       totalSize: 2500,
       done: false,
@@ -22,6 +22,13 @@ const bodies: [string, unknown][] = [
     },
   ],
   ['a short array member', { records: [record(1), record(2)], done: true }],
+  [
+    'large arrays that end on a chunk of 64 and one past it',
+    {
+      records: Array.from({ length: 128 }, (_, index) => record(index)),
+      numbers: Array.from({ length: 65 }, (_, index) => index),
+    },
+  ],
   [
     'elements JSON.stringify writes as null, and one with toJSON',
     {

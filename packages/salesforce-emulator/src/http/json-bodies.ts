@@ -1,5 +1,8 @@
-/** Members with at least this many elements are written element by element. */
+/** Members with at least this many elements are written a chunk of elements at a time. */
 const ELEMENT_BY_ELEMENT = 64;
+/** Elements per JSON.stringify call in such a member. */
+const ELEMENTS_PER_CHUNK = 64;
+const COMMA = 0x2c;
 /** Spare buffers kept for the next responses: about as many as answers are sent at once. */
 const SPARE_BUFFERS = 16;
 /** UTF-8 takes at most 3 bytes per UTF-16 code unit. */
@@ -22,8 +25,8 @@ export interface EncodedBody {
  * and on a virtual machine whose page faults are expensive that cost the
  * emulator about 4.6 ms per page, more than the query itself: CPU the emulated
  * org took from the two cores it shares with the sync being measured. Here a
- * large array member is written element by element (small strings) into a
- * buffer that earlier responses already touched.
+ * large array member is written a chunk of elements at a time (~20 KB strings)
+ * into a buffer that earlier responses already touched.
  */
 export class JsonBodies {
   private readonly spare: Buffer[] = [];
@@ -60,7 +63,7 @@ class Utf8Writer {
 }
 
 /**
- * `JSON.stringify(value)`, written: a plain object's large array members element by element, anything
+ * `JSON.stringify(value)`, written: a plain object's large array members a chunk at a time, anything
  * else as JSON.stringify writes it (a value it leaves out, a function say, is left out here too).
  */
 function writeJson(writer: Utf8Writer, value: unknown): void {
@@ -85,12 +88,22 @@ function writeJson(writer: Utf8Writer, value: unknown): void {
   writer.write('}');
 }
 
+/**
+ * A large array, `ELEMENTS_PER_CHUNK` elements per JSON.stringify (~20 KB strings for query records): a
+ * call per element cost twice as much, 1.6–1.9 against 0.9 µs per record, the emulator's largest cost
+ * per page. Each chunk's text is written whole: the first chunk's `[` opens the array, a later one's
+ * becomes the `,` after the chunk before, and every chunk's `]` is dropped (one byte each).
+ */
 function writeArray(writer: Utf8Writer, elements: readonly unknown[]): void {
-  writer.write('[');
-  for (let index = 0; index < elements.length; index += 1) {
-    if (index > 0) writer.write(',');
-    // In an array JSON.stringify writes null for what it leaves out elsewhere.
-    writer.write(JSON.stringify(elements[index]) ?? 'null');
+  if (elements.length === 0) {
+    writer.write('[]');
+    return;
+  }
+  for (let start = 0; start < elements.length; start += ELEMENTS_PER_CHUNK) {
+    const opening = writer.used;
+    writer.write(JSON.stringify(elements.slice(start, start + ELEMENTS_PER_CHUNK)));
+    if (start > 0) writer.bytes[opening] = COMMA;
+    writer.used -= 1;
   }
   writer.write(']');
 }
