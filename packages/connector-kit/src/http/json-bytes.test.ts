@@ -222,6 +222,10 @@ describe('sliceJsonBytes cutting at element starts (a Salesforce query page)', (
       'an unclosed element before a cut',
       `{"records":[${JSON.stringify(record(0)).slice(0, -1)},${Array.from({ length: 30 }, (_, i) => JSON.stringify(record(i))).join(',')}]}`,
     ],
+    [
+      'a bracket that closes nothing after child records made the first cut fail',
+      `{"done":true,"records":[${JSON.stringify(nested(0))},${JSON.stringify(nested(2))}],${Array.from({ length: 30 }, (_, i) => JSON.stringify(record(i))).join(',')}]}`,
+    ],
   ])('fails where JSON.parse fails: %s', (_name, text) => {
     expect(() => JSON.parse(text)).toThrow();
     expect(() => read(text)).toThrow(SyntaxError);

@@ -162,7 +162,11 @@ function slicedBySearch(
       } catch (error) {
         if (!(error instanceof SyntaxError)) throw error;
         // Cut inside an element: from here to the last elements, by reading the bytes.
-        for (const [a, b] of elementSlices(bytes, from, tail, sliceBytes)) yield parseRun(bytes, a, b, lazy);
+        const { slices } = elementRuns(bytes, from, tail, sliceBytes);
+        // Past a bracket that closes nothing (not JSON) the last run goes on to the end, and fails.
+        const lastRun = slices[slices.length - 1];
+        if (lastRun) lastRun[1] = tail;
+        for (const [a, b] of slices) yield parseRun(bytes, a, b, lazy);
         break;
       }
       yield run;
@@ -172,24 +176,37 @@ function slicedBySearch(
   return { value, runs };
 }
 
-/** Elements between `from` and `to` (whole elements of one array, no bracket), in runs of about `sliceBytes`. */
-function elementSlices(bytes: Buffer, from: number, to: number, sliceBytes: number): [number, number][] {
+/**
+ * The elements of an array from `from` (just past its `[`, or between two of its elements) in runs of
+ * about `sliceBytes`, cut at the commas between them; `close` is the bracket that closes the array, or
+ * `end` when none does before it (then the runs go to `end`).
+ */
+function elementRuns(
+  bytes: Buffer,
+  from: number,
+  end: number,
+  sliceBytes: number,
+): { readonly close: number; readonly slices: [number, number][] } {
   const slices: [number, number][] = [];
   let depth = 0;
   let sliceStart = from;
-  for (let index = from; index < to; index += 1) {
+  let index = from;
+  for (; index < end; index += 1) {
     const byte = bytes[index];
     if (byte === QUOTE) {
-      index = stringEnd(bytes, index, to);
+      index = stringEnd(bytes, index, end);
     } else if (byte === OPEN_BRACE || byte === OPEN_BRACKET) depth += 1;
-    else if (byte === CLOSE_BRACE || byte === CLOSE_BRACKET) depth -= 1;
-    else if (byte === COMMA && depth === 0 && index - sliceStart >= sliceBytes) {
+    else if (byte === CLOSE_BRACE || byte === CLOSE_BRACKET) {
+      // A bracket that closes the wrong thing stays in the body, whose parse fails.
+      if (depth === 0) break;
+      depth -= 1;
+    } else if (byte === COMMA && depth === 0 && index - sliceStart >= sliceBytes) {
       slices.push([sliceStart, index]);
       sliceStart = index + 1;
     }
   }
-  slices.push([sliceStart, to]);
-  return slices;
+  slices.push([sliceStart, index]);
+  return { close: index, slices };
 }
 
 /** Where the string opened by the quote at `open` closes (its closing quote), or `end`. */
@@ -241,11 +258,6 @@ function largeArrays(
   const length = bytes.length;
   let depth = 0;
   let expectKey = false;
-  // The member being read at depth 2: whether it is an array, where it opened, its runs so far.
-  let memberIsArray = false;
-  let open = 0;
-  let sliceStart = 0;
-  let slices: [number, number][] = [];
   for (let index = 0; index < length; index += 1) {
     const byte = bytes[index];
     if (byte === QUOTE) {
@@ -257,35 +269,24 @@ function largeArrays(
       }
       continue;
     }
-    if (byte === OPEN_BRACE || byte === OPEN_BRACKET) {
+    if (byte === OPEN_BRACKET && depth === 1 && keys.length > 0) {
+      // A member that is an array: read to its close, cut into runs as it goes.
+      if (stopAt) {
+        const [key] = memberKeys(bytes, keys.slice(-1));
+        if (key !== undefined && stopAt(key)) return { keys, arrays, opening: index };
+      }
+      const { close, slices } = elementRuns(bytes, index + 1, length, sliceBytes);
+      if (close < length && close - index > sliceBytes)
+        arrays.push({ keyIndex: keys.length - 1, open: index, close, slices });
+      index = close;
+    } else if (byte === OPEN_BRACE || byte === OPEN_BRACKET) {
       depth += 1;
       if (depth === 1) {
         if (byte !== OPEN_BRACE) return undefined;
         expectKey = true;
-      } else if (depth === 2) {
-        memberIsArray = byte === OPEN_BRACKET;
-        if (memberIsArray && stopAt && keys.length > 0) {
-          const [key] = memberKeys(bytes, keys.slice(-1));
-          if (key !== undefined && stopAt(key)) return { keys, arrays, opening: index };
-        }
-        open = index;
-        sliceStart = index + 1;
-        slices = [];
       }
-    } else if (byte === CLOSE_BRACE || byte === CLOSE_BRACKET) {
-      depth -= 1;
-      // A bracket that closes the wrong thing stays in the rest of the body, whose parse fails.
-      if (depth === 1 && memberIsArray && index - open > sliceBytes && keys.length > 0) {
-        slices.push([sliceStart, index]);
-        arrays.push({ keyIndex: keys.length - 1, open, close: index, slices });
-      }
-    } else if (byte === COMMA) {
-      if (depth === 1) expectKey = true;
-      else if (depth === 2 && memberIsArray && index - sliceStart >= sliceBytes) {
-        slices.push([sliceStart, index]);
-        sliceStart = index + 1;
-      }
-    }
+    } else if (byte === CLOSE_BRACE || byte === CLOSE_BRACKET) depth -= 1;
+    else if (byte === COMMA && depth === 1) expectKey = true;
   }
   return { keys, arrays };
 }
