@@ -162,10 +162,7 @@ export async function* syncOrg(
       // Derived memberships are computed, not read: they are handed out while no page is waiting to be
       // taken. A page holds its request slot until it is taken, so one that waited behind them (176,000
       // of them in a 50,000-user org) held the reads up with it.
-      while (!nextReady && derived.pending) {
-        const items = derived.take(loaded);
-        if (items.length > 0) yield items;
-      }
+      yield* derived.handOut(loaded, () => nextReady);
       const step = await next;
       if (step.done) break;
       const page = step.value;
@@ -182,10 +179,7 @@ export async function* syncOrg(
       next = merged.next();
       watch(next);
     }
-    while (derived.pending) {
-      const items = derived.take(loaded);
-      if (items.length > 0) yield items;
-    }
+    yield* derived.handOut(loaded);
     ctx.progress.report({ phase: 'done' });
   } finally {
     // Ends every read still in flight (a failure, an abort, or the consumer stopping early): the
@@ -203,8 +197,12 @@ class DerivedQueue {
 
   constructor(private readonly ctx: RunContext) {}
 
-  get pending(): boolean {
-    return this.batches !== undefined || this.sources.length > 0;
+  /** Batches until none is left or `stop` says so (asked before each). */
+  *handOut(loaded: LoadedCatalog, stop: () => boolean = () => false): Generator<SyncItem[], void, undefined> {
+    while ((this.batches !== undefined || this.sources.length > 0) && !stop()) {
+      const items = this.take(loaded);
+      if (items.length > 0) yield items;
+    }
   }
 
   add(source: DerivedGrants): void {
@@ -212,7 +210,7 @@ class DerivedQueue {
   }
 
   /** The next batch (`derivedMemberGrants`' size); the first call of a source computes its first. None when all are out. */
-  take(loaded: LoadedCatalog): SyncItem[] {
+  private take(loaded: LoadedCatalog): SyncItem[] {
     for (;;) {
       const source = this.batches ? undefined : this.sources.shift();
       if (source) this.batches = source(loaded)[Symbol.iterator]();
